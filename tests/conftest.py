@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+SCRUBBED_PREFIXES = ("GITHUB_", "TTA_", "RUNNER_", "ACTIONS_")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test never depends on the machine's GitHub, tta-ci or API-key variables."""
+    for name in list(os.environ):
+        if name.startswith(SCRUBBED_PREFIXES) or name.endswith("_API_KEY") or name == "CI":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Author")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "author@example.com")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/tta-ci-tests-hypothesis")
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+def write(repo: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+CommitFn = Callable[..., str]
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Iterator[Path]:
+    """An empty git repository with one initial commit on ``main``."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.name", "Test Author")
+    git(repo, "config", "user.email", "author@example.com")
+    git(repo, "config", "commit.gpgsign", "false")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "initial")
+    yield repo
+
+
+@pytest.fixture
+def commit(git_repo: Path) -> CommitFn:
+    """``commit({path: text, ...}, message)`` writes, stages and commits; returns the SHA.
+
+    A value of ``None`` deletes the file.
+    """
+
+    def _commit(files: dict[str, str | None], message: str = "change") -> str:
+        for name, text in files.items():
+            if text is None:
+                git(git_repo, "rm", "-q", name)
+            else:
+                write(git_repo, {name: text})
+                git(git_repo, "add", name)
+        git(git_repo, "commit", "-q", "-m", message)
+        return git(git_repo, "rev-parse", "HEAD")
+
+    return _commit

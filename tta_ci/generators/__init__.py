@@ -1,0 +1,45 @@
+"""Generator backends, registered by name. ``make_generator`` builds one from the config."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tta_ci.errors import ConfigError
+from tta_ci.generators.base import GenerationRequest, Generator
+
+if TYPE_CHECKING:
+    from tta_ci.config import Config
+
+__all__ = ["GENERATORS", "GenerationRequest", "Generator", "make_generator"]
+
+# name → "module:factory"; a factory is
+#   factory(config, environ, *, repo: Path, **options) -> Generator
+# Modules are imported on use, so that an optional backend costs nothing when unused.
+GENERATORS: dict[str, str] = {
+    "offline": "tta_ci.generators.offline:make",
+    "openrouter": "tta_ci.generators.openrouter:make",
+    "openhands": "tta_ci.generators.openhands:make",
+}
+
+
+def make_generator(
+    name: str,
+    config: Config,
+    environ: Mapping[str, str],
+    *,
+    repo: Path,
+    **options: Any,
+) -> Generator:
+    try:
+        target = GENERATORS[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown backend {name!r} (allowed: {', '.join(sorted(GENERATORS))})"
+        ) from None
+    module_name, _, factory_name = target.partition(":")
+    module = importlib.import_module(module_name)
+    generator: Generator = getattr(module, factory_name)(config, environ, repo=repo, **options)
+    return generator
