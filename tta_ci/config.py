@@ -79,7 +79,8 @@ class Config(BaseModel):
     def _known_permissions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [p for p in value if p not in PERMISSIONS]
         if unknown:
-            raise ValueError(f"unknown permission {unknown[0]!r} (allowed: {', '.join(PERMISSIONS)})")
+            allowed = ", ".join(PERMISSIONS)
+            raise ValueError(f"unknown permission {unknown[0]!r} (allowed: {allowed})")
         return value
 
     @field_validator("api_base")

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-class TaskPriority(str, enum.Enum):
+class TaskPriority(enum.StrEnum):
     """Queue priority; HIGH runs first, FIFO within one priority."""
 
     HIGH = "high"
@@ -39,7 +39,7 @@ class TaskPriority(str, enum.Enum):
 _PRIORITY_RANK = {TaskPriority.HIGH: 0, TaskPriority.NORMAL: 1, TaskPriority.LOW: 2}
 
 
-class TaskStatus(str, enum.Enum):
+class TaskStatus(enum.StrEnum):
     """Where a task is in the engine. COMPLETED tasks carry an ``Outcome``."""
 
     QUEUED = "queued"

@@ -32,7 +32,8 @@ class Redactor:
     """Replaces every secret value with ``***`` in a text."""
 
     def __init__(self, values: Iterable[str]) -> None:
-        self._values = sorted({v for v in values if len(v) >= MIN_SECRET_LEN}, key=len, reverse=True)
+        kept = {v for v in values if len(v) >= MIN_SECRET_LEN}
+        self._values = sorted(kept, key=len, reverse=True)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], config: Config | None = None) -> Redactor:
