@@ -143,6 +143,7 @@ class Candidate(_Frozen):
     code: str
     generator: str
     model: str | None = None
+    model_reason: str = ""  # why the selector chose ``model``
     calls: tuple[LLMCall, ...] = ()
     # The conversation so far, so that a repair attempt can continue it.
     messages: tuple[dict[str, Any], ...] = ()
