@@ -13,7 +13,7 @@ from tta_ci.generators.base import GenerationRequest, Generator
 if TYPE_CHECKING:
     from tta_ci.config import Config
 
-__all__ = ["GENERATORS", "GenerationRequest", "Generator", "make_generator"]
+__all__ = ["GENERATORS", "GenerationRequest", "Generator", "choose_backend", "make_generator"]
 
 # name → "module:factory"; a factory is
 #   factory(config, environ, *, repo: Path, **options) -> Generator
@@ -43,3 +43,12 @@ def make_generator(
     module = importlib.import_module(module_name)
     generator: Generator = getattr(module, factory_name)(config, environ, repo=repo, **options)
     return generator
+
+
+def choose_backend(config: Config, environ: Mapping[str, str]) -> tuple[str, str]:
+    """The backend to use and why: ``auto`` means OpenRouter with a key, offline without."""
+    if config.backend != "auto":
+        return config.backend, f"backend {config.backend!r} from {config.source('backend')}"
+    if environ.get(config.api_key_env):
+        return "openrouter", f"backend auto: {config.api_key_env} is set"
+    return "offline", f"backend auto: {config.api_key_env} is not set, so no LLM is used"

@@ -1,0 +1,187 @@
+"""One task, start to end: generate → validate → repair, with retries and a timeout.
+
+The result is a ``TaskResult`` whatever happens; only cancellation escapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from tta_ci.config import Config
+from tta_ci.errors import ProviderError, SkipTask
+from tta_ci.generators.base import GenerationRequest, Generator
+from tta_ci.models import Candidate, LLMCall, Outcome, PossibleBug, Task, TaskStatus, Verdict
+
+__all__ = ["Attempts", "TaskResult", "Validator"]
+
+log = logging.getLogger("tta_ci.engine")
+
+MAX_RETRY_AFTER_S = 300.0
+BACKOFF_BASE_S = 1.0
+BACKOFF_CAP_S = 60.0
+
+
+class Validator(Protocol):
+    async def validate(self, task: Task, code: str) -> Verdict: ...
+
+
+class TaskResult(BaseModel):
+    """What became of one submitted task."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    status: TaskStatus
+    outcome: Outcome
+    reason: str = ""
+    task: Task | None = None
+    candidate: Candidate | None = None  # the last candidate generated
+    verdict: Verdict | None = None  # the validator's judgement of it
+    attempts: int = 0
+    retries: int = 0
+    calls: tuple[LLMCall, ...] = ()
+    possible_bugs: tuple[PossibleBug, ...] = ()
+    cached: bool = False
+    started_s: float = 0.0
+    finished_s: float = 0.0
+
+    @property
+    def accepted_code(self) -> str | None:
+        if self.outcome == "accepted" and self.verdict is not None:
+            return self.verdict.code
+        return None
+
+
+@dataclass
+class _Progress:
+    attempts: int = 0
+    retries: int = 0
+    calls: list[LLMCall] = field(default_factory=list)
+    candidate: Candidate | None = None
+    verdict: Verdict | None = None
+    bugs: dict[str, PossibleBug] = field(default_factory=dict)
+
+
+def _normalise(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines())
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, ProviderError) and exc.retryable
+
+
+class Attempts:
+    """Runs tasks through one generator and one validator; shared by all workers."""
+
+    def __init__(
+        self,
+        config: Config,
+        generator: Generator,
+        validator: Validator,
+        *,
+        rate_limit: Callable[[], Awaitable[None]],
+        on_call: Callable[[LLMCall], None],
+        should_stop_repairs: Callable[[], bool],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.generator = generator
+        self.validator = validator
+        self._rate_limit = rate_limit
+        self._on_call = on_call
+        self._should_stop_repairs = should_stop_repairs
+        self._sleep = sleep
+        self._jitter: Callable[[RetryCallState], float] = (
+            _SeededJitter(rng)
+            if rng is not None
+            else wait_random_exponential(multiplier=BACKOFF_BASE_S, max=BACKOFF_CAP_S)
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return float(min(max(retry_after, 0.0), MAX_RETRY_AFTER_S))
+        return float(self._jitter(state))
+
+    async def _generate(self, request: GenerationRequest, progress: _Progress) -> Candidate:
+        def count_retry(state: RetryCallState) -> None:
+            progress.retries += 1
+            exc = state.outcome.exception() if state.outcome else None
+            log.info("retrying %s after %s", request.task.id, exc)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.max_retries + 1),
+            retry=retry_if_exception(_retryable),
+            wait=self._wait,
+            sleep=self._sleep,
+            before_sleep=count_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                try:
+                    candidate = await self.generator.generate(request)
+                except ProviderError as exc:
+                    if exc.model:
+                        self._record_call(progress, LLMCall(model=exc.model, ok=False))
+                    raise
+        for call in candidate.calls:
+            self._record_call(progress, call)
+        return candidate
+
+    def _record_call(self, progress: _Progress, call: LLMCall) -> None:
+        progress.calls.append(call)
+        self._on_call(call)
+
+    async def run(self, task: Task, progress: _Progress) -> tuple[Outcome, str]:
+        """The repair loop. Returns the outcome and its reason."""
+        seen: dict[str, Verdict] = {}
+        previous: Candidate | None = None
+        feedback: str | None = None
+        for attempt in range(1, self.config.max_attempts + 1):
+            progress.attempts = attempt
+            request = GenerationRequest(task, attempt, previous, feedback, self._rate_limit)
+            try:
+                candidate = await self._generate(request, progress)
+            except SkipTask:
+                if previous is None:
+                    raise
+                break  # the generator has nothing more to try
+            key = _normalise(candidate.code)
+            verdict = seen.get(key)
+            if verdict is None:
+                verdict = seen[key] = await self.validator.validate(task, candidate.code)
+            progress.candidate, progress.verdict = candidate, verdict
+            for bug in verdict.possible_bugs:
+                progress.bugs.setdefault(bug.test, bug)
+            if verdict.accepted:
+                return "accepted", verdict.reason or "accepted"
+            previous, feedback = candidate, verdict.feedback or verdict.reason
+            if self._should_stop_repairs():
+                break
+        last = progress.verdict.reason if progress.verdict else "no candidate"
+        if progress.bugs:
+            return "possible_bug", f"possible bug: {next(iter(progress.bugs.values())).message}"
+        return "rejected", last
+
+
+class _SeededJitter:
+    """Full jitter from a seeded generator (tests)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def __call__(self, state: RetryCallState) -> float:
+        exp = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (state.attempt_number - 1))
+        return self._rng.uniform(0, exp)

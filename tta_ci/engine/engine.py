@@ -1,0 +1,286 @@
+"""ExecutionEngine: a priority queue drained by a bounded pool of asyncio workers.
+
+    engine = ExecutionEngine(config, max_concurrent_tasks=5, generator=..., validator=...)
+    await engine.start()
+    task_id = await engine.submit_task(QueuedTask.from_task(task))   # returns at once
+    status = await engine.get_task_status(task_id)                   # returns at once
+    result = await engine.get_task_result(task_id, timeout=60)
+    await engine.stop()
+
+Budget: when the cost or wall-time budget is spent, running tasks finish and queued tasks
+become SKIPPED with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from tta_ci.config import DEFAULT_API_BASE, Config
+from tta_ci.engine.attempts import Attempts, TaskResult, Validator, _Progress
+from tta_ci.engine.metrics import MetricsCollector
+from tta_ci.engine.queue import QueuedTask, TaskQueue
+from tta_ci.engine.ratelimit import RateLimiter
+from tta_ci.engine.records import task_record
+from tta_ci.errors import ProviderError, SkipTask, UsageError
+from tta_ci.generators.base import Generator
+from tta_ci.models import Outcome, Task, TaskStatus
+
+__all__ = ["ExecutionEngine", "TaskResult"]
+
+log = logging.getLogger("tta_ci.engine")
+FREE_OPENROUTER_RPM = 20
+
+
+class ExecutionEngine:
+    def __init__(
+        self,
+        config: Config,
+        max_concurrent_tasks: int | None = None,
+        *,
+        generator: Generator | None = None,
+        validator: Validator | None = None,
+        repo: Path | str = ".",
+        environ: Mapping[str, str] | None = None,
+        metrics: MetricsCollector | None = None,
+        on_task_done: Callable[[TaskResult], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.max_concurrent_tasks = max_concurrent_tasks or config.concurrency
+        self.repo = Path(repo)
+        self.environ: Mapping[str, str] = environ if environ is not None else {}
+        self.metrics = metrics or MetricsCollector(clock=clock)
+        self.generator = generator
+        self.validator = validator
+        self._owns = (generator is None, validator is None)
+        self._on_task_done = on_task_done
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng
+        self.limiter = RateLimiter(self._rpm_for, clock=clock, sleep=sleep)
+        self._queue = TaskQueue()
+        self._submitted: dict[str, QueuedTask] = {}
+        self._status: dict[str, TaskStatus] = {}
+        self._results: dict[str, TaskResult] = {}
+        self._done: dict[str, asyncio.Event] = {}
+        self._inner: dict[str, asyncio.Task[TaskResult]] = {}
+        self._workers: list[asyncio.Task[None]] = []
+        self._attempts: Attempts | None = None
+        self.budget_reason: str | None = None
+        self.active = 0
+        self.peak_active = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._workers:
+            return
+        if self.generator is None:
+            from tta_ci.generators import choose_backend, make_generator
+
+            name, _ = choose_backend(self.config, self.environ)
+            self.generator = make_generator(name, self.config, self.environ, repo=self.repo)
+        if self.validator is None:
+            from tta_ci.validate import ResultValidator
+
+            self.validator = ResultValidator(self.config, self.repo, environ=self.environ)
+        self._attempts = Attempts(
+            self.config,
+            self.generator,
+            self.validator,
+            rate_limit=self.limiter.gate(self.generator.provider),
+            on_call=lambda call: self.metrics.record_call(call),
+            should_stop_repairs=self._check_budget,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+        self._workers = [
+            asyncio.create_task(self._worker(), name=f"tta-worker-{i}")
+            for i in range(self.max_concurrent_tasks)
+        ]
+
+    async def stop(self) -> None:
+        """Cancel running tasks, mark the rest CANCELLED, release the backends."""
+        for item in self._queue.drain():
+            self._finish(item, self._cancelled(item, "engine stopped before the task ran"))
+        for inner in list(self._inner.values()):
+            inner.cancel()
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+        await self._close_backends()
+
+    async def _close_backends(self) -> None:
+        owns_generator, owns_validator = self._owns
+        if owns_generator and self.generator is not None:
+            await self.generator.aclose()
+        closer = getattr(self.validator, "aclose", None)
+        if owns_validator and closer is not None:
+            await closer()
+
+    async def __aenter__(self) -> ExecutionEngine:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # -- the public API --------------------------------------------------------------------
+
+    async def submit_task(self, item: QueuedTask | Task) -> str:
+        """Queue a task; returns its id at once."""
+        if isinstance(item, Task):
+            item = QueuedTask.from_task(item)
+        if item.id in self._submitted:
+            raise UsageError(f"task id {item.id!r} was already submitted")
+        self._submitted[item.id] = item
+        self._status[item.id] = TaskStatus.QUEUED
+        self._done[item.id] = asyncio.Event()
+        self._queue.put_nowait(item)
+        return item.id
+
+    async def get_task_status(self, task_id: str) -> TaskStatus:
+        return self._status[self._known(task_id)]
+
+    async def get_task_result(self, task_id: str, timeout: float | None = None) -> TaskResult:
+        """Wait for the task to end; raises TimeoutError after ``timeout`` seconds."""
+        await asyncio.wait_for(self._done[self._known(task_id)].wait(), timeout)
+        return self._results[task_id]
+
+    async def wait_all(self, timeout: float | None = None) -> list[TaskResult]:
+        """Wait until every submitted task ended; results in submission order."""
+        waits = [event.wait() for event in self._done.values()]
+        await asyncio.wait_for(asyncio.gather(*waits), timeout)
+        return [self._results[i] for i in self._submitted]
+
+    def results(self) -> list[TaskResult]:
+        return [self._results[i] for i in self._submitted if i in self._results]
+
+    def _known(self, task_id: str) -> str:
+        if task_id not in self._submitted:
+            raise KeyError(f"unknown task id {task_id!r}")
+        return task_id
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def _rpm_for(self, provider: str) -> int | None:
+        if self.config.requests_per_minute is not None:
+            return self.config.requests_per_minute
+        if provider == urlsplit(DEFAULT_API_BASE).hostname:
+            return FREE_OPENROUTER_RPM
+        return None
+
+    def _check_budget(self) -> bool:
+        """True once a budget is spent (and from then on)."""
+        if self.budget_reason is None:
+            budget, spent = self.config.budget_usd, self.metrics.cost_usd
+            if budget is not None and spent >= budget:
+                self.budget_reason = f"budget exhausted: ${spent:.4f} of ${budget:.4f} spent"
+            limit, elapsed = self.config.max_wall_s, self.metrics.elapsed()
+            if limit is not None and elapsed >= limit:
+                self.budget_reason = f"time budget exhausted: {elapsed:.1f}s of {limit:g}s"
+        return self.budget_reason is not None
+
+    async def _worker(self) -> None:
+        while True:
+            item = await self._queue.get()
+            try:
+                if self._check_budget():
+                    self._finish(item, self._ended(item, TaskStatus.SKIPPED, "skipped",
+                                                   str(self.budget_reason)))
+                    continue
+                inner = asyncio.create_task(self._run(item))
+                self._inner[item.id] = inner
+                try:
+                    result = await asyncio.shield(inner)
+                except asyncio.CancelledError:
+                    inner.cancel()
+                    self._finish(item, self._cancelled(item, "engine stopped while running"))
+                    raise
+                finally:
+                    self._inner.pop(item.id, None)
+                self._finish(item, result)
+            finally:
+                self._queue.task_done()
+
+    def _finish(self, item: QueuedTask, result: TaskResult) -> None:
+        if item.id in self._results:
+            return
+        self._results[item.id] = result
+        self._status[item.id] = result.status
+        self.metrics.record_task(task_record(item, result))
+        self._done[item.id].set()
+        self._check_budget()
+        if self._on_task_done is not None:
+            self._on_task_done(result)
+
+    def _ended(self, item: QueuedTask, status: TaskStatus, outcome: Outcome, reason: str,
+               progress: _Progress | None = None, started: float | None = None) -> TaskResult:
+        now = self.metrics.elapsed()
+        p = progress or _Progress()
+        return TaskResult(
+            task_id=item.id, status=status, outcome=outcome, reason=reason, task=item.task,
+            candidate=p.candidate, verdict=p.verdict, attempts=p.attempts, retries=p.retries,
+            calls=tuple(p.calls), possible_bugs=tuple(p.bugs.values()),
+            started_s=now if started is None else started, finished_s=now,
+        )
+
+    def _cancelled(self, item: QueuedTask, reason: str) -> TaskResult:
+        return self._ended(item, TaskStatus.CANCELLED, "cancelled", reason)
+
+    async def _run(self, item: QueuedTask) -> TaskResult:
+        assert self._attempts is not None
+        self._status[item.id] = TaskStatus.RUNNING
+        self.active += 1
+        self.peak_active = max(self.peak_active, self.active)
+        started = self.metrics.elapsed()
+        progress = _Progress()
+        timeout = item.timeout_s or self.config.task_timeout_s
+        task: Task | None = item.task
+        try:
+            task = task or self._resolve(item)
+            async with asyncio.timeout(timeout):
+                outcome, reason = await self._attempts.run(task, progress)
+            status = TaskStatus.COMPLETED
+        except TimeoutError:
+            status, outcome, reason = TaskStatus.FAILED, "failed", f"timeout after {timeout:g}s"
+        except SkipTask as exc:
+            status, outcome, reason = TaskStatus.SKIPPED, "skipped", str(exc)
+        except ProviderError as exc:
+            status, outcome, reason = TaskStatus.FAILED, "failed", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # recorded on the task result, never lost
+            log.debug("task %s failed", item.id, exc_info=True)
+            status, outcome, reason = TaskStatus.FAILED, "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            self.active -= 1
+        result = self._ended(item, status, outcome, reason, progress, started)
+        if item.task is None and task is not None:
+            result = result.model_copy(update={"task": task})
+        return result
+
+    def _resolve(self, item: QueuedTask) -> Task:
+        """Plan a QueuedTask given only as a target file (and symbol)."""
+        from tta_ci.plan import plan_file
+
+        plan = plan_file(self.repo, self.config, item.target_file, symbol=item.symbol,
+                         description=item.description)
+        if len(plan.tasks) != 1:
+            names = ", ".join(t.symbol for t in plan.tasks) or "none"
+            raise UsageError(f"{item.target_file} has {len(plan.tasks)} testable symbols "
+                             f"({names}); give one symbol per task")
+        return plan.tasks[0]
