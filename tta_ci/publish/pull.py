@@ -1,0 +1,66 @@
+"""``pr`` mode: the accepted tests on a follow-up branch, with a pull request into the PR's branch.
+
+The branch is new (``tta-ci/pr-<number>-<sha>``) and the push refuses to overwrite one that
+exists, so nothing anyone wrote is lost. Forks fall back to the sticky comment.
+"""
+
+from __future__ import annotations
+
+from tta_ci.publish.base import PublishContext, PublishResult, PullTarget
+from tta_ci.publish.comment import CommentPublisher, _no_pull_request, require_target
+from tta_ci.publish.commit import commit_tests
+from tta_ci.publish.github import open_pull, repository
+from tta_ci.publish.local import accepted_tasks
+from tta_ci.report import MetricsDocument, TaskRecord
+
+__all__ = ["PullPublisher", "follow_up_branch", "pull_body"]
+
+
+def follow_up_branch(target: PullTarget, tested: str) -> str:
+    return f"tta-ci/pr-{target.number}-{tested[:10]}"
+
+
+def pull_body(target: PullTarget, tasks: list[TaskRecord], tested: str) -> str:
+    lines = [
+        f"Tests generated and validated by tta-ci for #{target.number} at {tested[:12]}.",
+        "",
+        *(f"- `{t.test_file}`: `{t.id}` ({len(t.tests)} tests)" for t in tasks),
+        "",
+        "Merge this pull request into the branch to take the tests.",
+    ]
+    return "\n".join(lines)
+
+
+class PullPublisher:
+    name = "pr"
+
+    def publish(self, doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
+        target = require_target(ctx)
+        if target is None:
+            return _no_pull_request(ctx)
+        tasks = accepted_tasks(doc)
+        if not tasks:
+            return CommentPublisher().publish(doc, ctx, ["no accepted test: no pull request"])
+        if target.is_fork:
+            note = (
+                "this pull request comes from a fork: tta-ci opens follow-up pull requests "
+                "only for branches of this repository, so the tests are in this comment instead"
+            )
+            return CommentPublisher().publish(doc, ctx, [note])
+        tested = doc.head or target.head_sha
+        branch = follow_up_branch(target, tested)
+        sha, files = commit_tests(ctx.repo, tasks, base_sha=tested, branch=branch, lease=None)
+        gh = ctx.github_factory(ctx.environ)
+        pull = open_pull(
+            repository(gh, target.repo_full_name),
+            base=target.head_ref,
+            head=branch,
+            title=f"tta-ci: tests for #{target.number}",
+            body=pull_body(target, tasks, tested),
+        )
+        note = f"opened {pull.html_url} with {len(files)} test file(s) from `{branch}`"
+        result = CommentPublisher().publish(doc, ctx, [note])
+        return result.model_copy(
+            update={"mode": "pr", "commit_sha": sha, "branch": branch, "files": files,
+                    "pull_url": pull.html_url}
+        )

@@ -1,0 +1,216 @@
+"""The run as Markdown: ``summary.md`` and the GitHub job summary (pure functions).
+
+GitHub refuses a job summary over 1 MiB, so ``render_summary`` keeps the text under
+``limit_bytes`` by dropping task rows (never cutting a table or a Mermaid block in half) and
+pointing at the artifact for the rest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tta_ci.report import MetricsDocument, ModelStats, TaskRecord
+
+__all__ = [
+    "DEFAULT_LIMIT_BYTES",
+    "OUTCOME_LABELS",
+    "cell",
+    "outcome_line",
+    "render_summary",
+]
+
+DEFAULT_LIMIT_BYTES = 1_000_000  # GitHub's limit is 1 MiB (1,048,576 bytes) per step
+ARTIFACT_POINTER = "the `tta-ci` artifact (`metrics.json` and `summary.md`)"
+OUTCOME_LABELS = {
+    "accepted": "✅ accepted",
+    "rejected": "❌ rejected",
+    "possible_bug": "🐞 possible bug",
+    "skipped": "⏭️ skipped",
+    "failed": "💥 failed",
+    "cancelled": "⏹️ cancelled",
+}
+ISOLATION_TEXT = {
+    "bwrap": "Generated tests ran in a bubblewrap sandbox: no network, own PID namespace, "
+    "cleared environment, only a temporary worktree writable.",
+    "fallback": "⚠️ bubblewrap was not available: generated tests ran with the weaker fallback "
+    "(scrubbed environment, resource limits, sockets blocked), not in a namespace sandbox.",
+}
+MAX_CELL = 200
+
+
+def cell(text: object, limit: int = MAX_CELL) -> str:
+    """One Markdown table cell: one line, pipes and HTML escaped, bounded length."""
+    value = " ".join(str(text).split())
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+
+
+def outcome_line(doc: MetricsDocument) -> str:
+    t = doc.totals
+    parts = [f"{t.accepted} accepted", f"{t.rejected} rejected"]
+    if t.possible_bugs:
+        parts.append(f"{t.possible_bugs} possible bug{'s' if t.possible_bugs != 1 else ''}")
+    for name, count in (("skipped", t.skipped), ("failed", t.failed)):
+        if count:
+            parts.append(f"{count} {name}")
+    icon = "✅" if t.accepted else ("⚪" if t.tasks == 0 else "⚠️")
+    return f"{icon} **tta-ci**: {', '.join(parts)} of {t.tasks} task{'s' if t.tasks != 1 else ''}"
+
+
+def _money(value: float) -> str:
+    return f"${value:.4f}"
+
+
+def _context_lines(doc: MetricsDocument) -> list[str]:
+    backend = doc.backend or "?"
+    if doc.backend_reason:
+        backend += f" ({cell(doc.backend_reason)})"
+    lines = [f"Backend: {backend} · isolation: {doc.isolation or 'n/a'} · mode: {doc.mode}"]
+    refs = []
+    if doc.base or doc.head:
+        refs.append(f"`{(doc.base or '?')[:12]}..{(doc.head or '?')[:12]}`")
+    if doc.shard:
+        refs.append(f"shard {doc.shard}")
+    refs.append(f"wall {doc.wall_s:.1f}s")
+    lines.append(" · ".join(refs))
+    lines.extend(f"> {cell(note, 500)}" for note in doc.notes)
+    return [line + "  " for line in lines]
+
+
+TASK_HEADER = [
+    "| target | result | reason | attempts | model | tokens | cost | time |",
+    "| --- | --- | --- | ---: | --- | ---: | ---: | ---: |",
+]
+
+
+def task_row(task: TaskRecord) -> str:
+    tokens = task.prompt_tokens + task.completion_tokens
+    model = task.model or task.generator or "-"
+    cached = " (cached)" if task.cached else ""
+    return (
+        f"| `{cell(task.id)}` | {OUTCOME_LABELS.get(task.status, task.status)}{cached} "
+        f"| {cell(task.reason) or '-'} | {task.attempts} | {cell(model)} | {tokens} "
+        f"| {_money(task.cost_usd)} | {task.latency_s:.1f}s |"
+    )
+
+
+def _model_row(name: str, m: ModelStats) -> str:
+    return (
+        f"| `{cell(name)}` | {m.requests} | {m.p50_latency_s:.2f}s | {m.p95_latency_s:.2f}s "
+        f"| {m.prompt_tokens} | {m.completion_tokens} | {_money(m.cost_usd)} "
+        f"| {m.accepted} | {m.rejected} |"
+    )
+
+
+def _models_section(doc: MetricsDocument) -> list[str]:
+    if not doc.models:
+        return []
+    return [
+        "### Models",
+        "",
+        "| model | requests | p50 | p95 | prompt tokens | completion tokens | cost "
+        "| accepted | rejected |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *(_model_row(name, stats) for name, stats in sorted(doc.models.items())),
+        "",
+    ]
+
+
+def _totals_section(doc: MetricsDocument) -> list[str]:
+    t = doc.totals
+    return [
+        "### Totals",
+        "",
+        "| tasks | accepted | rejected | possible bugs | skipped | failed | cached "
+        "| LLM requests | retries | tokens (prompt/completion) | cost | success rate |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {t.tasks} | {t.accepted} | {t.rejected} | {t.possible_bugs} | {t.skipped} "
+        f"| {t.failed} | {t.cached} | {t.llm_requests} | {t.retries} "
+        f"| {t.prompt_tokens}/{t.completion_tokens} | {_money(t.cost_usd)} "
+        f"| {t.success_rate:.0%} |",
+        "",
+    ]
+
+
+def _bugs_section(doc: MetricsDocument, limit: int = 50) -> list[str]:
+    bugs = [(task, bug) for task in doc.tasks for bug in task.possible_bugs]
+    if not bugs:
+        return []
+    lines = ["### Possible bugs", ""]
+    for task, bug in bugs[:limit]:
+        where = f"{bug.file or task.file}:{bug.line}" if bug.line else (bug.file or task.file)
+        lines.append(f"- `{cell(where)}` `{cell(bug.test)}`: {cell(bug.message, 500)}")
+    if len(bugs) > limit:
+        lines.append(f"- … {len(bugs) - limit} more in {ARTIFACT_POINTER}")
+    return [*lines, ""]
+
+
+def _isolation_section(doc: MetricsDocument) -> list[str]:
+    text = ISOLATION_TEXT.get(doc.isolation)
+    return ["### Isolation", "", text, ""] if text else []
+
+
+def _chart_section(doc: MetricsDocument) -> list[str]:
+    counts = Counter(task.status for task in doc.tasks)
+    if not counts:
+        return []
+    slices = [f'    "{status}" : {count}' for status, count in sorted(counts.items())]
+    return ["### Outcomes", "", "```mermaid", "pie showData", *slices, "```", ""]
+
+
+def _skipped_section(doc: MetricsDocument, limit: int = 30) -> list[str]:
+    if not doc.skipped:
+        return []
+    lines = ["<details><summary>Skipped files</summary>", ""]
+    for item in doc.skipped[:limit]:
+        lines.append(f"- `{cell(item.get('file', '?'))}`: {cell(item.get('reason', ''))}")
+    if len(doc.skipped) > limit:
+        lines.append(f"- … {len(doc.skipped) - limit} more in {ARTIFACT_POINTER}")
+    return [*lines, "", "</details>", ""]
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode("utf-8")) + 1 for line in lines)
+
+
+def render_summary(doc: MetricsDocument, *, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> str:
+    """The whole summary, under ``limit_bytes`` bytes of UTF-8."""
+    head = [f"## {outcome_line(doc)}", "", *_context_lines(doc), ""]
+    sections = [
+        _totals_section(doc),
+        _models_section(doc),
+        _bugs_section(doc),
+        _isolation_section(doc),
+        _chart_section(doc),
+        _skipped_section(doc),
+    ]
+    truncated = [f"_Truncated: see {ARTIFACT_POINTER}._", ""]
+    while sections and _size(head) + sum(map(_size, sections)) + _size(truncated) > limit_bytes:
+        sections.pop()  # whole sections only: a table or a Mermaid block is never cut
+    tail = [line for section in sections for line in section]
+    rows = [task_row(task) for task in doc.tasks]
+    pointer = f"_… {{}} more tasks not shown: see {ARTIFACT_POINTER}._"
+    budget = limit_bytes - _size(head) - _size(tail) - _size(["### Tasks", "", *TASK_HEADER, ""])
+    budget -= _size([pointer, "", *truncated]) + 16
+    kept: list[str] = []
+    for row in rows:
+        budget -= len(row.encode("utf-8")) + 1
+        if budget < 0:
+            break
+        kept.append(row)
+    tasks = ["### Tasks", "", *TASK_HEADER, *kept, ""] if kept else []
+    if len(kept) < len(rows):
+        tasks.extend([pointer.format(len(rows) - len(kept)), ""])
+    text = "\n".join([*head, *tasks, *tail, *(truncated if len(sections) < 6 else [])])
+    if len(text.encode("utf-8")) > limit_bytes:
+        return _hard_cut(text, limit_bytes)
+    return text
+
+
+def _hard_cut(text: str, limit_bytes: int) -> str:
+    """Last resort (absurdly long notes or a tiny limit): cut at a line boundary."""
+    note = f"_Truncated: see {ARTIFACT_POINTER}._\n"
+    room = max(limit_bytes - len(note.encode("utf-8")) - 1, 0)
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return cut[: cut.rfind("\n") + 1] + note if "\n" in cut else note[:limit_bytes]
