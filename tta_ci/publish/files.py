@@ -108,7 +108,8 @@ def _import_bindings(line: cst.SimpleStatementLine) -> list[tuple[_BindingKey, c
                 key = (len(small.relative), module, _EMPTY_MODULE.code_for_node(alias.name),
                        _asname(alias))
                 single = alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                found.append((key, small.with_changes(names=[single], lparen=None, rparen=None)))
+                found.append((key, small.with_changes(names=[single], lpar=None, rpar=None,
+                                                      semicolon=cst.MaybeSentinel.DEFAULT)))
     return found
 
 
