@@ -115,11 +115,34 @@ class Attempts:
         return float(self._jitter(state))
 
     async def _generate(self, request: GenerationRequest, progress: _Progress) -> Candidate:
+        """One generator call; retryable errors go to the backoff loop (the slow path)."""
+        try:
+            candidate = await self._call(request, progress)
+        except ProviderError as exc:
+            if not exc.retryable or self.config.max_retries == 0:
+                raise
+            candidate = await self._retry(request, progress, exc)
+        for call in candidate.calls:
+            self._record_call(progress, call)
+        return candidate
+
+    async def _call(self, request: GenerationRequest, progress: _Progress) -> Candidate:
+        try:
+            return await self.generator.generate(request)
+        except ProviderError as exc:
+            if exc.model:
+                self._record_call(progress, LLMCall(model=exc.model, ok=False))
+            raise
+
+    async def _retry(
+        self, request: GenerationRequest, progress: _Progress, first: ProviderError
+    ) -> Candidate:
         def count_retry(state: RetryCallState) -> None:
             progress.retries += 1
-            exc = state.outcome.exception() if state.outcome else None
+            exc = state.outcome.exception() if state.outcome else first
             log.info("retrying %s after %s", request.task.id, exc)
 
+        pending: list[ProviderError] = [first]  # the failure of attempt 1, already made
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.config.max_retries + 1),
             retry=retry_if_exception(_retryable),
@@ -130,14 +153,9 @@ class Attempts:
         )
         async for attempt in retrying:
             with attempt:
-                try:
-                    candidate = await self.generator.generate(request)
-                except ProviderError as exc:
-                    if exc.model:
-                        self._record_call(progress, LLMCall(model=exc.model, ok=False))
-                    raise
-        for call in candidate.calls:
-            self._record_call(progress, call)
+                if pending:
+                    raise pending.pop()
+                candidate = await self._call(request, progress)
         return candidate
 
     def _record_call(self, progress: _Progress, call: LLMCall) -> None:

@@ -72,7 +72,8 @@ class ExecutionEngine:
         self._status: dict[str, TaskStatus] = {}
         self._results: dict[str, TaskResult] = {}
         self._done: dict[str, asyncio.Event] = {}
-        self._inner: dict[str, asyncio.Task[TaskResult]] = {}
+        self._all_done = asyncio.Event()
+        self._all_done.set()
         self._workers: list[asyncio.Task[None]] = []
         self._attempts: Attempts | None = None
         self.budget_reason: str | None = None
@@ -112,8 +113,6 @@ class ExecutionEngine:
         """Cancel running tasks, mark the rest CANCELLED, release the backends."""
         for item in self._queue.drain():
             self._finish(item, self._cancelled(item, "engine stopped before the task ran"))
-        for inner in list(self._inner.values()):
-            inner.cancel()
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
@@ -151,6 +150,7 @@ class ExecutionEngine:
         self._submitted[item.id] = item
         self._status[item.id] = TaskStatus.QUEUED
         self._done[item.id] = asyncio.Event()
+        self._all_done.clear()
         self._queue.put_nowait(item)
         return item.id
 
@@ -164,8 +164,7 @@ class ExecutionEngine:
 
     async def wait_all(self, timeout: float | None = None) -> list[TaskResult]:
         """Wait until every submitted task ended; results in submission order."""
-        waits = [event.wait() for event in self._done.values()]
-        await asyncio.wait_for(asyncio.gather(*waits), timeout)
+        await asyncio.wait_for(self._all_done.wait(), timeout)
         return [self._results[i] for i in self._submitted]
 
     def results(self) -> list[TaskResult]:
@@ -201,19 +200,14 @@ class ExecutionEngine:
             item = await self._queue.get()
             try:
                 if self._check_budget():
-                    self._finish(item, self._ended(item, TaskStatus.SKIPPED, "skipped",
-                                                   str(self.budget_reason)))
-                    continue
-                inner = asyncio.create_task(self._run(item))
-                self._inner[item.id] = inner
-                try:
-                    result = await asyncio.shield(inner)
-                except asyncio.CancelledError:
-                    inner.cancel()
-                    self._finish(item, self._cancelled(item, "engine stopped while running"))
-                    raise
-                finally:
-                    self._inner.pop(item.id, None)
+                    reason = str(self.budget_reason)
+                    result = self._ended(item, TaskStatus.SKIPPED, "skipped", reason)
+                else:
+                    try:
+                        result = await self._run(item)
+                    except asyncio.CancelledError:
+                        self._finish(item, self._cancelled(item, "engine stopped while running"))
+                        raise
                 self._finish(item, result)
             finally:
                 self._queue.task_done()
@@ -225,6 +219,8 @@ class ExecutionEngine:
         self._status[item.id] = result.status
         self.metrics.record_task(task_record(item, result))
         self._done[item.id].set()
+        if len(self._results) == len(self._submitted):
+            self._all_done.set()
         self._check_budget()
         if self._on_task_done is not None:
             self._on_task_done(result)

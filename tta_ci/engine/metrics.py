@@ -96,19 +96,17 @@ class MetricsCollector:
         self.started_at = now().isoformat(timespec="seconds")
         self.records: dict[str, TaskRecord] = {}
         self.calls: list[tuple[str, LLMCall]] = []
+        self.cost_usd = 0.0  # running total, read by the budget check on every task
 
     def elapsed(self) -> float:
         return self._clock() - self._started
 
     def record_call(self, call: LLMCall) -> None:
         self.calls.append((call.model, call))
+        self.cost_usd += call.cost_usd
 
     def record_task(self, record: TaskRecord) -> None:
         self.records[record.id] = record
-
-    @property
-    def cost_usd(self) -> float:
-        return sum(call.cost_usd for _, call in self.calls)
 
     def document(self, **fields: object) -> MetricsDocument:
         """The metrics document; ``fields`` sets backend, isolation, mode, base, head, ..."""

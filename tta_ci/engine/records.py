@@ -16,7 +16,7 @@ def task_record(item: QueuedTask, result: TaskResult) -> TaskRecord:
     notes = list(candidate.notes) if candidate else []
     if verdict is not None and verdict.isolation:
         notes.append(f"isolation: {verdict.isolation}")
-    return TaskRecord(
+    return TaskRecord.model_construct(  # built from typed values: no need to validate again
         id=item.id,
         file=task.file if task else item.target_file,
         symbol=task.symbol if task else (item.symbol or ""),
