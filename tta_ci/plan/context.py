@@ -1,0 +1,92 @@
+"""Reading one side of a change (a commit, the index or the working tree) for the planner.
+
+A ``Side`` reads file bytes lazily and caches them, so a file read for one task (a test file
+scanned for imports) is not read again for the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+import git
+
+from tta_ci import git as gitops
+from tta_ci.config import Config
+from tta_ci.plan.paths import locate_tests, module_name
+from tta_ci.plan.symbols import ParsedSource, parse_source
+from tta_ci.plan.tasks import FileContext
+
+__all__ = ["Side", "decode", "file_context", "parse_or_none", "tree_side"]
+
+Reader = Callable[[str], bytes | None]
+
+
+def decode(data: bytes) -> str | None:
+    """UTF-8 text, or None for binary or other encodings."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+class Side:
+    """The files of one side of a change: their paths and, on demand, their contents."""
+
+    def __init__(self, files: Collection[str], read: Reader) -> None:
+        self.files = frozenset(files)
+        self._read = read
+        self._cache: dict[str, bytes | None] = {}
+
+    def read_bytes(self, path: str) -> bytes | None:
+        if path not in self._cache:
+            self._cache[path] = self._read(path)
+        return self._cache[path]
+
+    def read_text(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        return None if data is None else decode(data)
+
+
+def tree_side(repo: git.Repo, ref: str | None) -> Side:
+    """A commit (``ref``), the index (``gitops.INDEX``) or the working tree (``None``)."""
+    if ref is not None:
+        return Side(gitops.list_files(repo, ref), lambda p: gitops.show_bytes(repo, ref, p))
+    root = Path(str(repo.working_tree_dir))
+    files = [*gitops.list_files(repo, gitops.INDEX), *gitops.untracked_files(repo)]
+    present = [f for f in files if (root / f).is_file()]
+
+    def read(path: str) -> bytes | None:
+        target = root / path
+        return target.read_bytes() if target.is_file() else None
+
+    return Side(present, read)
+
+
+def parse_or_none(text: str | None, path: str) -> ParsedSource | None:
+    if text is None:
+        return None
+    try:
+        return parse_source(text, path)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def file_context(
+    path: str, head: ParsedSource, base: ParsedSource | None, side: Side, config: Config
+) -> FileContext:
+    """What the tasks of ``path`` share: import name, test file, sources."""
+    module, import_root = module_name(path, side.files)
+    test_file, exists = locate_tests(path, module, side.files, config, side.read_text)
+    return FileContext(
+        path=path,
+        module=module,
+        import_root=import_root,
+        test_file=test_file,
+        test_file_exists=exists,
+        test_source=(side.read_text(test_file) or "") if exists else "",
+        head=head,
+        base=base,
+    )

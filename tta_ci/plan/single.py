@@ -1,0 +1,113 @@
+"""Tasks for one file of the working tree: a whole file, one symbol, or given lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import git
+
+from tta_ci import git as gitops
+from tta_ci.config import Config
+from tta_ci.errors import UsageError
+from tta_ci.models import PlanResult, Task
+from tta_ci.plan.context import decode, file_context, parse_or_none, tree_side
+from tta_ci.plan.diff import parse_diff
+from tta_ci.plan.symbols import MODULE, ParsedSource, Symbol, parse_source
+from tta_ci.plan.tasks import FileContext, apply_cap, build_task
+
+__all__ = ["changed_lines_for", "plan_file", "task_for_lines"]
+
+
+def _relative(r: git.Repo, repo: Path, path: str) -> str:
+    root = Path(str(r.working_tree_dir)).resolve()
+    target = Path(path) if Path(path).is_absolute() else Path(repo) / path
+    try:
+        relative = target.resolve().relative_to(root)
+    except ValueError:
+        raise UsageError(f"{path}: not inside the repository {root}") from None
+    if not (root / relative).is_file():
+        raise UsageError(f"{path}: no such file in {root}")
+    return relative.as_posix()
+
+
+def _read_working(r: git.Repo, path: str) -> ParsedSource:
+    data = (Path(str(r.working_tree_dir)) / path).read_bytes()
+    text = decode(data)
+    if text is None:
+        raise UsageError(f"{path}: binary or not UTF-8; pass a Python source file")
+    try:
+        return parse_source(text, path)
+    except SyntaxError as exc:
+        raise UsageError(f"{path}: syntax error at line {exc.lineno}; fix it first") from exc
+
+
+def _context(r: git.Repo, path: str, config: Config) -> FileContext:
+    head = _read_working(r, path)
+    base = None
+    if r.head.is_valid():
+        base = parse_or_none(decode(gitops.show_bytes(r, "HEAD", path) or b""), path)
+    return file_context(path, head, base, tree_side(r, None), config)
+
+
+def _all_lines(parsed: ParsedSource, symbol: Symbol) -> list[int]:
+    return [n for n in range(symbol.start, symbol.end + 1) if n in parsed.code_lines]
+
+
+def _whole_file(parsed: ParsedSource) -> list[Symbol]:
+    chosen = [s for s in parsed.symbols.values() if s.kind in ("function", "method")]
+    methods = {s.name.partition(".")[0] for s in chosen if s.kind == "method"}
+    chosen += [s for s in parsed.symbols.values() if s.kind == "class" and s.name not in methods]
+    if not chosen:
+        chosen = [parsed.symbols[MODULE]]
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def plan_file(
+    repo: Path,
+    config: Config,
+    path: str,
+    *,
+    symbol: str | None = None,
+    description: str = "",
+) -> PlanResult:
+    """Tasks covering a whole file (each function and method), or one named symbol."""
+    r = gitops.open_repo(repo)
+    rel = _relative(r, repo, path)
+    ctx = _context(r, rel, config)
+    parsed = ctx.head
+    if symbol is None:
+        symbols = _whole_file(parsed)
+    elif symbol in parsed.symbols:
+        symbols = [parsed.symbols[symbol]]
+    else:
+        known = ", ".join(n for n in parsed.symbols if n != MODULE) or "none"
+        raise UsageError(f"{rel}: no symbol {symbol!r}; available: {known}")
+    tasks = [build_task(ctx, s, _all_lines(parsed, s), config, description) for s in symbols]
+    kept, dropped = apply_cap(tasks, config.max_tasks)
+    return PlanResult(tasks=tuple(kept), skipped=tuple(dropped))
+
+
+def changed_lines_for(repo: Path, path: str) -> list[int]:
+    """Lines of the working-tree file changed against HEAD (all of them for a new file)."""
+    r = gitops.open_repo(repo)
+    rel = _relative(r, repo, path)
+    if not r.head.is_valid() or gitops.show_bytes(r, "HEAD", rel) is None:
+        text = (Path(str(r.working_tree_dir)) / rel).read_bytes()
+        return list(range(1, len(text.splitlines()) + 1))
+    diff = gitops.diff_text(r, "HEAD", gitops.WORKTREE, paths=[f":(literal){rel}"])
+    return sorted(line for change in parse_diff(diff) for line in change.added)
+
+
+def task_for_lines(repo: Path, config: Config, path: str, lines: Sequence[int]) -> Task:
+    """One task covering ``lines`` of a file: their enclosing symbol when they share one."""
+    r = gitops.open_repo(repo)
+    rel = _relative(r, repo, path)
+    ctx = _context(r, rel, config)
+    last = max(len(ctx.head.text.splitlines()), 1)
+    outside = [n for n in lines if not 1 <= n <= last]
+    if outside:
+        raise UsageError(f"{rel}: line {outside[0]} is outside the file (1-{last})")
+    names = {ctx.head.symbol_at(n).name for n in lines}
+    name = names.pop() if len(names) == 1 else MODULE
+    return build_task(ctx, ctx.head.symbols[name], lines, config)
