@@ -95,13 +95,17 @@ def _normal(node: cst.CSTNode) -> str:
         return _code(node)
 
 
-def _import_bindings(line: cst.SimpleStatementLine) -> list[tuple[_BindingKey, cst.BaseSmallStatement]]:
-    found: list[tuple[_BindingKey, cst.BaseSmallStatement]] = []
+_Binding = tuple[_BindingKey, cst.BaseSmallStatement]
+
+
+def _import_bindings(line: cst.SimpleStatementLine) -> list[_Binding]:
+    found: list[_Binding] = []
     for small in line.body:
         if isinstance(small, cst.Import):
             for alias in small.names:
                 key = (0, "", _EMPTY_MODULE.code_for_node(alias.name), _asname(alias))
-                found.append((key, small.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])))
+                single = alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                found.append((key, small.with_changes(names=[single])))
         elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
             module = _EMPTY_MODULE.code_for_node(small.module) if small.module else ""
             for alias in small.names:
@@ -188,18 +192,25 @@ class _Merge:
         else:
             self.loose.add(_normal(stmt))
 
-    def _fresh(self, name: str, taken: set[str]) -> str:
+    def _fresh(self, name: str, stmt: cst.CSTNode, taken: set[str]) -> str:
+        """A new name for ``stmt``: a free one, or the one it was given by an earlier run."""
         n = 2
-        while f"{name}_{n}" in self.defined or f"{name}_{n}" in taken:
+        while True:
+            candidate = f"{name}_{n}"
+            if candidate not in taken:
+                if candidate not in self.defined:
+                    return candidate
+                renamed = stmt.visit(_Rename({name: candidate}))
+                if isinstance(renamed, cst.CSTNode) and self.defined[candidate] == _normal(renamed):
+                    return candidate
             n += 1
-        return f"{name}_{n}"
 
     def add(self, addition: cst.Module) -> None:
         renames: dict[str, str] = {}
         for stmt in addition.body:
             name = _defined_name(stmt)
-            if name in self.defined and self.defined[name] != _normal(stmt):
-                renames[name] = self._fresh(name, set(renames.values()))
+            if name is not None and name in self.defined and self.defined[name] != _normal(stmt):
+                renames[name] = self._fresh(name, stmt, set(renames.values()))
         if renames:
             addition = addition.visit(_Rename(renames))
         for stmt in addition.body:
@@ -222,9 +233,10 @@ class _Merge:
     def result(self) -> cst.Module:
         if not self.imports and not self.appended:
             return self.module
-        body = list(self.module.body)
-        futures = [s for s in self.imports if _is_future(s)]
-        others = [s for s in self.imports if not _is_future(s)]
+        body: list[cst.BaseStatement] = list(self.module.body)
+        imports = _grouped(self.imports)
+        futures = [s for s in imports if _is_future(s)]
+        others = [s for s in imports if not _is_future(s)]
         body = _insert_imports(body, futures, others)
         gap = [cst.EmptyLine(), cst.EmptyLine()] if body else []
         for stmt in self.appended:
@@ -232,6 +244,29 @@ class _Merge:
                 stmt = stmt.with_changes(leading_lines=gap)
             body.append(stmt)
         return self.module.with_changes(body=body, has_trailing_newline=True)
+
+
+def _grouped(lines: Sequence[cst.SimpleStatementLine]) -> list[cst.SimpleStatementLine]:
+    """New ``from m import a`` lines of one module folded into ``from m import a, b``."""
+    out: list[cst.SimpleStatementLine] = []
+    by_module: dict[tuple[int, str], int] = {}
+    for line in lines:
+        small = line.body[0]
+        if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
+            out.append(line)
+            continue
+        key = (len(small.relative), _module_name(small))
+        if key not in by_module:
+            by_module[key] = len(out)
+            out.append(line)
+            continue
+        first = out[by_module[key]].body[0]
+        assert isinstance(first, cst.ImportFrom) and not isinstance(first.names, cst.ImportStar)
+        names = [n.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                 for n in first.names]
+        merged = first.with_changes(names=[*names, *small.names])
+        out[by_module[key]] = cst.SimpleStatementLine(body=[merged])
+    return out
 
 
 def _docstring_end(body: Sequence[cst.BaseStatement]) -> int:
@@ -254,9 +289,11 @@ def _insert_imports(body: list[cst.BaseStatement], futures: list[cst.SimpleState
     after = at + len(others)
     if others and after < len(body) and not _is_import(body[after]):
         nxt = body[after]
-        if isinstance(nxt, cst.FunctionDef | cst.ClassDef | cst.SimpleStatementLine):
-            if not nxt.leading_lines:
-                body[after] = nxt.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+        if (
+            isinstance(nxt, cst.FunctionDef | cst.ClassDef | cst.SimpleStatementLine)
+            and not nxt.leading_lines
+        ):
+            body[after] = nxt.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
     return body
 
 
