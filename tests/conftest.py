@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from llm_server import llm_server  # noqa: F401  (fixture: a scripted LLM server on 127.0.0.1)
 
 SCRUBBED_PREFIXES = ("GITHUB_", "TTA_", "RUNNER_", "ACTIONS_")
 
