@@ -189,7 +189,7 @@ class LLMServer:
     def start(self) -> LLMServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def stop(self) -> None:
