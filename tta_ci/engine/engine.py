@@ -225,15 +225,31 @@ class ExecutionEngine:
         if self._on_task_done is not None:
             self._on_task_done(result)
 
-    def _ended(self, item: QueuedTask, status: TaskStatus, outcome: Outcome, reason: str,
-               progress: _Progress | None = None, started: float | None = None) -> TaskResult:
+    def _ended(
+        self,
+        item: QueuedTask,
+        status: TaskStatus,
+        outcome: Outcome,
+        reason: str,
+        progress: _Progress | None = None,
+        started: float | None = None,
+    ) -> TaskResult:
         now = self.metrics.elapsed()
         p = progress or _Progress()
         return TaskResult(
-            task_id=item.id, status=status, outcome=outcome, reason=reason, task=item.task,
-            candidate=p.candidate, verdict=p.verdict, attempts=p.attempts, retries=p.retries,
-            calls=tuple(p.calls), possible_bugs=tuple(p.bugs.values()),
-            started_s=now if started is None else started, finished_s=now,
+            task_id=item.id,
+            status=status,
+            outcome=outcome,
+            reason=reason,
+            task=item.task,
+            candidate=p.candidate,
+            verdict=p.verdict,
+            attempts=p.attempts,
+            retries=p.retries,
+            calls=tuple(p.calls),
+            possible_bugs=tuple(p.bugs.values()),
+            started_s=now if started is None else started,
+            finished_s=now,
         )
 
     def _cancelled(self, item: QueuedTask, reason: str) -> TaskResult:
@@ -273,10 +289,17 @@ class ExecutionEngine:
         """Plan a QueuedTask given only as a target file (and symbol)."""
         from tta_ci.plan import plan_file
 
-        plan = plan_file(self.repo, self.config, item.target_file, symbol=item.symbol,
-                         description=item.description)
+        plan = plan_file(
+            self.repo,
+            self.config,
+            item.target_file,
+            symbol=item.symbol,
+            description=item.description,
+        )
         if len(plan.tasks) != 1:
             names = ", ".join(t.symbol for t in plan.tasks) or "none"
-            raise UsageError(f"{item.target_file} has {len(plan.tasks)} testable symbols "
-                             f"({names}); give one symbol per task")
+            raise UsageError(
+                f"{item.target_file} has {len(plan.tasks)} testable symbols "
+                f"({names}); give one symbol per task"
+            )
         return plan.tasks[0]

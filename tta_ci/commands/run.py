@@ -1,0 +1,130 @@
+"""``tta-ci run``: the main job. Plan, generate, validate, write outputs, publish."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from tta_ci.commands._common import config_from_args
+from tta_ci.config import Config
+from tta_ci.engine import TaskResult
+from tta_ci.report import MetricsDocument
+
+__all__ = ["Progress", "output_dir", "print_table", "run", "write_outputs"]
+
+ICONS = {
+    "accepted": "✔",
+    "rejected": "✘",
+    "possible_bug": "!",
+    "skipped": "-",
+    "failed": "✘",
+    "cancelled": "-",
+}
+
+
+def output_dir(config: Config, repo: Path) -> Path:
+    """A flag's path is relative to the current directory; the config's to the repository."""
+    path = Path(config.output_dir)
+    if path.is_absolute() or config.source("output_dir").startswith("flag"):
+        return path
+    return repo / path
+
+
+class Progress:
+    """One line per finished task; a bar on a terminal."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def __call__(self, result: TaskResult, done: int, total: int) -> None:
+        label = result.task.id if result.task else result.task_id
+        seconds = result.finished_s - result.started_s
+        line = (
+            f"[{done}/{total}] {ICONS[result.outcome]} {result.outcome:<12} {label}"
+            f"  ({result.attempts} attempt(s), {seconds:.1f}s)"
+        )
+        if result.outcome != "accepted" and result.reason:
+            line += f": {result.reason}"
+        prefix = "\r\033[K" if self.tty else ""
+        self.stream.write(f"{prefix}tta-ci: {line}\n")
+        if self.tty and done < total:
+            filled = round(20 * done / total)
+            self.stream.write(f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{total}")
+        self.stream.flush()
+
+
+def print_table(doc: MetricsDocument, stream: TextIO) -> None:
+    width = max((len(t.id) for t in doc.tasks), default=10)
+    for t in doc.tasks:
+        reason = "" if t.status == "accepted" else t.reason
+        tests = f"{len(t.tests)} test(s) → {t.test_file}" if t.status == "accepted" else ""
+        stream.write(f"{ICONS[t.status]} {t.status:<12} {t.id:<{width}}  {tests}{reason}\n")
+    n = doc.totals
+    stream.write(
+        f"{n.tasks} task(s): {n.accepted} accepted, {n.rejected} rejected, "
+        f"{n.possible_bugs} possible bug(s), {n.skipped} skipped, {n.failed} failed; "
+        f"{n.llm_requests} LLM request(s), ${n.cost_usd:.4f}, {doc.wall_s:.1f}s "
+        f"[backend {doc.backend}, isolation {doc.isolation}]\n"
+    )
+
+
+def write_outputs(doc: MetricsDocument, out: Path) -> tuple[Path, Path]:
+    from tta_ci.publish.summary import render_summary
+
+    out.mkdir(parents=True, exist_ok=True)
+    metrics_path, summary_path = out / "metrics.json", out / "summary.md"
+    _atomic_write(metrics_path, json.dumps(doc.to_json(), indent=2) + "\n")
+    _atomic_write(summary_path, render_summary(doc) + "\n")
+    return metrics_path, summary_path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def findings(doc: MetricsDocument) -> bool:
+    return doc.totals.rejected > 0 or doc.totals.possible_bugs > 0
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from tta_ci.event import read_event
+    from tta_ci.pipeline import run_pipeline
+    from tta_ci.publish import PublishContext, publish
+
+    repo = Path(args.repo)
+    config = config_from_args(args, environ)
+    event = read_event(environ)
+    outcome = asyncio.run(
+        run_pipeline(
+            repo,
+            config,
+            environ,
+            base=args.base,
+            head=args.head,
+            shard=args.shard,
+            on_progress=Progress(),
+        )
+    )
+    out = output_dir(config, repo)
+    metrics_path, summary_path = write_outputs(outcome.document, out)
+    ctx = PublishContext(repo=repo, config=config, environ=environ, event=event, output_dir=out)
+    published = publish(outcome.document, ctx)
+    doc = outcome.document.model_copy(
+        update={"mode": published.mode, "notes": outcome.document.notes + published.notes}
+    )
+    if published.notes:
+        write_outputs(doc, out)
+    if args.json:
+        print(json.dumps(doc.to_json(), indent=2))
+    else:
+        print_table(doc, sys.stdout)
+        print(f"metrics: {metrics_path}\nsummary: {summary_path}")
+    return 1 if config.fail_on_rejected and findings(doc) else 0
