@@ -49,6 +49,8 @@ class ParsedSource:
     code_lines: frozenset[int]  # lines holding code (not comments, docstrings or blanks)
     imports: str  # the module's top-level import statements
     import_lines: frozenset[int] = frozenset()  # the lines of those statements
+    # (line, token type, text) of the code: no comments, blank lines or docstrings
+    tokens: tuple[tuple[int, int, str], ...] = ()
 
     def symbol_at(self, line: int) -> Symbol:
         """The most specific symbol owning ``line`` (``<module>`` when none does)."""
@@ -56,6 +58,10 @@ class ParsedSource:
             if symbol.kind != "module" and symbol.owns(line):
                 return symbol
         return self.symbols[MODULE]
+
+    def tokens_of(self, symbol: Symbol) -> list[tuple[int, str]]:
+        """The code tokens of the lines ``symbol`` owns (equal tokens: equal code layout)."""
+        return [(kind, text) for line, kind, text in self.tokens if symbol.owns(line)]
 
     def source_of(self, symbol: Symbol) -> str:
         lines = self.text.splitlines(keepends=True)
@@ -100,13 +106,14 @@ def _docstring_lines(tree: ast.Module) -> set[int]:
     return lines
 
 
-def _code_lines(text: str, tree: ast.Module) -> frozenset[int]:
-    lines: set[int] = set()
-    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
-    for tok in tokens:
-        if tok.type not in _SKIP_TOKENS:
-            lines.update(range(tok.start[0], tok.end[0] + 1))
-    return frozenset(lines - _docstring_lines(tree))
+def _code_tokens(text: str, tree: ast.Module) -> tuple[tuple[int, int, str], ...]:
+    docstrings = _docstring_lines(tree)
+    tokens: list[tuple[int, int, str]] = []
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type in _SKIP_TOKENS or tok.start[0] in docstrings:
+            continue
+        tokens.extend((line, tok.type, tok.string) for line in range(tok.start[0], tok.end[0] + 1))
+    return tuple(tokens)
 
 
 def _class_symbols(node: ast.ClassDef) -> list[Symbol]:
@@ -155,7 +162,7 @@ def _merge(a: Symbol, b: Symbol) -> Symbol:
 def parse_source(text: str, filename: str = "<unknown>") -> ParsedSource:
     """Parse ``text``; raises ``SyntaxError`` (with ``lineno``) when it is not valid Python."""
     tree = ast.parse(text, filename=filename)
-    code_lines = _code_lines(text, tree)
+    tokens = _code_tokens(text, tree)
     imports = _imports(text, tree)
     import_lines = frozenset(
         line
@@ -176,6 +183,6 @@ def parse_source(text: str, filename: str = "<unknown>") -> ParsedSource:
         by_name[symbol.name] = symbol if seen is None else _merge(seen, symbol)
     by_name[MODULE] = module
     return ParsedSource(
-        text=text, symbols=by_name, code_lines=code_lines, imports=imports,
-        import_lines=import_lines,
+        text=text, symbols=by_name, code_lines=frozenset(t[0] for t in tokens), imports=imports,
+        import_lines=import_lines, tokens=tokens,
     )

@@ -108,9 +108,16 @@ def _by_symbol(head: ParsedSource, lines: Iterable[int]) -> dict[str, set[int]]:
     return touched
 
 
-def _unchanged(ctx: FileContext, name: str) -> bool:
+def _unchanged(ctx: FileContext, name: str) -> str | None:
+    """None when the symbol's code changed; else "comments" or "formatting"."""
     base_symbol = ctx.base.symbols.get(name) if ctx.base else None
-    return base_symbol is not None and base_symbol.fingerprint == ctx.head.symbols[name].fingerprint
+    head_symbol = ctx.head.symbols[name]
+    if ctx.base is None or base_symbol is None:
+        return None
+    if base_symbol.fingerprint != head_symbol.fingerprint:
+        return None
+    same = ctx.base.tokens_of(base_symbol) == ctx.head.tokens_of(head_symbol)
+    return "comments" if same else "formatting"
 
 
 def file_tasks(
@@ -134,17 +141,21 @@ def file_tasks(
     by_anchor = _by_symbol(ctx.head, anchors)
     tasks: list[Task] = []
     skips: list[Skip] = []
+    comments = False
     for name, symbol in ctx.head.symbols.items():
         lines = by_added.get(name) or by_anchor.get(name)
         if not lines:
             continue
-        if _unchanged(ctx, name):
-            if name in by_added:
-                skips.append(Skip(file=ctx.path, reason="only formatting", symbol=name))
-            continue
-        tasks.append(build_task(ctx, symbol, lines, config))
+        unchanged = _unchanged(ctx, name)
+        if unchanged is None:
+            tasks.append(build_task(ctx, symbol, lines, config))
+        elif unchanged == "formatting" and name in by_added:
+            skips.append(Skip(file=ctx.path, reason="only formatting", symbol=name))
+        else:
+            comments = comments or name in by_added
     if not tasks and not skips:
-        skips.append(Skip(file=ctx.path, reason=_why_no_task(ctx.head, added)))
+        reason = COMMENTS_ONLY if comments else _why_no_task(ctx.head, added)
+        skips.append(Skip(file=ctx.path, reason=reason))
     return tasks, skips
 
 
