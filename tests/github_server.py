@@ -215,7 +215,7 @@ def fake_github(token: str = "ghs_faketoken_0123456789") -> Iterator[FakeGitHub]
     server = _Server(("127.0.0.1", 0), _Handler)
     fake = FakeGitHub(token=token, url=f"http://127.0.0.1:{server.server_address[1]}")
     server.fake = fake
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield fake

@@ -10,11 +10,11 @@ to a weaker mode and says why in ``PublishResult.notes``; the mode used is ``res
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+from collections.abc import Mapping
 
-from tta_ci.errors import ConfigError
+from tta_ci.config import Config
+from tta_ci.errors import ConfigError, GitHubError
+from tta_ci.event import Event
 from tta_ci.publish.actions import (
     annotation_lines,
     emit,
@@ -38,6 +38,7 @@ __all__ = [
     "Publisher",
     "PullTarget",
     "get_publisher",
+    "preflight",
     "publish",
     "run_url",
 ]
@@ -60,6 +61,26 @@ def get_publisher(mode: str) -> Publisher:
         raise ConfigError(f"mode {mode!r} is not a publishing mode; use one of: {known}") from None
 
 
+GITHUB_MODES = ("comment", "commit", "pr")
+
+
+def preflight(config: Config, environ: Mapping[str, str], event: Event | None) -> None:
+    """Fail before any work when the mode cannot publish: unknown mode, no token, no event."""
+    get_publisher(config.mode)
+    if config.mode not in GITHUB_MODES:
+        return
+    if event is None:
+        raise GitHubError(
+            f"mode {config.mode!r} needs a GitHub event: GITHUB_EVENT_PATH is not set "
+            "(run inside GitHub Actions, or use --mode files or --mode summary)"
+        )
+    if event.pr_number is not None and not environ.get("GITHUB_TOKEN"):
+        raise GitHubError(
+            f"mode {config.mode!r} needs GITHUB_TOKEN to write to pull request "
+            f"#{event.pr_number}; pass `github-token` to the action or export GITHUB_TOKEN"
+        )
+
+
 def publish(doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
     """Publish with ``ctx.config.mode``, then write the Actions summary and outputs."""
     publisher = get_publisher(ctx.config.mode)
@@ -69,8 +90,6 @@ def publish(doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
             ctx.stream.write(f"tta-ci: {note}\n")
     final = doc.model_copy(update={"notes": [*doc.notes, *result.notes], "mode": result.mode})
     markdown = render_summary(final)
-    if result.notes:
-        _write_atomic(ctx.output_dir / "summary.md", markdown + "\n")
     summary_file = write_step_summary(ctx.environ, markdown)
     outputs_file = write_outputs(ctx.environ, run_outputs(doc, ctx.output_dir))
     if summary_file is not None or outputs_file is not None:
@@ -81,15 +100,3 @@ def publish(doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
             "outputs_file": str(outputs_file) if outputs_file else None,
         }
     )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -51,7 +51,9 @@ def make_github(environ: Mapping[str, str]) -> Github:
             "${{ github.token }}) or export GITHUB_TOKEN"
         )
     base_url = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    return Github(base_url=base_url.rstrip("/"), auth=Auth.Token(token), timeout=30, retry=2)
+    return Github(
+        base_url=base_url.rstrip("/"), auth=Auth.Token(token), timeout=30, retry=2, lazy=True
+    )
 
 
 class GitHubAPIError(GitHubError):
@@ -77,7 +79,7 @@ def github_errors(what: str) -> Iterator[None]:
 
 
 def repository(gh: Github, full_name: str) -> Repository:
-    return gh.get_repo(full_name, lazy=True)
+    return gh.get_repo(full_name)
 
 
 def pull_target(repo: Repository, number: int) -> PullTarget:

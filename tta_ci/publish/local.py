@@ -20,10 +20,18 @@ def write_tests(repo: Path, tasks: list[TaskRecord]) -> list[str]:
     from tta_ci.publish.files import AcceptedTest, write_accepted_tests
 
     accepted = [
-        AcceptedTest(task_id=t.id, test_file=t.test_file, code=t.code or "") for t in tasks
+        AcceptedTest(
+            target=t.id,
+            test_file=t.test_file,
+            code=t.code or "",
+            covered_lines=tuple(t.covered_lines),
+            generator=t.generator,
+            model=t.model,
+            cost_usd=t.cost_usd,
+        )
+        for t in tasks
     ]
-    written = write_accepted_tests(repo, accepted)
-    return sorted({str(p) for p in written})
+    return sorted(set(write_accepted_tests(repo, accepted)))
 
 
 class NonePublisher:

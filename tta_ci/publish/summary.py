@@ -185,14 +185,17 @@ def render_summary(doc: MetricsDocument, *, limit_bytes: int = DEFAULT_LIMIT_BYT
         _chart_section(doc),
         _skipped_section(doc),
     ]
-    truncated = [f"_Truncated: see {ARTIFACT_POINTER}._", ""]
-    while sections and _size(head) + sum(map(_size, sections)) + _size(truncated) > limit_bytes:
-        sections.pop()  # whole sections only: a table or a Mermaid block is never cut
-    tail = [line for section in sections for line in section]
+    sections = [section for section in sections if section]
+    wanted = len(sections)
     rows = [task_row(task) for task in doc.tasks]
     pointer = f"_… {{}} more tasks not shown: see {ARTIFACT_POINTER}._"
-    budget = limit_bytes - _size(head) - _size(tail) - _size(["### Tasks", "", *TASK_HEADER, ""])
-    budget -= _size([pointer, "", *truncated]) + 16
+    truncated = [f"_Truncated: see {ARTIFACT_POINTER}._", ""]
+    reserve = _size(head) + _size(["### Tasks", "", *TASK_HEADER, "", pointer, "", *truncated])
+    reserve += 16 if rows else 0
+    while sections and reserve + sum(map(_size, sections)) > limit_bytes:
+        sections.pop()  # whole sections only: a table or a Mermaid block is never cut
+    tail = [line for section in sections for line in section]
+    budget = limit_bytes - reserve - _size(tail)
     kept: list[str] = []
     for row in rows:
         budget -= len(row.encode("utf-8")) + 1
@@ -202,7 +205,7 @@ def render_summary(doc: MetricsDocument, *, limit_bytes: int = DEFAULT_LIMIT_BYT
     tasks = ["### Tasks", "", *TASK_HEADER, *kept, ""] if kept else []
     if len(kept) < len(rows):
         tasks.extend([pointer.format(len(rows) - len(kept)), ""])
-    text = "\n".join([*head, *tasks, *tail, *(truncated if len(sections) < 6 else [])])
+    text = "\n".join([*head, *tasks, *tail, *(truncated if len(sections) < wanted else [])])
     if len(text.encode("utf-8")) > limit_bytes:
         return _hard_cut(text, limit_bytes)
     return text
