@@ -66,7 +66,8 @@ def test_annotations_are_escaped() -> None:
     doc.tasks[0].possible_bugs[0] = doc.tasks[0].possible_bugs[0].model_copy(
         update={"message": "100% wrong\n::error::injected"})
     (line,) = annotation_lines(doc)
-    assert line.startswith("::warning file=calc.py,line=7,title=tta-ci%3A possible bug in div%2Cx::")
+    prefix = "::warning file=calc.py,line=7,title=tta-ci%3A possible bug in div%2Cx::"
+    assert line.startswith(prefix)
     assert line.endswith("test_div_by_one: 100%25 wrong%0A::error::injected")
     assert "\n" not in line
 
@@ -123,7 +124,7 @@ def test_someone_elses_marker_is_not_edited(tmp_path: Path, gh: FakeGitHub) -> N
 
 def test_comment_without_token_is_an_error(tmp_path: Path) -> None:
     event = pr_event()
-    with pytest.raises(GitHubError, match="^GITHUB_TOKEN is not set"):
+    with pytest.raises(GitHubError, match=r"^GITHUB_TOKEN is not set"):
         publish(document(), context(tmp_path, None, "comment", event))
     with pytest.raises(GitHubError, match="needs GITHUB_TOKEN to write to pull request #2"):
         preflight(Config(mode="comment"), {}, event)
