@@ -191,7 +191,8 @@ def show(repo: git.Repo, ref: str, path: str) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise GitError(f"{path} at {ref or 'index'}: not UTF-8 text") from exc
+        where = "index" if ref == INDEX else ref
+        raise GitError(f"{path} at {where}: not UTF-8 text") from exc
 
 
 def list_files(repo: git.Repo, ref: str = INDEX) -> list[str]:
