@@ -6,12 +6,17 @@ publishing is left to the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+import functools
+import os
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tta_ci.config import Config
 from tta_ci.engine import ExecutionEngine, MetricsCollector, TaskResult, Validator
+from tta_ci.engine.cache import ResultCache
 from tta_ci.errors import UsageError
 from tta_ci.generators import Generator, choose_backend, make_generator
 from tta_ci.models import PlanResult, Skip, Task
@@ -63,6 +68,8 @@ async def run_tasks(
     validator: Validator,
     metrics: MetricsCollector | None = None,
     on_progress: ProgressFn | None = None,
+    cache: ResultCache | None = None,
+    recheck: Callable[[Task, str], Awaitable[bool]] | None = None,
 ) -> tuple[list[TaskResult], MetricsCollector]:
     """Run planned tasks through one engine; every task ends with a result."""
     finished: list[TaskResult] = []
@@ -73,7 +80,13 @@ async def run_tasks(
             on_progress(result, len(finished), len(tasks))
 
     engine = ExecutionEngine(
-        config, generator=generator, validator=validator, metrics=metrics, on_task_done=done
+        config,
+        generator=generator,
+        validator=validator,
+        metrics=metrics,
+        on_task_done=done,
+        cache=cache,
+        recheck=recheck,
     )
     async with engine:
         for task in tasks:
@@ -89,6 +102,50 @@ def _validator_for(
 
     validator: Validator = ResultValidator(config, repo, environ=environ, ref=ref)
     return validator
+
+
+async def recheck_cached(
+    repo: Path, ref: str | None, config: Config, environ: Mapping[str, str], task: Task, code: str
+) -> bool:
+    """Run a cached test once, in the sandbox, against the code under test."""
+    from tta_ci.validate.sandbox import isolation_level, run_sandboxed, workspace
+
+    manager = workspace(repo, ref=ref)
+    ws = await asyncio.to_thread(manager.__enter__)
+    try:
+        target = ws / task.test_file
+        if target.exists():
+            target = target.with_name(f"test_tta_recheck_{target.name.removeprefix('test_')}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(code, encoding="utf-8")
+        roots = [str(ws / task.import_root), str(ws)]
+        result = await run_sandboxed(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+                str(target.relative_to(ws)),
+            ],
+            workdir=ws,
+            environ={**environ, "PYTHONPATH": os.pathsep.join(roots)},
+            timeout_s=config.validation_timeout_s,
+            isolation=isolation_level(config),
+        )
+        return result.returncode == 0 and not result.timed_out
+    finally:
+        await asyncio.to_thread(manager.__exit__, None, None, None)
+
+
+def _cache(repo: Path, config: Config) -> ResultCache | None:
+    if not config.cache:
+        return None
+    root = Path(config.cache_dir)
+    return ResultCache(root if root.is_absolute() else repo / root)
 
 
 def _isolation(config: Config) -> str:
@@ -142,6 +199,8 @@ async def run_pipeline(
             validator=validator,
             metrics=metrics,
             on_progress=on_progress,
+            cache=_cache(repo, config),
+            recheck=functools.partial(recheck_cached, repo, plan.head, config, environ),
         )
     finally:
         for resource in owned:

@@ -24,13 +24,14 @@ from urllib.parse import urlsplit
 
 from tta_ci.config import DEFAULT_API_BASE, Config
 from tta_ci.engine.attempts import Attempts, TaskResult, Validator, _Progress
+from tta_ci.engine.cache import CacheLayer, ResultCache
 from tta_ci.engine.metrics import MetricsCollector
 from tta_ci.engine.queue import QueuedTask, TaskQueue
 from tta_ci.engine.ratelimit import RateLimiter
 from tta_ci.engine.records import task_record
 from tta_ci.errors import ProviderError, SkipTask, UsageError
 from tta_ci.generators.base import Generator
-from tta_ci.models import Outcome, Task, TaskStatus
+from tta_ci.models import Candidate, Outcome, Task, TaskStatus
 
 __all__ = ["ExecutionEngine", "TaskResult"]
 
@@ -53,6 +54,8 @@ class ExecutionEngine:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        cache: ResultCache | None = None,
+        recheck: Callable[[Task, str], Awaitable[bool]] | None = None,
     ) -> None:
         self.config = config
         self.max_concurrent_tasks = max_concurrent_tasks or config.concurrency
@@ -63,6 +66,9 @@ class ExecutionEngine:
         self.validator = validator
         self._owns = (generator is None, validator is None)
         self._on_task_done = on_task_done
+        self.cache = cache
+        self._recheck = recheck
+        self._cache_layer: CacheLayer | None = None
         self._clock = clock
         self._sleep = sleep
         self._rng = rng
@@ -104,6 +110,13 @@ class ExecutionEngine:
             sleep=self._sleep,
             rng=self._rng,
         )
+        if self.cache is not None:
+            self._cache_layer = CacheLayer(
+                self.cache,
+                generator=self.generator.name,
+                model=self.config.model,
+                still_passes=self._recheck or self._validator_accepts,
+            )
         self._workers = [
             asyncio.create_task(self._worker(), name=f"tta-worker-{i}")
             for i in range(self.max_concurrent_tasks)
@@ -267,6 +280,9 @@ class ExecutionEngine:
         try:
             task = task or self._resolve(item)
             async with asyncio.timeout(timeout):
+                cached = await self._from_cache(item, task, started)
+                if cached is not None:
+                    return cached
                 outcome, reason = await self._attempts.run(task, progress)
             status = TaskStatus.COMPLETED
         except TimeoutError:
@@ -283,7 +299,45 @@ class ExecutionEngine:
         result = self._ended(item, status, outcome, reason, progress, started)
         if item.task is None and task is not None:
             result = result.model_copy(update={"task": task})
+        if task is not None:
+            self._store(task, result)
         return result
+
+    # -- the result cache ------------------------------------------------------------------
+
+    async def _from_cache(self, item: QueuedTask, task: Task, started: float) -> TaskResult | None:
+        if self._cache_layer is None:
+            return None
+        entry = await self._cache_layer.lookup(task)
+        if entry is None:
+            return None
+        candidate = Candidate(
+            code=entry.verdict.code or "",
+            generator=entry.generator,
+            model=entry.model,
+            model_reason=entry.model_reason,
+        )
+        return TaskResult(
+            task_id=item.id,
+            status=TaskStatus.COMPLETED,
+            outcome=entry.outcome,
+            reason=entry.reason,
+            task=task,
+            candidate=candidate,
+            verdict=entry.verdict,
+            possible_bugs=entry.possible_bugs,
+            cached=True,
+            started_s=started,
+            finished_s=self.metrics.elapsed(),
+        )
+
+    def _store(self, task: Task, result: TaskResult) -> None:
+        if self._cache_layer is not None:
+            self._cache_layer.store(task, result)
+
+    async def _validator_accepts(self, task: Task, code: str) -> bool:
+        assert self.validator is not None
+        return (await self.validator.validate(task, code)).accepted
 
     def _resolve(self, item: QueuedTask) -> Task:
         """Plan a QueuedTask given only as a target file (and symbol)."""
@@ -299,7 +353,7 @@ class ExecutionEngine:
         if len(plan.tasks) != 1:
             names = ", ".join(t.symbol for t in plan.tasks) or "none"
             raise UsageError(
-                f"{item.target_file} has {len(plan.tasks)} testable symbols "
-                f"({names}); give one symbol per task"
+                f"{item.target_file} has {len(plan.tasks)} testable symbols ({names}); "
+                "give one symbol per task"
             )
         return plan.tasks[0]
