@@ -1,0 +1,7 @@
+# expect: trivial assertion
+from pkg.calc import clamp
+
+
+def test_clamp():
+    clamp(-1, 0, 10)
+    assert True

@@ -1,0 +1,200 @@
+"""Judging one test function from its runs; coverage sets; pruning; repair feedback."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from tta_ci.models import CheckResult, PossibleBug, TestVerdict
+from tta_ci.validate.runner import RunReport, TestRecord
+
+__all__ = [
+    "Coverage",
+    "FunctionRuns",
+    "executable_lines",
+    "function_name",
+    "judge_function",
+    "merge_outcomes",
+    "prune",
+    "render_feedback",
+]
+
+OUTPUT_LIMIT = 1024 * 1024  # captured output bytes per test
+_SEVERITY = {"passed": 0, "skipped": 1, "failed": 2, "timeout": 3, "crashed": 4}
+_PARAMS = re.compile(r"\[.*\]$")
+
+
+@dataclass
+class Coverage:
+    """Changed lines and branches (arcs leaving a changed line) that some tests ran."""
+
+    lines: set[int] = field(default_factory=set)
+    arcs: set[tuple[int, int]] = field(default_factory=set)
+
+    def add(self, data: Mapping[str, Sequence[object]], changed: set[int]) -> None:
+        self.lines |= {int(n) for n in data.get("lines", ()) if int(n) in changed}  # type: ignore[call-overload]
+        for arc in data.get("arcs", ()):
+            a, b = (int(x) for x in arc)  # type: ignore[attr-defined]
+            if a in changed:
+                self.arcs.add((a, b))
+
+    def minus(self, other: Coverage) -> Coverage:
+        return Coverage(self.lines - other.lines, self.arcs - other.arcs)
+
+    def __bool__(self) -> bool:
+        return bool(self.lines or self.arcs)
+
+
+@dataclass
+class FunctionRuns:
+    """What one test function did in each run (the worst of its parametrized cases)."""
+
+    records: list[TestRecord | None] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
+
+
+def executable_lines(source: str) -> set[int]:
+    """Lines where a statement starts, without ``def``/``class`` lines (run at import)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {n.lineno for n in ast.walk(tree) if isinstance(n, ast.stmt) and not isinstance(n, defs)}
+
+
+def function_name(nodeid: str) -> str:
+    """``tests/t.py::TestA::test_b[1]`` → ``TestA::test_b``."""
+    return _PARAMS.sub("", nodeid.split("::", 1)[1]) if "::" in nodeid else nodeid
+
+
+def _worse(a: TestRecord | None, b: TestRecord) -> TestRecord:
+    if a is None:
+        return b
+    rank_a = (a.violation is not None, _SEVERITY.get(a.outcome, 2), a.output_bytes)
+    rank_b = (b.violation is not None, _SEVERITY.get(b.outcome, 2), b.output_bytes)
+    return b if rank_b > rank_a else a
+
+
+def merge_outcomes(reports: Sequence[RunReport], path: str, names: Sequence[str]
+                   ) -> dict[str, FunctionRuns]:
+    """Per function of the candidate at ``path``: its worst record in each run."""
+    runs = {name: FunctionRuns() for name in names}
+    for report in reports:
+        worst: dict[str, TestRecord] = {}
+        for nodeid, record in report.results.items():
+            if nodeid.split("::", 1)[0] == path:
+                name = function_name(nodeid)
+                worst[name] = _worse(worst.get(name), record)
+        for name, item in runs.items():
+            item.records.append(worst.get(name))
+    return runs
+
+
+def _failure(record: TestRecord) -> str:
+    if record.message.startswith(record.exc_type):
+        return record.message
+    return f"{record.exc_type}: {record.message}".strip(": ")
+
+
+def _consistent_assertion(records: Sequence[TestRecord]) -> bool:
+    first = records[0]
+    return all(r.exc_type == "AssertionError" and r.phase == "call" and
+               r.message == first.message for r in records)
+
+
+def judge_function(runs: FunctionRuns) -> TestVerdict:
+    """Accepted (so far), rejected with one stable reason, or a possible bug."""
+    present = [r for r in runs.records if r is not None]
+    if not present:
+        return TestVerdict(status="rejected", reason="not collected")
+    for record in present:
+        if record.violation:
+            return TestVerdict(status="rejected", reason=record.violation)
+        if record.outcome in ("timeout", "crashed"):
+            return TestVerdict(status="rejected", reason=record.outcome,
+                               message=record.message)
+        if record.output_bytes > OUTPUT_LIMIT:
+            return TestVerdict(status="rejected", reason="too much output",
+                               message=f"{record.output_bytes} bytes captured")
+    outcomes = {r.outcome for r in present}
+    if len(present) < len(runs.records) or len(outcomes) > 1:
+        failed = next((r for r in present if r.outcome != "passed"), present[0])
+        return TestVerdict(status="rejected", reason="flaky",
+                           message=f"outcomes {sorted(outcomes)}; {_failure(failed)}")
+    if outcomes == {"passed"}:
+        return TestVerdict(status="accepted", reason="accepted")
+    if outcomes == {"skipped"}:
+        return TestVerdict(status="rejected", reason="skipped", message=present[0].message)
+    if runs.coverage.lines and _consistent_assertion(present):
+        return TestVerdict(status="possible_bug", reason="possible bug",
+                           message=_failure(present[0]))
+    return TestVerdict(status="rejected", reason="failed", message=_failure(present[0]))
+
+
+def possible_bug(name: str, verdict: TestVerdict, test_file: str) -> PossibleBug:
+    return PossibleBug(test=name, message=verdict.message, file=test_file)
+
+
+class _Pruner(cst.CSTTransformer):
+    def __init__(self, keep: set[str]) -> None:
+        super().__init__()
+        self.keep = keep
+        self.cls: str | None = None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.cls = node.name.value
+        return True
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef
+                       ) -> cst.ClassDef | cst.RemovalSentinel:
+        self.cls = None
+        if not original.name.value.startswith("Test"):
+            return updated
+        body = [s for s in updated.body.body if not isinstance(s, cst.SimpleStatementLine)
+                or not all(isinstance(x, cst.Pass) for x in s.body)]
+        if not any(isinstance(s, cst.FunctionDef) and s.name.value.startswith("test")
+                   for s in body):
+            return cst.RemoveFromParent()
+        return updated
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
+                          ) -> cst.FunctionDef | cst.RemovalSentinel:
+        name = original.name.value
+        if not name.startswith("test"):
+            return updated
+        if self.cls is not None and not self.cls.startswith("Test"):
+            return updated
+        full = f"{self.cls}::{name}" if self.cls else name
+        return updated if full in self.keep else cst.RemoveFromParent()
+
+
+def prune(code: str, keep: Sequence[str]) -> str:
+    """``code`` without the test functions not in ``keep`` (imports and helpers kept)."""
+    module = cst.parse_module(code)
+    return module.visit(_Pruner(set(keep))).code
+
+
+def render_feedback(tests: Mapping[str, TestVerdict], failures: Mapping[str, str],
+                    uncovered: Sequence[int], source_lines: Sequence[str],
+                    limit: int = 6000) -> str:
+    """Failure sections and uncovered changed lines, trimmed, for a repair attempt."""
+    parts: list[str] = []
+    for name, verdict in tests.items():
+        if verdict.status != "accepted":
+            text = failures.get(name, "") or verdict.message
+            parts.append(f"### {name}: {verdict.reason}\n{text[-1500:]}".rstrip())
+    if uncovered:
+        shown = [f"{n}: {source_lines[n - 1].rstrip()}" for n in uncovered
+                 if 0 < n <= len(source_lines)][:40]
+        parts.append("### changed lines no test covers\n" + "\n".join(shown))
+    text = "\n\n".join(parts)
+    return text if len(text) <= limit else text[: limit - 20] + "\n... (truncated)"
+
+
+def check(ok: bool, detail: str = "") -> CheckResult:
+    return CheckResult(ok=ok, detail=detail)

@@ -1,0 +1,59 @@
+"""Where tests are in a workspace, and where candidates go."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+
+__all__ = ["existing_tests", "place_candidates"]
+
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "site-packages", "build", "dist",
+             "__pycache__", ".tox", ".nox", ".tta-ci"}
+
+
+def _is_test_name(name: str) -> bool:
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def existing_tests(ws: Path, test_dirs: Sequence[str]) -> list[str]:
+    """The repository's test files (``test_*.py``, ``*_test.py``), relative and sorted."""
+    found: set[str] = set()
+    for path in ws.rglob("*.py"):
+        rel = path.relative_to(ws)
+        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+            continue
+        in_test_dir = bool(rel.parts) and rel.parts[0] in test_dirs
+        if _is_test_name(path.name) or (in_test_dir and path.name.startswith("test")):
+            found.add(rel.as_posix())
+    return sorted(found)
+
+
+def _free_name(ws: Path, test_file: str, index: int) -> str:
+    path = PurePosixPath(test_file)
+    stem = path.stem
+    suffix = 0
+    while True:
+        tag = f"tta{index}" + (f"_{suffix}" if suffix else "")
+        name = f"{stem[:-5]}_{tag}_test.py" if stem.endswith("_test") else f"{stem}_{tag}.py"
+        candidate = (path.parent / name).as_posix()
+        if not (ws / candidate).exists():
+            return candidate
+        suffix += 1
+
+
+def place_candidates(ws: Path, test_file: str, codes: Mapping[int, str]) -> dict[int, str]:
+    """Write each candidate into the workspace; a lone candidate takes ``test_file`` if free.
+
+    Returns index → path relative to the workspace.
+    """
+    paths: dict[int, str] = {}
+    for index, code in codes.items():
+        if len(codes) == 1 and not (ws / test_file).exists():
+            rel = test_file
+        else:
+            rel = _free_name(ws, test_file, index + 1)
+        target = ws / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(code, encoding="utf-8")
+        paths[index] = rel
+    return paths

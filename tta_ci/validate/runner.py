@@ -1,0 +1,174 @@
+"""Batched pytest runs in the sandbox, read back from the plugin's event file.
+
+One ``run_pytest`` call is one or more pytest processes over a set of test files: when a
+process dies before the end (interpreter crash, ``os._exit``, wall-clock timeout), the test
+or file that was running is recorded as ``crashed``/``timeout`` and the rest is run again
+without it, so a single bad test never costs the results of the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tta_ci.validate.sandbox import SandboxResult, run_sandboxed
+
+__all__ = ["RunReport", "RunSpec", "TestRecord", "run_pytest"]
+
+MAX_RESTARTS = 20
+
+
+class TestRecord(BaseModel):
+    __test__ = False
+
+    nodeid: str
+    outcome: str  # passed, failed, skipped, timeout, crashed
+    phase: str = "call"
+    exc_type: str = ""
+    message: str = ""
+    longrepr: str = ""
+    output_bytes: int = 0
+    violation: str | None = None
+
+
+class RunSpec(BaseModel):
+    """How to run one pytest process; the order is decided by (seed, reverse)."""
+
+    files: tuple[str, ...]  # relative to the workspace
+    guarded: tuple[str, ...] = ()  # candidate files: their tests are guarded
+    seed: int = 0
+    reverse: bool = False
+    run: int = 0
+    cover: str | None = None  # target file to measure, relative to the workspace
+    python_path: tuple[str, ...] = ()  # relative to the workspace
+
+
+class RunReport(BaseModel):
+    results: dict[str, TestRecord] = Field(default_factory=dict)
+    collect_errors: dict[str, str] = Field(default_factory=dict)  # file → message
+    dead_files: dict[str, str] = Field(default_factory=dict)  # file → "crashed"/"timeout"
+    coverage: dict[str, dict[str, list[Any]]] = Field(default_factory=dict)
+    processes: int = 0
+    stderr: str = ""
+
+
+def _pytest_argv(files: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-p", "tta_ci.validate.plugin",
+            "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:timeout",
+            "-p", "no:xdist", "-o", "addopts=", "-q", "--no-header", "-rN",
+            "--continue-on-collection-errors", "--rootdir", ".", *files]
+
+
+def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
+             test_timeout_s: float) -> dict[str, str]:
+    env = dict(environ)
+    env.update({
+        "PYTHONPATH": os.pathsep.join(str(ws / p) for p in spec.python_path),
+        "PYTHONHASHSEED": str(spec.run + 1),
+        "TTA_SANDBOX_REPORT": str(ctrl / "events.jsonl"),
+        "TTA_SANDBOX_SEED": str(spec.seed),
+        "TTA_SANDBOX_REVERSE": "1" if spec.reverse else "0",
+        "TTA_SANDBOX_RUN": str(spec.run),
+        "TTA_SANDBOX_COVER": str(ws / spec.cover) if spec.cover else "",
+        "TTA_SANDBOX_COVDATA": str(ctrl / ".coverage"),
+        "TTA_SANDBOX_GUARDED": os.pathsep.join(str(ws / f) for f in spec.guarded),
+        "TTA_SANDBOX_WRITABLE": str(ctrl),
+        "TTA_SANDBOX_TEST_TIMEOUT": str(test_timeout_s),
+    })
+    return env
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            break  # the process died mid-line
+    return events
+
+
+def _rel(path: str, ws: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(ws.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def _apply(events: list[dict[str, Any]], report: RunReport, ws: Path) -> tuple[bool, str | None,
+                                                                              str | None]:
+    """Fold events into ``report``; (finished, test running at the end, file collecting)."""
+    running: str | None = None
+    collecting: str | None = None
+    finished = False
+    for event in events:
+        kind = event.pop("event")
+        if kind == "start":
+            running = event["nodeid"]
+        elif kind == "result":
+            report.results[event["nodeid"]] = TestRecord.model_validate(event)
+            running = None
+        elif kind == "collect_start":
+            collecting = _rel(event["path"], ws)
+        elif kind == "collect_end":
+            collecting = None
+        elif kind == "collect_error":
+            report.collect_errors[_rel(event["path"], ws)] = event["message"]
+        elif kind == "coverage":
+            report.coverage = event["contexts"]
+        elif kind == "finished":
+            finished = True
+    return finished, running, collecting
+
+
+def _culprit(running: str | None, collecting: str | None, result: SandboxResult,
+             report: RunReport) -> str | None:
+    """Record the test or file that ended the process; return its file."""
+    outcome = "timeout" if result.timed_out else "crashed"
+    if running is not None:
+        detail = result.stderr[-2000:] if outcome == "crashed" else ""
+        report.results[running] = TestRecord(
+            nodeid=running, outcome=outcome, message=f"exit status {result.returncode}",
+            longrepr=detail)
+        path = running.split("::", 1)[0]
+    elif collecting is not None:
+        path = collecting
+    else:
+        return None
+    report.dead_files[path] = outcome
+    return path
+
+
+async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], isolation: str,
+                     timeout_s: float, test_timeout_s: float) -> RunReport:
+    """Run the files of ``spec`` until every one has run to the end or died."""
+    report = RunReport()
+    files = list(spec.files)
+    while files and report.processes < MAX_RESTARTS:
+        with tempfile.TemporaryDirectory(prefix="tta-ci-run-") as ctrl_name:
+            ctrl = Path(ctrl_name)
+            current = spec.model_copy(update={"files": tuple(files)})
+            result = await run_sandboxed(
+                _pytest_argv(files), workdir=ws, isolation=isolation, timeout_s=timeout_s,
+                environ=_environ(environ, current, ws, ctrl, test_timeout_s), writable=[ctrl])
+            report.processes += 1
+            finished, running, collecting = _apply(_events(ctrl / "events.jsonl"), report, ws)
+        report.stderr = (result.stdout[-3000:] + result.stderr[-3000:])
+        if finished:
+            break
+        path = _culprit(running, collecting, result, report)
+        if path is None or path not in files:
+            for name in files:
+                report.dead_files.setdefault(name, "timeout" if result.timed_out else "crashed")
+            break
+        files.remove(path)
+    return report

@@ -1,0 +1,154 @@
+"""Assemble the Verdict of one candidate from its static report and the batch's runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tta_ci.models import CheckResult, PossibleBug, Task, TestVerdict, Verdict
+from tta_ci.validate.gates import StaticReport
+from tta_ci.validate.judge import (
+    Coverage,
+    FunctionRuns,
+    function_name,
+    judge_function,
+    merge_outcomes,
+    prune,
+    render_feedback,
+)
+from tta_ci.validate.runner import RunReport
+
+__all__ = ["Batch", "build_verdict"]
+
+# When no test function is accepted, the file's reason is the first of these found.
+REASON_ORDER = ("possible bug", "import error", "pollutes existing tests", "crashed", "timeout",
+                "too much output", "writes outside tmp_path", "forbidden call", "flaky",
+                "failed", "covers no changed line", "trivial assertion", "no assertion")
+
+
+@dataclass
+class Batch:
+    """Everything the runs of one validate_many call found."""
+
+    task: Task
+    isolation: str
+    changed: set[int]
+    redact: Callable[[str], str] = str
+    paths: dict[int, str] = field(default_factory=dict)  # candidate index → file in workspace
+    source_lines: list[str] = field(default_factory=list)
+    baseline: Coverage = field(default_factory=Coverage)
+    reports: list[RunReport] = field(default_factory=list)
+    dead: dict[str, str] = field(default_factory=dict)  # file → "timeout"/"crashed"
+    polluters: dict[str, str] = field(default_factory=dict)  # file → an existing test it broke
+
+
+def _import_error(batch: Batch, path: str) -> str | None:
+    for report in batch.reports:
+        if path in report.collect_errors:
+            lines = [ln for ln in report.collect_errors[path].splitlines() if ln.startswith("E ")]
+            last = lines[-1][1:].strip() if lines else "cannot import the test file"
+            return f"import error: {last}"[:300]
+    return None
+
+
+def _function_runs(batch: Batch, path: str, names: list[str]) -> dict[str, FunctionRuns]:
+    runs = merge_outcomes(batch.reports, path, names)
+    if batch.reports:
+        for nodeid, data in batch.reports[0].coverage.items():
+            if nodeid.split("::", 1)[0] == path and function_name(nodeid) in runs:
+                runs[function_name(nodeid)].coverage.add(data, batch.changed)
+    return runs
+
+
+def _judge(batch: Batch, path: str, names: list[str]) -> tuple[dict[str, TestVerdict],
+                                                                Coverage, dict[str, str]]:
+    """Verdicts of the runnable functions, the coverage they add, their failure texts."""
+    runs = _function_runs(batch, path, names)
+    tests = {name: judge_function(item) for name, item in runs.items()}
+    failures = {n: next((r.longrepr for r in item.records if r and r.longrepr), "")
+                for n, item in runs.items()}
+    dead = batch.dead.get(path)
+    for name, verdict in tests.items():
+        if verdict.reason == "not collected" and dead:
+            tests[name] = TestVerdict(status="rejected", reason=dead)
+        elif verdict.status == "accepted" and not runs[name].coverage:
+            tests[name] = TestVerdict(status="rejected", reason="covers no changed line")
+        elif verdict.status == "accepted" and path in batch.polluters:
+            tests[name] = TestVerdict(status="rejected", reason="pollutes existing tests",
+                                      message=f"breaks {batch.polluters[path]}")
+    added = Coverage()
+    for name, verdict in tests.items():
+        if verdict.status == "accepted":
+            added.lines |= runs[name].coverage.lines
+            added.arcs |= runs[name].coverage.arcs
+    added = added.minus(batch.baseline)
+    if not added:
+        for name, verdict in tests.items():
+            if verdict.status == "accepted":
+                tests[name] = TestVerdict(
+                    status="rejected", reason="covers no changed line",
+                    message="its changed lines and branches are already covered")
+    return tests, added, failures
+
+
+def _file_reason(tests: dict[str, TestVerdict]) -> str:
+    reasons = [v.reason for v in tests.values()]
+    for prefix in REASON_ORDER:
+        for reason in reasons:
+            if reason.startswith(prefix):
+                return reason
+    return reasons[0] if reasons else "no test function"
+
+
+def _checks(static: StaticReport, tests: dict[str, TestVerdict], added: Coverage,
+            import_error: str | None, polluted: str | None) -> dict[str, CheckResult]:
+    checks = dict(static.checks)
+    checks["collect"] = CheckResult(ok=import_error is None, detail=import_error or "")
+    if import_error:
+        return checks
+    reasons = [v.reason for v in tests.values()]
+    passing = sum(r not in ("failed", "possible bug", "timeout", "crashed") for r in reasons)
+    checks["pass"] = CheckResult(ok=passing > 0, detail=f"{passing}/{len(reasons)} pass")
+    checks["stable"] = CheckResult(ok="flaky" not in reasons,
+                                   detail=f"{reasons.count('flaky')} flaky")
+    checks["pollution"] = CheckResult(ok=polluted is None,
+                                      detail=f"breaks {polluted}" if polluted else "")
+    checks["coverage"] = CheckResult(
+        ok=bool(added), detail=f"new lines {sorted(added.lines)}, new branches "
+                               f"{sorted(added.arcs)}")
+    return checks
+
+
+def build_verdict(index: int, code: str, static: StaticReport, batch: Batch,
+                  duration_s: float) -> Verdict:
+    """The Verdict of candidate ``index`` of the batch."""
+    tests = {n: TestVerdict(status="rejected", reason=r) for n, r in static.functions.items()
+             if r is not None}
+    uncovered = sorted(batch.changed - batch.baseline.lines)
+    common = {"isolation": batch.isolation, "duration_s": round(duration_s, 3)}
+    if static.file_reason is not None:
+        return Verdict(accepted=False, reason=static.file_reason, checks=static.checks,
+                       tests=tests, uncovered_lines=tuple(uncovered),
+                       feedback=batch.redact(static.file_reason), **common)  # type: ignore[arg-type]
+    path = batch.paths[index]
+    import_error = _import_error(batch, path)
+    names = [n for n, r in static.functions.items() if r is None]
+    added, failures = Coverage(), dict[str, str]()
+    if import_error is None:
+        judged, added, failures = _judge(batch, path, names)
+        tests.update(judged)
+    accepted = [n for n, v in tests.items() if v.status == "accepted"]
+    uncovered = sorted(set(uncovered) - added.lines)
+    reason = "accepted" if accepted else (import_error or _file_reason(tests))
+    tests = {n: v.model_copy(update={"message": batch.redact(v.message)}) for n, v in tests.items()}
+    return Verdict(
+        accepted=bool(accepted), reason=reason,
+        checks=_checks(static, tests, added, import_error, batch.polluters.get(path)),
+        tests=tests, code=prune(code, accepted) if accepted else None,
+        possible_bugs=tuple(PossibleBug(test=n, message=v.message, file=batch.task.test_file)
+                            for n, v in tests.items() if v.status == "possible_bug"),
+        covered_lines=tuple(sorted(added.lines)), uncovered_lines=tuple(uncovered),
+        feedback=batch.redact(import_error or render_feedback(
+            tests, failures, uncovered, batch.source_lines)),
+        **common,  # type: ignore[arg-type]
+    )
