@@ -13,6 +13,7 @@ from collections.abc import Sequence
 __all__ = [
     "MAX_EXAMPLES",
     "assemble",
+    "drop_functions",
     "equivalence_test",
     "harden",
     "holds_nothing",
@@ -25,7 +26,8 @@ MAX_EXAMPLES = 25
 def settings_decorator(max_examples: int = MAX_EXAMPLES) -> str:
     """Derandomized so that every run (and the validator's reruns) sees the same inputs."""
     return (
-        f"settings(max_examples={max_examples}, deadline=None, derandomize=True, database=None)"
+        f"settings(max_examples={max_examples}, deadline=None, derandomize=True, database=None, "
+        "suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])"
     )
 
 
@@ -68,8 +70,10 @@ def _assert_return(body: list[ast.stmt], target: str, check: str) -> bool:
             and isinstance(stmt.value, ast.Call)
             and ast.unparse(stmt.value.func) == target
         ):
-            assign = ast.Assign([ast.Name("result", ast.Store())], stmt.value)
-            body[index : index + 1] = [assign, ast.parse(f"assert {check}").body[0]]
+            assign = ast.copy_location(ast.Assign([ast.Name("result", ast.Store())], stmt.value),
+                                       stmt)
+            check_stmt = ast.copy_location(ast.parse(f"assert {check}").body[0], stmt)
+            body[index : index + 1] = [ast.fix_missing_locations(assign), check_stmt]
             changed = True
     return changed
 
@@ -84,12 +88,13 @@ def _has_check(func: ast.FunctionDef) -> bool:
 
 
 def _add_settings_import(tree: ast.Module) -> None:
+    names = ("HealthCheck", "settings")
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module == "hypothesis":
-            if not any(a.name == "settings" for a in node.names):
-                node.names.append(ast.alias("settings"))
+            present = {a.name for a in node.names}
+            node.names += [ast.alias(n) for n in names if n not in present]
             return
-    tree.body.insert(0, ast.ImportFrom("hypothesis", [ast.alias("settings")], 0))
+    tree.body.insert(0, ast.ImportFrom("hypothesis", [ast.alias(n) for n in names], 0))
 
 
 def harden(
@@ -153,7 +158,7 @@ def equivalence_test(
     constant = f"_BASE_{function.upper()}_SOURCE"
     return (
         f"import copy\n\nimport {module}\n"
-        "from hypothesis import given, reject, settings, strategies as st\n\n"
+        "from hypothesis import HealthCheck, given, reject, settings, strategies as st\n\n"
         f"{constant} = {base_source!r}\n\n\n"
         f"def _base_{function}():\n"
         f'    """``{function}`` as it was before the change, in the module\'s namespace."""\n'
@@ -193,11 +198,28 @@ def _split_imports(codes: Sequence[str]) -> tuple[list[ast.stmt], list[ast.stmt]
     return sorted(imports.values(), key=_import_key), list(body.values())
 
 
+def _grouped(imports: Sequence[ast.stmt]) -> list[ast.stmt]:
+    """``import x`` lines, then one ``from m import a, b`` line per module."""
+    plain = [n for n in imports if isinstance(n, ast.Import)]
+    froms: dict[tuple[str | None, int], ast.ImportFrom] = {}
+    for node in imports:
+        if isinstance(node, ast.ImportFrom):
+            key = (node.module, node.level)
+            if key in froms:
+                froms[key].names += node.names
+            else:
+                froms[key] = ast.ImportFrom(node.module, list(node.names), node.level)
+    futures = [n for k, n in froms.items() if k[0] == "__future__"]
+    ordered = sorted(froms.items(), key=lambda item: (str(item[0][0]), item[0][1]))
+    others = [n for k, n in ordered if k[0] != "__future__"]
+    return [*futures, *plain, *others]
+
+
 def assemble(codes: Sequence[str]) -> str:
-    """Several test modules as one: imports merged (one name per line, no duplicates), then
+    """Several test modules as one: imports merged (no duplicates, one line per module), then
     the definitions in order; the first definition of a name wins. Formatted with black."""
     imports, body = _split_imports(codes)
-    text = "\n".join(ast.unparse(n) for n in imports) + "\n\n\n"
+    text = "\n".join(ast.unparse(n) for n in _grouped(imports)) + "\n\n\n"
     text += "\n\n\n".join(ast.unparse(n) for n in body) + "\n"
     return _black(text)
 
@@ -212,3 +234,14 @@ def _black(text: str) -> str:
         return black.format_str(text, mode=black.Mode(line_length=100))
     except InvalidInput:
         return text
+
+
+def drop_functions(code: str, names: Sequence[str]) -> str | None:
+    """``code`` without the top-level functions ``names``; None when no test is left."""
+    tree = ast.parse(code)
+    tree.body = [
+        n for n in tree.body if not (isinstance(n, ast.FunctionDef) and n.name in names)
+    ]
+    if not any(isinstance(n, ast.FunctionDef) and n.name.startswith("test_") for n in tree.body):
+        return None
+    return ast.unparse(tree) + "\n"

@@ -1,0 +1,1 @@
+"""A tiny shop: prices are integers in cents."""
