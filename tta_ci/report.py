@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tta_ci.models import Outcome, PossibleBug
 
-__all__ = ["SCHEMA_VERSION", "MetricsDocument", "ModelStats", "TaskRecord", "Totals"]
+__all__ = ["SCHEMA_VERSION", "MetricsDocument", "ModelStats", "Rates", "TaskRecord", "Totals"]
 
 SCHEMA_VERSION = 1
 
@@ -67,8 +67,13 @@ class Totals(_Doc):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+
+
+class Rates(_Doc):
+    """Derived from totals and wall time (kept out of ``totals``, which only holds sums)."""
+
     success_rate: float = 0.0  # accepted / tasks that ran (not skipped or cancelled)
-    throughput_per_min: float = 0.0
+    throughput_per_min: float = 0.0  # finished tasks per minute of wall time
 
 
 class ModelStats(_Doc):
@@ -96,7 +101,9 @@ class MetricsDocument(_Doc):
     base: str | None = None
     head: str | None = None
     shard: str | None = None
+    shards: int = 1  # how many shard documents were merged into this one
     totals: Totals = Field(default_factory=Totals)
+    rates: Rates = Field(default_factory=Rates)
     models: dict[str, ModelStats] = Field(default_factory=dict)
     tasks: list[TaskRecord] = Field(default_factory=list)
     skipped: list[dict[str, Any]] = Field(default_factory=list)  # from the plan: file, reason

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from tta_ci import __version__
 from tta_ci.models import LLMCall
-from tta_ci.report import MetricsDocument, ModelStats, TaskRecord, Totals
+from tta_ci.report import MetricsDocument, ModelStats, Rates, TaskRecord, Totals
 
-__all__ = ["MetricsCollector", "percentile", "summarise_models", "totals_of"]
+__all__ = ["MetricsCollector", "percentile", "rates_of", "summarise_models", "totals_of"]
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -61,13 +61,12 @@ def summarise_models(
     return stats
 
 
-def totals_of(tasks: Sequence[TaskRecord], wall_s: float) -> Totals:
+def totals_of(tasks: Sequence[TaskRecord]) -> Totals:
     totals = Totals(tasks=len(tasks))
     for r in tasks:
-        if r.status == "possible_bug":
-            totals.possible_bugs += 1
-        else:
+        if r.status != "possible_bug":
             setattr(totals, r.status, getattr(totals, r.status) + 1)
+        totals.possible_bugs += max(len(r.possible_bugs), r.status == "possible_bug")
         totals.cached += r.cached
         totals.llm_requests += r.requests
         totals.retries += r.retries
@@ -75,11 +74,16 @@ def totals_of(tasks: Sequence[TaskRecord], wall_s: float) -> Totals:
         totals.completion_tokens += r.completion_tokens
         totals.cost_usd += r.cost_usd
     totals.cost_usd = round(totals.cost_usd, 10)
-    ran = len(tasks) - totals.skipped - totals.cancelled
-    totals.success_rate = round(totals.accepted / ran, 4) if ran else 0.0
-    finished = len(tasks) - totals.cancelled
-    totals.throughput_per_min = round(finished / wall_s * 60, 2) if wall_s > 0 else 0.0
     return totals
+
+
+def rates_of(totals: Totals, wall_s: float) -> Rates:
+    ran = totals.tasks - totals.skipped - totals.cancelled
+    finished = totals.tasks - totals.cancelled
+    return Rates(
+        success_rate=round(totals.accepted / ran, 4) if ran else 0.0,
+        throughput_per_min=round(finished / wall_s * 60, 2) if wall_s > 0 else 0.0,
+    )
 
 
 class MetricsCollector:
@@ -112,11 +116,13 @@ class MetricsCollector:
         """The metrics document; ``fields`` sets backend, isolation, mode, base, head, ..."""
         tasks = sorted(self.records.values(), key=lambda r: r.started_s)
         wall_s = round(self.elapsed(), 4)
+        totals = totals_of(tasks)
         return MetricsDocument(
             tool_version=__version__,
             started_at=self.started_at,
             wall_s=wall_s,
-            totals=totals_of(tasks, wall_s),
+            totals=totals,
+            rates=rates_of(totals, wall_s),
             models=_model_stats(self.calls, tasks),
             tasks=tasks,
             **fields,  # type: ignore[arg-type]

@@ -128,9 +128,16 @@ def _totals_section(doc: MetricsDocument) -> list[str]:
         f"| {t.tasks} | {t.accepted} | {t.rejected} | {t.possible_bugs} | {t.skipped} "
         f"| {t.failed} | {t.cached} | {t.llm_requests} | {t.retries} "
         f"| {t.prompt_tokens}/{t.completion_tokens} | {_money(t.cost_usd)} "
-        f"| {t.success_rate:.0%} |",
+        f"| {_success_rate(doc):.0%} |",
         "",
     ]
+
+
+def _success_rate(doc: MetricsDocument) -> float:
+    """Accepted over the tasks that ran (not skipped or cancelled)."""
+    t = doc.totals
+    ran = t.tasks - t.skipped - t.cancelled
+    return t.accepted / ran if ran > 0 else 0.0
 
 
 def _bugs_section(doc: MetricsDocument, limit: int = 50) -> list[str]:
