@@ -70,9 +70,9 @@ GOOD = {
         "    with pytest.raises(ValueError):\n        discount(1.0, 101)\n"
     ),
 }
-FAILING = (
-    "from shop.pricing import price\n\n\n"
-    "def test_price_wrong():\n    assert price(10.0, 0.125) == 99.0\n"
+FAILING = (  # imports a name that does not exist: the validator rejects it
+    "from shop.pricing import price_with_tax\n\n\n"
+    "def test_price_wrong():\n    assert price_with_tax(10.0, 0.125) == 11.25\n"
 )
 
 
@@ -95,6 +95,7 @@ def _run(repo: Path, base: str, head: str, out: Path, server: LLMServer,
         "TTA_LLM_BASE_URL": server.url,
         "TTA_MODEL": "test/model",
         "TTA_CACHE": "false",
+        "TTA_RUNS": "1",  # one validation run per candidate keeps the test fast
         **env,
     }
     argv = ["run", "--backend", "openrouter", "--mode", "files", "--repo", str(repo),
@@ -139,10 +140,12 @@ def test_failing_answer_is_repaired_and_accepted(
     (task,) = metrics["tasks"]
     assert task["status"] == "accepted" and task["attempts"] == 2
     assert task["model"] == "test/model" and task["generator"] == "openrouter"
+    assert task["model_reason"] == "configured model (env TTA_MODEL)"
+    assert metrics["totals"]["possible_bugs"] == 0
     assert llm_server.chat_count == 2 and llm_server.unscripted == 0
     repair = llm_server.chat_requests[1].json["messages"]
     assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
-    assert "test_price_wrong" in repair[3]["content"]  # the failure was fed back
+    assert "price_with_tax" in repair[3]["content"]  # the failure was fed back
     written = (git_repo / "tests" / "test_pricing.py").read_text()
     assert "test_price_rounds_to_cents" in written and "test_price_without_tax" in written
     _assert_totals_match_server(metrics, llm_server)
