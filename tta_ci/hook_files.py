@@ -1,0 +1,196 @@
+"""The hook's cheap first look: which of the files it was given could need a test.
+
+Standard library only, on purpose: ``tta-ci hook`` decides its no-op path here, before
+pydantic, GitPython or the planner are imported. The rules mirror the planner's
+(``tta_ci.plan.paths.skip_reason``): ``.py`` files that are not test files and that the
+configuration's ``include``/``exclude`` globs keep. The configuration is read raw, with
+``tomllib``, only when some file survives the name checks; anything odd in it (invalid TOML,
+a value of the wrong type) makes this module answer "maybe", so that the full loader runs and
+reports the problem in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CHECK_HOOK_ID",
+    "HOOK_ID",
+    "FileRules",
+    "glob_match",
+    "is_test_path",
+    "maybe_planned",
+    "python_candidates",
+    "read_file_rules",
+    "repo_relative",
+    "skipped_by_env",
+]
+
+HOOK_ID = "tta-ci"
+CHECK_HOOK_ID = "tta-ci-check"
+DEFAULT_INCLUDE = ("**/*.py",)
+DEFAULT_TEST_DIRS = ("tests", "test")
+_RULE_KEYS = ("include", "exclude", "test_dirs")
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """The three configuration keys that decide whether a path is planned at all."""
+
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    test_dirs: tuple[str, ...] = DEFAULT_TEST_DIRS
+
+
+def skipped_by_env(environ: Mapping[str, str], hook_id: str) -> bool:
+    """Whether ``SKIP`` (pre-commit's comma-separated hook ids) names ``hook_id``."""
+    return hook_id in {part.strip() for part in environ.get("SKIP", "").split(",")}
+
+
+def _is_test_name(name: str) -> bool:
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+
+
+def python_candidates(files: Iterable[str]) -> list[str]:
+    """The ``.py`` files whose name alone does not make them test files."""
+    return [f for f in files if f.endswith(".py") and not _is_test_name(posixpath.basename(f))]
+
+
+def is_test_path(path: str, test_dirs: Iterable[str]) -> bool:
+    """The planner's test-file rule: a test file name, or a path under a test directory."""
+    if _is_test_name(posixpath.basename(path)):
+        return True
+    parts = path.split("/")[:-1]
+    for test_dir in test_dirs:
+        test_dir = test_dir.strip("/")
+        if "/" in test_dir:
+            if path.startswith(test_dir + "/"):
+                return True
+        elif test_dir in parts:
+            return True
+    return False
+
+
+def _glob_regex(pattern: str) -> str:
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        else:
+            out.append({"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i])))
+            i += 1
+    return "".join(out) + r"\Z"
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """``fnmatch`` with ``**`` spanning directories, as the planner matches globs."""
+    return re.match(_glob_regex(pattern.removeprefix("./")), path) is not None
+
+
+def maybe_planned(files: Iterable[str], rules: FileRules) -> list[str]:
+    """The repository-relative files the planner would not skip by their path alone."""
+    kept = []
+    for path in python_candidates(files):
+        if is_test_path(path, rules.test_dirs):
+            continue
+        if not any(glob_match(path, p) for p in rules.include):
+            continue
+        if any(glob_match(path, p) for p in rules.exclude):
+            continue
+        kept.append(path)
+    return kept
+
+
+def repo_relative(files: Sequence[str], root: Path, cwd: Path) -> list[str]:
+    """FILES as POSIX paths relative to ``root`` (relative ones are taken from ``cwd``).
+
+    A file outside the repository is kept as given, so that the planner reports it.
+    """
+    base = os.path.realpath(root)
+    out = []
+    for name in files:
+        full = os.path.realpath(os.path.join(cwd, name))
+        rel = os.path.relpath(full, base)
+        out.append(name if rel.startswith("..") else Path(rel).as_posix())
+    return out
+
+
+# -- the configuration, read raw ------------------------------------------------------------
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    """The raw tta-ci table of a configuration file; None when it cannot be read."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("tta-ci", {})
+        return table if isinstance(table, dict) else None
+    return data
+
+
+def _config_table(root: Path, config_file: str | None) -> dict[str, Any] | None:
+    if config_file is not None:
+        return _table(Path(config_file)) if Path(config_file).is_file() else None
+    for name in (".tta-ci.toml", "pyproject.toml"):
+        path = root / name
+        if path.is_file():
+            table = _table(path)
+            if table is None or name != "pyproject.toml" or table:
+                return table
+    return {}
+
+
+def _env_list(raw: str) -> Any:
+    raw = raw.strip()
+    if raw.startswith("["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return None
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def read_file_rules(
+    root: Path, environ: Mapping[str, str], config_file: str | None = None
+) -> FileRules | None:
+    """``include``/``exclude``/``test_dirs`` from the file, then ``TTA_*`` (as ``load_config``).
+
+    None when something looks wrong: the caller then takes the full path.
+    """
+    table = _config_table(root, config_file)
+    if table is None:
+        return None
+    values: dict[str, Any] = {k.replace("-", "_"): v for k, v in table.items()}
+    for key in _RULE_KEYS:
+        raw = environ.get(f"TTA_{key.upper()}")
+        if raw is not None:
+            values[key] = _env_list(raw)
+    rules: dict[str, tuple[str, ...]] = {}
+    for key in _RULE_KEYS:
+        if key in values:
+            parsed = _strings(values[key])
+            if parsed is None:
+                return None
+            rules[key] = parsed
+    return FileRules(**rules)
