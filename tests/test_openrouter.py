@@ -329,3 +329,21 @@ def test_injected_client_is_not_closed(llm_server: LLMServer, tmp_path: Path) ->
             return client.is_closed
 
     assert asyncio.run(go()) is False
+
+
+def test_concurrent_first_requests_load_the_catalog_once(
+    llm_server: LLMServer, tmp_path: Path
+) -> None:
+    llm_server.answer_code(CODE)
+    llm_server.answer_code(CODE)
+    gen = _generator(llm_server, tmp_path)
+
+    async def go() -> list[Candidate]:
+        try:
+            return list(await asyncio.gather(*(gen.generate(GenerationRequest(TASK))
+                                               for _ in range(2))))
+        finally:
+            await gen.aclose()
+
+    assert len(asyncio.run(go())) == 2
+    assert [r.path for r in llm_server.requests].count("/v1/models") == 1

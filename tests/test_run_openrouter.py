@@ -88,7 +88,7 @@ def _answer(code: str, tokens: tuple[int, int], cost: float) -> Reply:
 
 
 def _run(repo: Path, base: str, head: str, out: Path, server: LLMServer,
-         **env: str) -> tuple[int, dict[str, Any]]:
+         backend: str = "openrouter", **env: str) -> tuple[int, dict[str, Any]]:
     environ = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TTA_")},
         "OPENROUTER_API_KEY": KEY,
@@ -98,7 +98,7 @@ def _run(repo: Path, base: str, head: str, out: Path, server: LLMServer,
         "TTA_RUNS": "1",  # one validation run per candidate keeps the test fast
         **env,
     }
-    argv = ["run", "--backend", "openrouter", "--mode", "files", "--repo", str(repo),
+    argv = ["run", "--backend", backend, "--mode", "files", "--repo", str(repo),
             "--base", base, "--head", head, "--output-dir", str(out)]
     code = main(argv, environ)
     metrics = json.loads((out / "metrics.json").read_text()) if code in (0, 1) else {}
@@ -166,9 +166,10 @@ def test_faults_are_retried_and_no_task_is_lost(
     costs = {"price": ((300, 40), 0.0002), "discount": ((320, 44), 0.00025)}
     llm_server.respond = lambda r: _answer(GOOD[_target(r)], *costs[_target(r)])
     out = tmp_path / "out"
-    code, metrics = _run(git_repo, base, head, out, llm_server,
+    code, metrics = _run(git_repo, base, head, out, llm_server, backend="auto",
                          TTA_REQUEST_TIMEOUT_S="1", TTA_CONCURRENCY="2")
     assert code == 0
+    assert metrics["backend"] == "openrouter"  # auto: the key is set
     statuses = {t["symbol"]: t["status"] for t in metrics["tasks"]}
     assert statuses == {"price": "accepted", "discount": "accepted"}
     assert metrics["totals"]["tasks"] == 2 and metrics["totals"]["accepted"] == 2

@@ -9,6 +9,7 @@ selection within the same call. Provider failures are mapped to the ``ProviderEr
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -100,6 +101,7 @@ class OpenRouterGenerator:
         self._client = client
         self._owns_client = client is None
         self.selector = selector
+        self._catalog_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"OpenRouterGenerator(api_base={self.config.api_base!r})"
@@ -128,6 +130,10 @@ class OpenRouterGenerator:
         return text.replace(self._key, "***") if self._key else text
 
     async def _selector(self, rate_limit: RateLimit) -> ModelSelector:
+        async with self._catalog_lock:  # concurrent first requests load the catalog once
+            return await self._load_selector(rate_limit)
+
+    async def _load_selector(self, rate_limit: RateLimit) -> ModelSelector:
         if self.selector is None:
             cache_dir = Path(self.config.cache_dir)
             catalog = await load_catalog(
@@ -139,8 +145,7 @@ class OpenRouterGenerator:
                 timeout_s=self.config.request_timeout_s,
                 before_request=rate_limit,
             )
-            if self.selector is None:  # another task may have loaded it meanwhile
-                self.selector = ModelSelector(self.config, catalog)
+            self.selector = ModelSelector(self.config, catalog)
         return self.selector
 
     def _read(self, relative: str) -> str:
