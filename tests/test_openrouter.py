@@ -347,3 +347,20 @@ def test_concurrent_first_requests_load_the_catalog_once(
 
     assert len(asyncio.run(go())) == 2
     assert [r.path for r in llm_server.requests].count("/v1/models") == 1
+
+
+def test_secrets_of_the_environment_never_reach_the_prompt(
+    llm_server: LLMServer, tmp_path: Path
+) -> None:
+    token = "ghp_0123456789abcdefSECRET"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_pricing.py").write_text(f"TOKEN = {token!r}\n")
+    llm_server.answer_code(CODE)
+    llm_server.answer_code(CODE)
+    config = Config(api_base=llm_server.url, model="test/model", cache_dir=str(tmp_path))
+    gen = make(config, {"OPENROUTER_API_KEY": KEY, "GITHUB_TOKEN": token}, repo=tmp_path)
+    first = _generate(gen)
+    _generate(gen, GenerationRequest(TASK, 2, first, f"E  assert {token!r} == {KEY!r}"))
+    for request in llm_server.chat_requests:
+        assert token.encode() not in request.body and KEY.encode() not in request.body
+    assert "TOKEN = '***'" in llm_server.chat_requests[0].json["messages"][1]["content"]

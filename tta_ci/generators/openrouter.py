@@ -46,6 +46,7 @@ from tta_ci.generators.prompts import (
     repair_message,
 )
 from tta_ci.models import Candidate, LLMCall
+from tta_ci.secrets import Redactor
 
 __all__ = ["APP_TITLE", "APP_URL", "OpenRouterGenerator", "make"]
 
@@ -73,8 +74,9 @@ def make(
             f"Actions: `env: {config.api_key_env}: ${{{{ secrets.{config.api_key_env} }}}}`) "
             "or choose --backend offline"
         )
+    redact = Redactor.from_env(environ, config)
     return OpenRouterGenerator(
-        config, key, repo=repo, client=client, selector=selector, stream=stream
+        config, key, repo=repo, client=client, selector=selector, stream=stream, redact=redact
     )
 
 
@@ -92,8 +94,10 @@ class OpenRouterGenerator:
         client: httpx.AsyncClient | None = None,
         selector: ModelSelector | None = None,
         stream: bool = False,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         self.config = config
+        self._redact_env = redact or Redactor([api_key])
         self.repo = repo
         self.stream = stream
         self.provider = urlsplit(config.api_base).hostname or config.api_base
@@ -127,7 +131,12 @@ class OpenRouterGenerator:
         }
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        """``text`` without the key or any other secret of the environment."""
+        text = text.replace(self._key, "***") if self._key else text
+        return self._redact_env(text)
+
+    def _clean(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {**message, "content": self._redact(str(message.get("content") or ""))}
 
     async def _selector(self, rate_limit: RateLimit) -> ModelSelector:
         async with self._catalog_lock:  # concurrent first requests load the catalog once
@@ -169,9 +178,10 @@ class OpenRouterGenerator:
         selector = await self._selector(request.rate_limit)
         if request.previous is not None:
             selector.report(request.previous.model, ok=False)
-            messages = [*request.previous.messages, repair_message(request.feedback or "")]
+            feedback = self._redact(request.feedback or "")
+            messages = [*request.previous.messages, repair_message(feedback)]
         else:
-            messages = self._first_messages(request)
+            messages = [self._clean(m) for m in self._first_messages(request)]
         selection = selector.select(messages_tokens(messages))
         queue = [selection.model, *selection.fallbacks]
         calls: list[LLMCall] = []
