@@ -1,0 +1,94 @@
+"""``tta-ci demo``: the whole pipeline, offline, on a scratch repository built from an example.
+
+It commits the example's base, then a change on top, and runs ``tta-ci run`` on that change
+with the offline generator in files mode. Outputs land in ``DIR/.tta-ci/out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from tta_ci.errors import UsageError
+
+__all__ = ["build_demo_repo", "demo"]
+
+DEMO_CONFIG = """\
+# tta-ci configuration of the demo repository
+backend = "offline"
+mode = "files"
+max_tasks = 10
+concurrency = 2
+"""
+AUTHOR = ("tta-ci demo", "demo@tta-ci.invalid")
+
+
+def _write(root: Path, files: Mapping[str, str]) -> list[str]:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(files)
+
+
+def build_demo_repo(root: Path) -> tuple[str, str]:
+    """A git repository at ``root``: the example's base, then its change. Returns both SHAs."""
+    import git
+
+    from tta_ci.demo_project.layout import files
+
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as cw:
+        cw.set_value("user", "name", AUTHOR[0])
+        cw.set_value("user", "email", AUTHOR[1])
+        cw.set_value("commit", "gpgsign", "false")
+    base = {**files("base"), ".tta-ci.toml": DEMO_CONFIG, ".gitignore": ".tta-ci/\n"}
+    repo.index.add(_write(root, base))
+    base_sha = repo.index.commit("Example project").hexsha
+    repo.index.add(_write(root, files("change")))
+    head_sha = repo.index.commit("Change pricing rules").hexsha
+    return base_sha, head_sha
+
+
+def _target(args: argparse.Namespace) -> Path:
+    if args.dir is None:
+        return Path(tempfile.mkdtemp(prefix="tta-ci-demo-"))
+    root = Path(args.dir)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise UsageError(f"{root}: not an empty directory; give --dir a new or empty one")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from tta_ci.commands.run import Progress, output_dir, print_table, write_outputs
+    from tta_ci.config import load_config
+    from tta_ci.pipeline import run_pipeline
+    from tta_ci.publish import PublishContext, publish
+
+    started = time.monotonic()
+    root = _target(args)
+    print(f"tta-ci demo: building an example repository in {root}")
+    base, head = build_demo_repo(root)
+    offline_env = {k: v for k, v in environ.items() if not k.startswith(("TTA_", "GITHUB_"))}
+    config = load_config(root, offline_env)
+    outcome = asyncio.run(
+        run_pipeline(root, config, offline_env, base=base, head=head, on_progress=Progress())
+    )
+    out = output_dir(config, root)
+    metrics_path, summary_path = write_outputs(outcome.document, out)
+    published = publish(
+        outcome.document,
+        PublishContext(repo=root, config=config, environ=offline_env, event=None, output_dir=out),
+    )
+    print_table(outcome.document, sys.stdout)
+    for name in published.files:
+        print(f"accepted tests written to {root / name}")
+    print(f"summary: {summary_path}\nmetrics: {metrics_path}")
+    print(f"try them: cd {root} && python -m pytest -q   ({time.monotonic() - started:.1f}s)")
+    return 0 if outcome.document.totals.accepted else 1
