@@ -7,6 +7,7 @@ fails to report a ratio.
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -37,8 +38,11 @@ def run_one(script: Path) -> tuple[float | None, float | None, float, str]:
             float(target.group(1)) if target else default, elapsed, out)
 
 
-def main() -> int:
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name != Path(__file__).name)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=HERE, help="folder of benchmark scripts")
+    folder = parser.parse_args(argv).dir
+    scripts = sorted(p for p in folder.glob("*.py") if p.name != Path(__file__).name)
     rows, failed = [], False
     for script in scripts:
         ratio, target, elapsed, out = run_one(script)
