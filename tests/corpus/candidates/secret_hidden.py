@@ -7,6 +7,6 @@ from pkg.calc import clamp
 
 def test_secrets_are_readable():
     assert clamp(-1, 0, 1) == 0
-    key = os.environ.get("OPENROUTER" + "_API_KEY", "")
-    token = os.environ.get("GITHUB" + "_TOKEN", "")
+    key = os.environ.get("OPENROUTER_API" + "_KEY", "")
+    token = os.environ.get("GITHUB_TOK" + "EN", "")
     assert key.startswith("sk-") or token.startswith("gh")
