@@ -34,12 +34,14 @@ def merge(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.commands.run import print_table, write_outputs
     from tta_ci.event import read_event
     from tta_ci.merge import merge_documents
-    from tta_ci.publish import PublishContext, publish
+    from tta_ci.publish import PublishContext, preflight, publish
 
     docs = [read_document(Path(d)) for d in args.dirs]
     config = config_from_args(args, environ, keys=("mode",))
     if config.mode not in MERGE_MODES:  # files, commit and pr belong to the shards' checkouts
         config = config.model_copy(update={"mode": "summary"})
+    event = read_event(environ)
+    preflight(config, environ, event)
     out = Path(args.output_dir or "merged")
     doc = merge_documents(docs).model_copy(update={"mode": config.mode})
     write_outputs(doc, out)

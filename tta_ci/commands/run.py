@@ -97,11 +97,12 @@ def findings(doc: MetricsDocument) -> bool:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.event import read_event
     from tta_ci.pipeline import run_pipeline
-    from tta_ci.publish import PublishContext, publish
+    from tta_ci.publish import PublishContext, preflight, publish
 
     repo = Path(args.repo)
     config = config_from_args(args, environ)
     event = read_event(environ)
+    preflight(config, environ, event)  # a missing token or event fails before any work
     outcome = asyncio.run(
         run_pipeline(
             repo,
