@@ -49,7 +49,7 @@ def merge(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         repo=Path(args.repo),
         config=config,
         environ=environ,
-        event=read_event(environ),
+        event=event,
         output_dir=out,
     )
     published = publish(doc, ctx)
