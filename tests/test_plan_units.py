@@ -12,7 +12,13 @@ from tta_ci.errors import UsageError
 from tta_ci.models import Task, TaskPriority
 from tta_ci.plan import matrix, parse_shard, shard
 from tta_ci.plan.diff import parse_diff
-from tta_ci.plan.paths import glob_match, is_test_file, locate_tests, module_name
+from tta_ci.plan.paths import (
+    glob_match,
+    imported_modules,
+    is_test_file,
+    locate_tests,
+    module_name,
+)
 from tta_ci.plan.symbols import parse_source
 from tta_ci.plan.tasks import priority_of
 
@@ -66,7 +72,7 @@ def test_module_name(path: str, files: list[str], expected: tuple[str, str]) -> 
 
 
 def _locate(path: str, module: str, files: dict[str, str]) -> tuple[str, bool]:
-    return locate_tests(path, module, set(files), Config(), files.get)
+    return locate_tests(path, module, set(files), Config(), lambda ps: {p: files[p] for p in ps})
 
 
 def test_locate_tests_by_convention_import_and_new_path() -> None:
@@ -82,6 +88,20 @@ def test_locate_tests_by_convention_import_and_new_path() -> None:
     assert _locate("src/pkg/mod.py", "pkg.mod", nested) == ("tests/pkg/test_mod.py", False)
     in_test = {"test/test_a.py": ""}
     assert _locate("a/b.py", "b", in_test) == ("test/test_b.py", False)
+
+
+def test_imported_modules() -> None:
+    text = (
+        "import os, pkg.a as alias\n"
+        "from pkg import (\n    b,  # note\n    c as d,\n)\n"
+        "from pkg.e import *\n"
+        "    from pkg.f import g\n"
+        "# from pkg.h import i\n"
+        "x = 'import pkg.j'\n"
+    )
+    assert imported_modules(text) == {
+        "os", "pkg.a", "pkg", "pkg.b", "pkg.c", "pkg.e", "pkg.f", "pkg.f.g"
+    }
 
 
 def test_symbols_spans_and_ownership() -> None:

@@ -7,6 +7,7 @@ diff or textconv) so that user configuration cannot change their shape.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,7 @@ __all__ = [
     "resolve",
     "show",
     "show_bytes",
+    "show_many",
     "untracked_files",
     "upstream",
 ]
@@ -162,7 +164,7 @@ def diff_text(
 
 def show_bytes(repo: git.Repo, ref: str, path: str) -> bytes | None:
     """The content of ``path`` at ``ref`` (``INDEX`` = staged), or None when it is absent."""
-    spec = f":{path}" if ref == INDEX else f"{ref}:{path}"
+    spec = _spec(ref, path)
     if "\n" in spec:  # the persistent ``cat-file --batch`` reads one name a line
         return _show_once(repo, spec)
     try:
@@ -181,6 +183,46 @@ def _show_once(repo: git.Repo, spec: str) -> bytes | None:
     except git.GitCommandError:
         return None
     return data
+
+
+def _spec(ref: str, path: str) -> str:
+    return f":{path}" if ref == INDEX else f"{ref}:{path}"
+
+
+def _parse_batch(out: bytes, specs: Sequence[str]) -> list[bytes | None]:
+    """The blobs of ``git cat-file --batch`` output, one per spec (None: missing/not a blob)."""
+    blobs: list[bytes | None] = []
+    pos = 0
+    for _ in specs:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) != 3 or not header[2].isdigit():
+            blobs.append(None)  # "<spec> missing" / "ambiguous"
+            continue
+        size = int(header[2])
+        blobs.append(out[pos : pos + size] if header[1] == b"blob" else None)
+        pos += size + 1
+    return blobs
+
+
+def show_many(repo: git.Repo, ref: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+    """``show_bytes`` of many paths with one ``git cat-file --batch`` process."""
+    batch = [p for p in dict.fromkeys(paths) if "\n" not in p]
+    found: dict[str, bytes | None] = {p: show_bytes(repo, ref, p) for p in paths if "\n" in p}
+    if not batch:
+        return found
+    specs = [_spec(ref, p) for p in batch]
+    stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
+    try:
+        done = subprocess.run(["git", "cat-file", "--batch"], input=stdin, capture_output=True,
+                              cwd=repo.working_dir, check=True)
+        blobs = _parse_batch(done.stdout, specs)
+    except (OSError, subprocess.CalledProcessError, ValueError) as exc:
+        where = "index" if ref == INDEX else ref
+        raise GitError(f"cannot read files at {where}: git cat-file failed") from exc
+    found.update(zip(batch, blobs, strict=True))
+    return found
 
 
 def show(repo: git.Repo, ref: str, path: str) -> str | None:

@@ -64,6 +64,9 @@ def plan_files(
     changes: Sequence[FileChange], head: Side, base: Side, config: Config
 ) -> tuple[tuple[Task, ...], tuple[Skip, ...]]:
     """Tasks (capped at ``config.max_tasks``, by priority) and skips of a parsed diff."""
+    planned = [c for c in changes if _name_skip(c, config) is None]
+    head.prefetch(c.path for c in planned)
+    base.prefetch(c.old_path for c in planned if c.old_path)
     tasks: list[Task] = []
     skips: list[Skip] = []
     for change in changes:
@@ -123,6 +126,6 @@ def plan_change(
         text = gitops.diff_text(r, base_sha, head_sha, paths=_literal(paths))
     if paths is not None and not paths:
         text = ""
-    base_side = Side((), lambda p: gitops.show_bytes(r, base_sha, p))
+    base_side = Side((), lambda ps: gitops.show_many(r, base_sha, ps))
     tasks, skipped = plan_files(parse_diff(text), head_side, base_side, config)
     return PlanResult(tasks=tasks, skipped=skipped, base=base_sha, head=head_sha)

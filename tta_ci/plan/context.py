@@ -6,20 +6,20 @@ scanned for imports) is not read again for the next.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import git
 
 from tta_ci import git as gitops
 from tta_ci.config import Config
-from tta_ci.plan.paths import locate_tests, module_name
+from tta_ci.plan.paths import TestIndex, module_name
 from tta_ci.plan.symbols import ParsedSource, parse_source
 from tta_ci.plan.tasks import FileContext
 
 __all__ = ["Side", "decode", "file_context", "parse_or_none", "tree_side"]
 
-Reader = Callable[[str], bytes | None]
+Reader = Callable[[Sequence[str]], Mapping[str, bytes | None]]
 
 
 def decode(data: bytes) -> str | None:
@@ -39,28 +39,44 @@ class Side:
         self.files = frozenset(files)
         self._read = read
         self._cache: dict[str, bytes | None] = {}
+        self._tests: dict[tuple[str, ...], TestIndex] = {}
+
+    def test_index(self, config: Config) -> TestIndex:
+        """The test files of this side (built once per ``test_dirs``)."""
+        key = config.test_dirs
+        if key not in self._tests:
+            self._tests[key] = TestIndex(self.files, config, self.read_texts)
+        return self._tests[key]
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read the paths not read yet, all at once."""
+        missing = [p for p in dict.fromkeys(paths) if p not in self._cache]
+        if missing:
+            self._cache.update(self._read(missing))
 
     def read_bytes(self, path: str) -> bytes | None:
-        if path not in self._cache:
-            self._cache[path] = self._read(path)
-        return self._cache[path]
+        self.prefetch([path])
+        return self._cache.get(path)
 
     def read_text(self, path: str) -> str | None:
         data = self.read_bytes(path)
         return None if data is None else decode(data)
 
+    def read_texts(self, paths: Sequence[str]) -> dict[str, str | None]:
+        self.prefetch(paths)
+        return {p: self.read_text(p) for p in paths}
+
 
 def tree_side(repo: git.Repo, ref: str | None) -> Side:
     """A commit (``ref``), the index (``gitops.INDEX``) or the working tree (``None``)."""
     if ref is not None:
-        return Side(gitops.list_files(repo, ref), lambda p: gitops.show_bytes(repo, ref, p))
+        return Side(gitops.list_files(repo, ref), lambda ps: gitops.show_many(repo, ref, ps))
     root = Path(str(repo.working_tree_dir))
     files = [*gitops.list_files(repo, gitops.INDEX), *gitops.untracked_files(repo)]
     present = [f for f in files if (root / f).is_file()]
 
-    def read(path: str) -> bytes | None:
-        target = root / path
-        return target.read_bytes() if target.is_file() else None
+    def read(paths: Sequence[str]) -> dict[str, bytes | None]:
+        return {p: (root / p).read_bytes() if (root / p).is_file() else None for p in paths}
 
     return Side(present, read)
 
@@ -79,7 +95,7 @@ def file_context(
 ) -> FileContext:
     """What the tasks of ``path`` share: import name, test file, sources."""
     module, import_root = module_name(path, side.files)
-    test_file, exists = locate_tests(path, module, side.files, config, side.read_text)
+    test_file, exists = side.test_index(config).locate(path, module)
     return FileContext(
         path=path,
         module=module,

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from tta_ci.config import Config
 
 __all__ = [
+    "TestIndex",
     "TestLocation",
     "glob_match",
+    "imported_modules",
     "is_test_file",
     "locate_tests",
     "module_name",
@@ -23,6 +25,7 @@ __all__ = [
 ]
 
 TestLocation = tuple[str, bool]  # (test file path, exists)
+Reader = Callable[[Sequence[str]], Mapping[str, str | None]]
 
 
 @lru_cache(maxsize=256)
@@ -94,13 +97,26 @@ def module_name(path: str, files: Collection[str]) -> tuple[str, str]:
     return ".".join(name_parts), "/".join(root_parts)
 
 
-def _imports_module(text: str, module: str) -> bool:
-    head, _, last = module.rpartition(".")
-    escaped = re.escape(module)
-    patterns = [rf"^\s*import\s+[^#\n]*\b{escaped}\b", rf"^\s*from\s+{escaped}\s+import\b"]
-    if head:
-        patterns.append(rf"^\s*from\s+{re.escape(head)}\s+import\s+[^#\n]*\b{re.escape(last)}\b")
-    return any(re.search(p, text, re.MULTILINE) for p in patterns)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^#\n]+)", re.MULTILINE)
+_FROM = re.compile(
+    r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(?:\(([^)]*)\)|([^#\n]*))", re.MULTILINE
+)
+
+
+def imported_modules(text: str) -> set[str]:
+    """Dotted names a test file imports (``from a import b`` gives ``a`` and ``a.b``)."""
+    names: set[str] = set()
+    for match in _IMPORT.finditer(text):
+        names.update(part.split(" as ")[0].strip() for part in match.group(1).split(","))
+    for match in _FROM.finditer(text):
+        base = match.group(1)
+        names.add(base)
+        listed = (match.group(2) or match.group(3) or "").replace("\\", " ")
+        for part in re.split(r"[,\n]", listed):
+            name = part.split("#")[0].split(" as ")[0].strip()
+            if name and name != "*":
+                names.add(f"{base}.{name}")
+    return names
 
 
 def _test_dir(files: Collection[str], config: Config) -> str:
@@ -111,30 +127,52 @@ def _test_dir(files: Collection[str], config: Config) -> str:
     return config.test_dirs[0].strip("/") if config.test_dirs else "tests"
 
 
+class TestIndex:
+    """The test files of one side of a change, and which modules they import (read once)."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, files: Collection[str], config: Config, read: Reader) -> None:
+        self.files = files
+        self.test_dir = _test_dir(files, config)
+        self.tests = sorted(
+            f for f in files if f.endswith(".py") and is_test_file(f, config.test_dirs)
+            and posixpath.basename(f) != "conftest.py"
+        )
+        depth = self.test_dir.count("/") + 1
+        self.nested = any(
+            t.startswith(self.test_dir + "/") and t.count("/") > depth for t in self.tests
+        )
+        self._read = read
+        self._importers: dict[str, list[str]] | None = None
+
+    def importers(self, module: str) -> list[str]:
+        if self._importers is None:
+            self._importers = {}
+            for test, text in self._read(self.tests).items():
+                for name in imported_modules(text or ""):
+                    self._importers.setdefault(name, []).append(test)
+        return sorted(self._importers.get(module, []))
+
+    def locate(self, path: str, module: str) -> TestLocation:
+        """Where the tests of ``path`` live: an existing test file found by convention or by
+        import, else the path a new test file gets (mirrored when the repository's tests are).
+        """
+        stem = module.rpartition(".")[2] or posixpath.basename(path)[:-3]
+        package = "/".join(module.split(".")[:-1])
+        flat = f"{self.test_dir}/test_{stem}.py"
+        mirrored = f"{self.test_dir}/{package}/test_{stem}.py" if package else flat
+        for candidate in dict.fromkeys((mirrored, flat)):
+            if candidate in self.files:
+                return candidate, True
+        importers = self.importers(module)
+        if importers:
+            return importers[0], True
+        return (mirrored if self.nested else flat), False
+
+
 def locate_tests(
-    path: str,
-    module: str,
-    files: Collection[str],
-    config: Config,
-    read: Callable[[str], str | None],
+    path: str, module: str, files: Collection[str], config: Config, read: Reader
 ) -> TestLocation:
-    """Where the tests of ``path`` live: an existing test file found by convention or by
-    import, else the path a new test file gets (mirrored when the repository's tests are).
-    """
-    test_dir = _test_dir(files, config)
-    stem = module.rpartition(".")[2] or posixpath.basename(path)[:-3]
-    package = "/".join(module.split(".")[:-1])
-    flat = f"{test_dir}/test_{stem}.py"
-    mirrored = f"{test_dir}/{package}/test_{stem}.py" if package else flat
-    for candidate in dict.fromkeys((mirrored, flat)):
-        if candidate in files:
-            return candidate, True
-    tests = sorted(f for f in files if f.endswith(".py") and is_test_file(f, config.test_dirs)
-                   and posixpath.basename(f) != "conftest.py")
-    for test in tests:
-        text = read(test)
-        if text is not None and _imports_module(text, module):
-            return test, True
-    nested = any(t.startswith(test_dir + "/") and t.count("/") > test_dir.count("/") + 1
-                 for t in tests)
-    return (mirrored if nested else flat), False
+    """``TestIndex(files, config, read).locate(path, module)``."""
+    return TestIndex(files, config, read).locate(path, module)

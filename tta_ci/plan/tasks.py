@@ -108,13 +108,30 @@ def _by_symbol(head: ParsedSource, lines: Iterable[int]) -> dict[str, set[int]]:
     return touched
 
 
+# Characters that formatting alone may add or remove (with the comments).
+_LAYOUT = str.maketrans("", "", " \t\r\n\\,()'\"")
+
+
+def _squeezed(parsed: ParsedSource, symbol: Symbol) -> str:
+    lines = (
+        parsed.lines[n - 1].split("#")[0]
+        for n in range(symbol.start, symbol.end + 1)
+        if n in parsed.code_lines and symbol.owns(n)
+    )
+    return "".join(lines).translate(_LAYOUT)
+
+
 def _unchanged(ctx: FileContext, name: str) -> str | None:
     """None when the symbol's code changed; else "comments" or "formatting"."""
     base_symbol = ctx.base.symbols.get(name) if ctx.base else None
     head_symbol = ctx.head.symbols[name]
     if ctx.base is None or base_symbol is None:
         return None
-    if base_symbol.fingerprint != head_symbol.fingerprint:
+    # Cheap first: different code characters are a different program (ASTs need not be built
+    # into a comparison); equal ones may still differ, which the AST comparison decides.
+    if _squeezed(ctx.base, base_symbol) != _squeezed(ctx.head, head_symbol):
+        return None
+    if not base_symbol.same_code(head_symbol):
         return None
     same = ctx.base.tokens_of(base_symbol) == ctx.head.tokens_of(head_symbol)
     return "comments" if same else "formatting"
