@@ -66,4 +66,5 @@ def test_key_masked_first_and_artifact_uploaded() -> None:
 def test_install_uses_the_actions_own_path() -> None:
     install = next(s for s in action()["runs"]["steps"] if s.get("name") == "Install tta-ci")
     assert install["env"]["TTA_ACTION_PATH"] == "${{ github.action_path }}"
-    assert '-m venv "$TTA_VENV"' in install["run"]
+    # the venv sees the project's installed dependencies, which the generated tests import
+    assert '-m venv --system-site-packages "$TTA_VENV"' in install["run"]

@@ -38,8 +38,8 @@ def output_dir(config: Config, repo: Path) -> Path:
 class Progress:
     """One line per finished task; a bar on a terminal."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
         self.tty = stream.isatty()
 
     def __call__(self, result: TaskResult, done: int, total: int) -> None:

@@ -130,7 +130,11 @@ class Attempts:
         try:
             return await self.generator.generate(request)
         except ProviderError as exc:
-            if exc.model:
+            # an unusable answer is still billed: the error may carry the measured call
+            call = getattr(exc, "call", None)
+            if isinstance(call, LLMCall):
+                self._record_call(progress, call.model_copy(update={"ok": False}))
+            elif exc.model:
                 self._record_call(progress, LLMCall(model=exc.model, ok=False))
             raise
 
