@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import CommitFn, git, write
 from tta_ci.config import Config
+from tta_ci.errors import GitError
 from tta_ci.models import PlanResult, Skip, TaskPriority
 from tta_ci.plan import plan_change
 
@@ -309,3 +310,41 @@ def test_paths_limit_the_plan(git_repo: Path, commit: CommitFn, base: str) -> No
     result = plan_change(git_repo, Config(), {}, staged=True, paths=["geo.py"])
     assert [t.id for t in result.tasks] == ["geo.py::g"]
     assert plan_change(git_repo, Config(), {}, staged=True, paths=[]).tasks == ()
+
+
+def test_event_commit_missing_from_a_shallow_clone(
+    git_repo: Path, commit: CommitFn, tmp_path: Path
+) -> None:
+    commit({"calc.py": CALC})
+    event = tmp_path / "event.json"
+    missing = "1" * 40
+    event.write_text(json.dumps({"pull_request": {"number": 3, "base": {"sha": missing},
+                                                  "head": {"sha": missing}}}))
+    environ = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    with pytest.raises(GitError, match=f"commit {missing} of the pull_request event is not in"):
+        plan_change(git_repo, Config(), environ)
+
+
+def test_import_only_change(git_repo: Path, commit: CommitFn, base: str) -> None:
+    commit({"calc.py": CALC.replace("import math\n", "import math\nimport os\n")})
+    assert summary(plan(git_repo, base)) == ([], [Skip(file="calc.py", reason="only imports")])
+
+
+def test_src_layout_with_mirrored_tests(git_repo: Path, commit: CommitFn) -> None:
+    start = commit({
+        "src/shop/__init__.py": "",
+        "src/shop/cart.py": "def total(items):\n    return sum(items)\n",
+        "src/shop/pay.py": "def fee(x):\n    return x\n",
+        "tests/shop/test_cart.py": "from shop.cart import total\n",
+    })
+    commit({
+        "src/shop/cart.py": "def total(items):\n    return sum(items) + 0\n",
+        "src/shop/pay.py": "def fee(x):\n    return x * 2\n",
+    })
+    cart, pay = plan(git_repo, start).tasks
+    assert (cart.module, cart.import_root, cart.test_file, cart.test_file_exists) == (
+        "shop.cart", "src", "tests/shop/test_cart.py", True
+    )
+    assert (pay.module, pay.test_file, pay.test_file_exists) == (
+        "shop.pay", "tests/shop/test_pay.py", False
+    )

@@ -139,12 +139,15 @@ def test_symbols_spans_and_ownership() -> None:
     assert parsed.imports == "import os"
 
 
-def test_fingerprint_ignores_comments_and_docstrings_only() -> None:
-    a = parse_source("def f(x):\n    '''A.'''\n    return x\n")
-    b = parse_source("def f(x):\n    '''B.'''\n    # c\n\n    return x  # d\n")
-    c = parse_source("def f(x):\n    return x + 1\n")
-    assert a.symbols["f"].fingerprint == b.symbols["f"].fingerprint
-    assert a.symbols["f"].fingerprint != c.symbols["f"].fingerprint
+def test_same_code_ignores_comments_docstrings_and_layout_only() -> None:
+    a = parse_source("def f(x):\n    'A.'\n    return g(x, 1)\n")
+    b = parse_source("def f(x):\n    'B.'\n    # c\n\n    return g(\n        x, 1,\n    )  # d\n")
+    c = parse_source("def f(x):\n    return g(x, 2)\n")
+    d = parse_source("class f:\n    def x(self):\n        pass\n")
+    e = parse_source("class f:\n    def y(self):\n        pass\n")
+    assert a.symbols["f"].same_code(b.symbols["f"])
+    assert not a.symbols["f"].same_code(c.symbols["f"])
+    assert not d.symbols["f"].same_code(e.symbols["f"])  # the methods of a class count
 
 
 def test_parse_diff_lines_and_statuses() -> None:

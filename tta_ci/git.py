@@ -21,6 +21,7 @@ __all__ = [
     "WORKTREE",
     "default_base",
     "diff_text",
+    "has_commit",
     "head_sha",
     "list_files",
     "merge_base",
@@ -83,6 +84,14 @@ def resolve(repo: git.Repo, ref: str) -> str:
         return str(sha)
     except git.GitCommandError as exc:
         raise GitError(f"{ref!r}: unknown revision; fetch it or check the ref name") from exc
+
+
+def has_commit(repo: git.Repo, sha: str) -> bool:
+    try:
+        repo.git.cat_file("-e", f"{sha}^{{commit}}")
+    except git.GitCommandError:
+        return False
+    return True
 
 
 def head_sha(repo: git.Repo) -> str:

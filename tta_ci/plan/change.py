@@ -13,6 +13,7 @@ import git
 
 from tta_ci import git as gitops
 from tta_ci.config import Config
+from tta_ci.errors import GitError
 from tta_ci.event import read_event
 from tta_ci.models import PlanResult, Skip, Task
 from tta_ci.plan.context import Side, decode, file_context, parse_or_none, tree_side
@@ -91,6 +92,10 @@ def resolve_range(
     if base is None:
         event = read_event(environ)
         if event is not None and event.name in _EVENT_RANGES and event.base_sha:
+            for sha in (event.base_sha, head or event.head_sha):
+                if sha and not gitops.has_commit(repo, sha):
+                    raise GitError(f"commit {sha} of the {event.name} event is not in this clone; "
+                                   "check out with fetch-depth: 0")
             base = event.base_sha
             head = head or event.head_sha
     head_sha = gitops.resolve(repo, head or "HEAD")
@@ -100,7 +105,9 @@ def resolve_range(
 
 
 def _literal(paths: Sequence[str] | None) -> list[str] | None:
-    return None if paths is None else [f":(literal){p}" for p in paths]
+    if paths is None:
+        return None
+    return [p if p.startswith(":(") else f":(literal){p}" for p in paths]
 
 
 def plan_change(
@@ -115,6 +122,8 @@ def plan_change(
 ) -> PlanResult:
     """The tasks of a change: ``base..head`` (from their merge-base), or the index vs HEAD."""
     r = gitops.open_repo(repo)
+    if paths is not None and not paths:
+        paths = [":(exclude)*"]  # no file: an empty diff
     if staged:
         base_sha = gitops.head_sha(r) if r.head.is_valid() else gitops.EMPTY_TREE
         head_sha: str | None = None
@@ -124,8 +133,6 @@ def plan_change(
         base_sha, head_sha = resolve_range(r, environ, base, head)
         head_side = tree_side(r, head_sha)
         text = gitops.diff_text(r, base_sha, head_sha, paths=_literal(paths))
-    if paths is not None and not paths:
-        text = ""
     base_side = Side((), lambda ps: gitops.show_many(r, base_sha, ps))
     tasks, skipped = plan_files(parse_diff(text), head_side, base_side, config)
     return PlanResult(tasks=tasks, skipped=skipped, base=base_sha, head=head_sha)

@@ -2,9 +2,8 @@
 
 Symbols are the top-level functions, the top-level classes and their methods. A nested function
 belongs to its outermost testable symbol; lines outside every symbol belong to ``<module>``.
-The fingerprint is the ``ast.dump`` of the symbol without docstrings, so two versions that
-differ only in comments, docstrings or blank lines have the same fingerprint. Fingerprints and
-tokens are computed on first use: planning a large diff only pays for the symbols it touches.
+Each symbol keeps its AST without docstrings, so ``Symbol.same_code`` tells a change of code
+from a change of comments, docstrings or layout. Tokens are computed on first use only.
 """
 
 from __future__ import annotations
@@ -41,14 +40,10 @@ class Symbol:
     inner: frozenset[int] = field(default=frozenset())
     # The symbol's AST nodes, docstrings removed (a class: without its methods).
     nodes: tuple[ast.AST, ...] = field(default=(), compare=False, repr=False)
-    extra: str = ""  # more fingerprint input (a class: its method names)
+    extra: str = ""  # compared too (a class: its method names)
 
     def owns(self, line: int) -> bool:
         return self.start <= line <= self.end and line not in self.inner
-
-    @cached_property
-    def fingerprint(self) -> str:
-        return "\n".join([*(ast.dump(n) for n in self.nodes), self.extra])
 
     def same_code(self, other: Symbol) -> bool:
         """Equal ASTs, docstrings aside: only comments or layout can differ."""
