@@ -93,25 +93,47 @@ def _on_result(result: TaskResult, done: int, total: int) -> None:
     _say(f"{ICONS[result.outcome]} {result.outcome} {label}{tail}")
 
 
+def _records_path(repo: Path, config: Config) -> Path | None:
+    """Where the hook remembers the tests it wrote (None when the cache is off)."""
+    if not config.cache:
+        return None
+    root = Path(config.cache_dir)
+    return (root if root.is_absolute() else repo / root) / "hook-written.json"
+
+
 def _generate(args: argparse.Namespace, files: Sequence[str], environ: Mapping[str, str]) -> int:
     import asyncio
 
     from tta_ci.commands.run import output_dir, write_outputs
     from tta_ci.hook_git import index_snapshot, protected_paths
-    from tta_ci.hook_write import accepted_tests, route_tests, write_routed
+    from tta_ci.hook_write import (
+        accepted_tests,
+        already_written,
+        load_written,
+        record_written,
+        route_tests,
+        write_routed,
+    )
     from tta_ci.pipeline import run_pipeline
-    from tta_ci.validate import ResultValidator
 
     repo = Path(args.repo)
     config, plan = _plan(args, files, environ, check=False)
-    if not plan.tasks:
-        _say("nothing to test in the staged change")
+    records = _records_path(repo, config)
+    present = already_written(repo, load_written(records, plan.tasks) if records else {})
+    for task_id, test_file in present.items():
+        _say(f"✔ accepted {task_id}: already in {test_file}")
+    tasks = tuple(t for t in plan.tasks if t.id not in present)
+    if not tasks:
+        _say(_final_line([], sorted(set(present.values())), environ) if present
+             else "nothing to test in the staged change")
         return 0
-    validator = ResultValidator(config, repo, environ=environ, ref=index_snapshot(repo, environ))
-    outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, validator=validator,
-                                       on_progress=_on_result))
+    # validate against exactly what is staged, whatever the working tree holds
+    plan = plan.model_copy(update={"tasks": tasks, "head": index_snapshot(repo, environ)})
+    outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=_on_result))
     routing = route_tests(repo, accepted_tests(outcome.document), protected_paths(repo))
     written = write_routed(repo, routing)
+    if records is not None:
+        record_written(records, plan.tasks, routing.tests)
     notes = [*routing.notes, *(f"wrote {f}" for f in written)]
     doc = outcome.document.model_copy(update={"mode": "files",
                                               "notes": [*outcome.document.notes, *notes]})
@@ -119,7 +141,7 @@ def _generate(args: argparse.Namespace, files: Sequence[str], environ: Mapping[s
     for note in routing.notes:
         _say(note)
     _say(f"metrics: {metrics}")
-    _say(_final_line(written, routing.present, environ))
+    _say(_final_line(written, sorted({*routing.present, *present.values()}), environ))
     return 1 if written else 0
 
 
