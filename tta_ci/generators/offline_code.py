@@ -57,8 +57,24 @@ def _replace_self(func: ast.FunctionDef, self_strategy: str | None) -> None:
                 keyword.value = ast.parse(self_strategy, mode="eval").body
 
 
-def _assert_return(body: list[ast.stmt], target: str, check: str) -> bool:
-    """Turn ``target(...)`` statements into ``result = target(...); assert <check>``."""
+def _checks(call: ast.Call, check: str | None) -> list[ast.stmt] | None:
+    """``result = call`` then the return-type check and a determinism check: called again
+    on deep copies of the same inputs, the target returns an equal value (NaN equals NaN)."""
+    if call.args or any(k.arg is None for k in call.keywords):
+        return None
+    inputs = ", ".join(f"{k.arg!r}: {ast.unparse(k.value)}" for k in call.keywords)
+    text = (
+        f"inputs = copy.deepcopy({{{inputs}}})\n"
+        f"result = {ast.unparse(call)}\n"
+        + (f"assert {check}\n" if check else "")
+        + f"again = {ast.unparse(call.func)}(**inputs)\n"
+        "assert result == again or (result != result and again != again), (result, again)\n"
+    )
+    return ast.parse(text).body
+
+
+def _assert_return(body: list[ast.stmt], target: str, check: str | None) -> bool:
+    """Turn crash-only ``target(...)`` statements into calls whose result is checked."""
     changed = False
     for index in range(len(body) - 1, -1, -1):
         stmt = body[index]
@@ -69,11 +85,9 @@ def _assert_return(body: list[ast.stmt], target: str, check: str) -> bool:
             isinstance(stmt, ast.Expr)
             and isinstance(stmt.value, ast.Call)
             and ast.unparse(stmt.value.func) == target
+            and (checks := _checks(stmt.value, check)) is not None
         ):
-            assign = ast.copy_location(ast.Assign([ast.Name("result", ast.Store())], stmt.value),
-                                       stmt)
-            check_stmt = ast.copy_location(ast.parse(f"assert {check}").body[0], stmt)
-            body[index : index + 1] = [ast.fix_missing_locations(assign), check_stmt]
+            body[index : index + 1] = [ast.copy_location(c, stmt) for c in checks]
             changed = True
     return changed
 
@@ -108,16 +122,20 @@ def harden(
     """A ghostwritten module made fit for CI, or None when no test of it can run or check.
 
     ``target`` is the dotted call the ghostwriter wrote (``pkg.mod.Class.method``);
-    ``return_check`` an expression over ``result`` (``isinstance(result, int)``) asserted
-    after crash-only calls. Tests without any assertion, and ``st.nothing()``, are dropped.
+    Crash-only calls get their result checked: ``return_check`` (an expression over
+    ``result``, e.g. ``isinstance(result, int)``) and determinism on deep-copied inputs.
+    Tests without any assertion, and tests drawing ``st.nothing()``, are dropped.
     """
     tree = ast.parse(code)
     kept: list[ast.stmt] = []
+    copy_needed = False
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             _replace_self(node, self_strategy)
-            if return_check and node.name.startswith("test_fuzz_"):
-                _assert_return(node.body, target, return_check)
+            if node.name.startswith("test_fuzz_") and _assert_return(
+                node.body, target, return_check
+            ):
+                copy_needed = True
             if holds_nothing(ast.unparse(node)) or not _has_check(node):
                 continue
             setting = ast.parse(settings_decorator(max_examples), mode="eval").body
@@ -127,6 +145,8 @@ def harden(
     if not any(isinstance(n, ast.FunctionDef) and n.name.startswith("test_") for n in kept):
         return None
     _add_settings_import(tree)
+    if copy_needed:
+        tree.body.insert(0, ast.Import([ast.alias("copy")]))
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
