@@ -11,15 +11,15 @@ reports the problem in one line.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
-import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
+# Imported on use (``re``, ``json``, ``tomllib``): the no-op path needs none of them.
 
 __all__ = [
     "CHECK_HOOK_ID",
@@ -41,13 +41,29 @@ DEFAULT_TEST_DIRS = ("tests", "test")
 _RULE_KEYS = ("include", "exclude", "test_dirs")
 
 
-@dataclass(frozen=True)
 class FileRules:
     """The three configuration keys that decide whether a path is planned at all."""
 
-    include: tuple[str, ...] = DEFAULT_INCLUDE
-    exclude: tuple[str, ...] = ()
-    test_dirs: tuple[str, ...] = DEFAULT_TEST_DIRS
+    __slots__ = ("exclude", "include", "test_dirs")
+
+    def __init__(
+        self,
+        include: tuple[str, ...] = DEFAULT_INCLUDE,
+        exclude: tuple[str, ...] = (),
+        test_dirs: tuple[str, ...] = DEFAULT_TEST_DIRS,
+    ) -> None:
+        self.include = include
+        self.exclude = exclude
+        self.test_dirs = test_dirs
+
+    def __repr__(self) -> str:
+        return (f"FileRules(include={self.include!r}, exclude={self.exclude!r}, "
+                f"test_dirs={self.test_dirs!r})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileRules) and repr(self) == repr(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def skipped_by_env(environ: Mapping[str, str], hook_id: str) -> bool:
@@ -80,6 +96,8 @@ def is_test_path(path: str, test_dirs: Iterable[str]) -> bool:
 
 
 def _glob_regex(pattern: str) -> str:
+    import re
+
     out = []
     i = 0
     while i < len(pattern):
@@ -97,6 +115,8 @@ def _glob_regex(pattern: str) -> str:
 
 def glob_match(path: str, pattern: str) -> bool:
     """``fnmatch`` with ``**`` spanning directories, as the planner matches globs."""
+    import re
+
     return re.match(_glob_regex(pattern.removeprefix("./")), path) is not None
 
 
@@ -114,7 +134,7 @@ def maybe_planned(files: Iterable[str], rules: FileRules) -> list[str]:
     return kept
 
 
-def repo_relative(files: Sequence[str], root: Path, cwd: Path) -> list[str]:
+def repo_relative(files: Sequence[str], root: str, cwd: str) -> list[str]:
     """FILES as POSIX paths relative to ``root`` (relative ones are taken from ``cwd``).
 
     A file outside the repository is kept as given, so that the planner reports it.
@@ -124,31 +144,34 @@ def repo_relative(files: Sequence[str], root: Path, cwd: Path) -> list[str]:
     for name in files:
         full = os.path.realpath(os.path.join(cwd, name))
         rel = os.path.relpath(full, base)
-        out.append(name if rel.startswith("..") else Path(rel).as_posix())
+        out.append(name if rel.startswith("..") else rel.replace(os.sep, "/"))
     return out
 
 
 # -- the configuration, read raw ------------------------------------------------------------
 
 
-def _table(path: Path) -> dict[str, Any] | None:
+def _table(path: str) -> dict[str, Any] | None:
     """The raw tta-ci table of a configuration file; None when it cannot be read."""
+    import tomllib
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    if path.name == "pyproject.toml":
+    if os.path.basename(path) == "pyproject.toml":
         table = data.get("tool", {}).get("tta-ci", {})
         return table if isinstance(table, dict) else None
     return data
 
 
-def _config_table(root: Path, config_file: str | None) -> dict[str, Any] | None:
+def _config_table(root: str, config_file: str | None) -> dict[str, Any] | None:
     if config_file is not None:
-        return _table(Path(config_file)) if Path(config_file).is_file() else None
+        return _table(config_file) if os.path.isfile(config_file) else None
     for name in (".tta-ci.toml", "pyproject.toml"):
-        path = root / name
-        if path.is_file():
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
             table = _table(path)
             if table is None or name != "pyproject.toml" or table:
                 return table
@@ -156,6 +179,8 @@ def _config_table(root: Path, config_file: str | None) -> dict[str, Any] | None:
 
 
 def _env_list(raw: str) -> Any:
+    import json
+
     raw = raw.strip()
     if raw.startswith("["):
         try:
@@ -172,7 +197,7 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 
 
 def read_file_rules(
-    root: Path, environ: Mapping[str, str], config_file: str | None = None
+    root: str, environ: Mapping[str, str], config_file: str | None = None
 ) -> FileRules | None:
     """``include``/``exclude``/``test_dirs`` from the file, then ``TTA_*`` (as ``load_config``).
 

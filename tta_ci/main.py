@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Mapping, Sequence
 
 from tta_ci import __version__
@@ -155,6 +152,10 @@ def _setup_logging(verbose: bool, environ: Mapping[str, str]) -> None:
 
 
 def _crash_report(exc: BaseException, environ: Mapping[str, str]) -> str:
+    import logging  # here, not at the top: the hook's no-op path imports only what it needs
+    import tempfile
+    import traceback
+
     from tta_ci.secrets import Redactor
 
     text = Redactor.from_env(environ)("".join(traceback.format_exception(exc)))
@@ -177,7 +178,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError("a command is required (see: tta-ci --help)")
-        _setup_logging(args.verbose, environ)
+        if args.command != "hook":  # the hook sets logging up past its cheap no-op path
+            _setup_logging(args.verbose, environ)
         return _dispatch(args, environ)
     except TtaError as exc:
         print(f"tta-ci: error: {_redact(str(exc), environ)}", file=sys.stderr)
