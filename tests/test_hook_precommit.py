@@ -1,0 +1,95 @@
+"""The hook through the real ``pre-commit``: ``pre-commit try-repo`` against this repository.
+
+``try-repo`` clones the repository it is given and ``pip install``s it into a fresh virtualenv
+(from the package index, or pip's cache), as a user's ``pre-commit install`` would. The clone
+is of a scratch commit of this checkout's files as they are now (tracked and new files, minus
+the ignored ones), so that the test checks the code under test, committed or not. One
+virtualenv is built per test session (``PRE_COMMIT_HOME`` in the session's temp dir).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import git, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+CALC = '''\
+from __future__ import annotations
+
+
+def add(a: int, b: int) -> int:
+    """The sum of two integers."""
+    return a + b
+'''
+
+
+def _snapshot(dest: Path) -> Path:
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout
+    for raw in listing.split(b"\0"):
+        rel = os.fsdecode(raw)
+        src = ROOT / rel
+        if rel and src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "snapshot")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout, committed as it is now, for ``pre-commit try-repo``."""
+    return _snapshot(tmp_path_factory.mktemp("tta-ci-src"))
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _try_repo(repo: Path, hook_repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "tta-ci"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=840, check=False,
+    )
+
+
+def test_try_repo_writes_a_test_then_passes_once_it_is_staged(
+    git_repo: Path, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    write(git_repo, {"pkg/__init__.py": "", "pkg/calc.py": CALC})
+    git(git_repo, "add", "pkg")
+    staged_before = git(git_repo, "diff", "--cached")
+
+    first = _try_repo(git_repo, hook_repo, pre_commit_home)
+    output = first.stdout + first.stderr
+    assert first.returncode == 1, output
+    assert "tta-ci: ✔ accepted pkg/calc.py::add" in output
+    assert "`git add tests/test_calc.py`" in output
+    written = (git_repo / "tests/test_calc.py").read_text()
+    assert "import pkg.calc" in written and "def test_" in written
+    # the staged code is untouched, in the index and in the working tree
+    assert git(git_repo, "diff", "--cached") == staged_before
+    assert (git_repo / "pkg/calc.py").read_text() == CALC
+    assert (git_repo / ".tta-ci/out/metrics.json").is_file()
+
+    git(git_repo, "add", "tests/test_calc.py")
+    second = _try_repo(git_repo, hook_repo, pre_commit_home)
+    output = second.stdout + second.stderr
+    assert second.returncode == 0, output
+    assert "already in tests/test_calc.py" in output
+    assert (git_repo / "tests/test_calc.py").read_text() == written
