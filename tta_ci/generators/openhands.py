@@ -79,8 +79,13 @@ def make(
     task_budget_usd: float | None = None,
     **_: Any,
 ) -> OpenHandsGenerator:
-    """The registry's factory. The key is read from ``environ[config.api_key_env]``."""
-    agent = _agent_module()
+    """The registry's factory. The key is read from ``environ[config.api_key_env]``.
+
+    The SDK is only looked for here; it is imported (seconds: litellm is large) by the first
+    task, in its worker thread.
+    """
+    if not sdk_available():
+        raise ConfigError(INSTALL_HINT)
     key = environ.get(config.api_key_env, "").strip()
     if not key:
         raise ConfigError(
@@ -90,7 +95,7 @@ def make(
         )
     budget = task_budget_usd if task_budget_usd is not None else config.budget_usd
     return OpenHandsGenerator(
-        config, key, repo=repo, agent=agent, selector=selector, ref=ref, budget_usd=budget,
+        config, key, repo=repo, selector=selector, ref=ref, budget_usd=budget,
         hide=secret_names(environ, config),
     )
 
@@ -106,7 +111,6 @@ class OpenHandsGenerator:
         api_key: str,
         *,
         repo: Path,
-        agent: ModuleType,
         selector: ModelSelector | None = None,
         ref: str = "HEAD",
         budget_usd: float | None = None,
@@ -119,7 +123,7 @@ class OpenHandsGenerator:
         self.selector = selector
         self.provider = urlsplit(config.api_base).hostname or config.api_base
         self._key = api_key
-        self._agent = agent
+        self._agent: ModuleType | None = None
         self._hide = frozenset(hide) | {config.api_key_env, "GITHUB_TOKEN", "GH_TOKEN"}
         self._git_lock = threading.Lock()  # git worktree add/remove, one at a time
 
@@ -146,9 +150,9 @@ class OpenHandsGenerator:
                 before_request=request.rate_limit,
             )
 
-    def _settings(self, model: str) -> Any:
+    def _settings(self, agent: ModuleType, model: str) -> Any:
         openrouter = self.provider.endswith("openrouter.ai")
-        return self._agent.AgentSettings(
+        return agent.AgentSettings(
             model=model,
             base_url=self.config.api_base,
             api_key=self._key,
@@ -188,10 +192,13 @@ class OpenHandsGenerator:
     def _run(self, request: GenerationRequest, selection: Selection) -> Candidate:
         """Blocking: worktree, conversation, the named test file. Runs in a worker thread."""
         task = request.task
-        settings = self._settings(selection.model)
+        if self._agent is None:
+            self._agent = _agent_module()
+        settings = self._settings(self._agent, selection.model)
         with self._worktree() as workdir, tempfile.TemporaryDirectory(prefix="tta-ci-oh-") as logs:
             prompt = agent_prompt(task, workdir, previous=request.previous,
                                   feedback=request.feedback)
+            (workdir / task.test_file).parent.mkdir(parents=True, exist_ok=True)
             with PROCESS_ENV.hidden(self._hide, values=[self._key], config=self.config):
                 run = self._agent.run_agent(settings, workdir, prompt, Path(logs))
             changed = changed_files(workdir)
