@@ -24,7 +24,7 @@ from conftest import CommitFn
 from llm_server import LLMServer, Received, Reply, chat_body
 
 from tta_ci.config import Config
-from tta_ci.errors import BadResponse, ConfigError
+from tta_ci.errors import AuthError, BadResponse, ConfigError
 from tta_ci.generators import GenerationRequest, make_generator
 from tta_ci.generators.openhands import INSTALL_HINT, sdk_available
 from tta_ci.main import main
@@ -128,6 +128,7 @@ def generate(config: Config, repo: Path, *tasks: Task, environ: dict[str, str] |
 
 
 @needs_sdk
+@pytest.mark.slow
 def test_openhands_agent_writes_the_test_file_and_it_is_accepted(
     git_repo: Path, commit: CommitFn, llm_server: LLMServer
 ) -> None:
@@ -227,6 +228,30 @@ def test_openhands_no_test_file_is_a_retryable_bad_response(
     with pytest.raises(BadResponse, match=r"did not write tests/test_calc\.py") as info:
         generate(config, git_repo, task_for(git_repo, config))
     assert info.value.retryable
+
+
+@needs_sdk
+def test_openhands_iteration_cap_ends_the_conversation(
+    git_repo: Path, commit: CommitFn, llm_server: LLMServer
+) -> None:
+    make_repo(git_repo, commit)
+    llm_server.respond = Agenda([shell("true")])  # never finishes
+    config = config_for(llm_server).model_copy(update={"openhands_max_iterations": 2})
+    with pytest.raises(BadResponse, match=r"status error, 2 iterations"):
+        generate(config, git_repo, task_for(git_repo, config))
+    assert llm_server.chat_count == 2
+
+
+@needs_sdk
+def test_openhands_bad_key_is_an_auth_error(
+    git_repo: Path, commit: CommitFn, llm_server: LLMServer
+) -> None:
+    make_repo(git_repo, commit)
+    llm_server.error(401, "No auth credentials found")
+    config = config_for(llm_server)
+    with pytest.raises(AuthError, match="openhands agent") as info:
+        generate(config, git_repo, task_for(git_repo, config))
+    assert not info.value.retryable and KEY not in str(info.value)
 
 
 def test_openhands_without_the_extra_run_prints_the_install_hint(
