@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from llm_server import llm_server  # noqa: F401  (fixture: a scripted LLM server on 127.0.0.1)
 
+# data folders: candidate tests and example projects, run by the tests, not collected
+collect_ignore = ["corpus"]
+
 SCRUBBED_PREFIXES = ("GITHUB_", "TTA_", "RUNNER_", "ACTIONS_")
 
 

@@ -184,7 +184,8 @@ async def run_pipeline(
     metrics = MetricsCollector()
     owned: list[object] = []
     if generator is None:
-        generator = make_generator(backend, config, environ, repo=repo)
+        at_head = {"ref": plan.head} if plan.head else {}  # the commit under test
+        generator = make_generator(backend, config, environ, repo=repo, **at_head)
         owned.append(generator)
     else:
         backend = generator.name

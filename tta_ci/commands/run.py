@@ -40,7 +40,7 @@ class Progress:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
 
     def __call__(self, result: TaskResult, done: int, total: int) -> None:
         label = result.task.id if result.task else result.task_id

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 __all__ = ["GENERATORS", "GenerationRequest", "Generator", "choose_backend", "make_generator"]
 
 # name → "module:factory"; a factory is
-#   factory(config, environ, *, repo: Path, **options) -> Generator
+#   factory(config, environ, *, repo: Path, ref: str | None = None, **options) -> Generator
+# where ``ref`` is the commit under test (None: the working tree).
 # Modules are imported on use, so that an optional backend costs nothing when unused.
 GENERATORS: dict[str, str] = {
     "offline": "tta_ci.generators.offline:make",

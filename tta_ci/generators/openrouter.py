@@ -24,6 +24,7 @@ from tta_ci.errors import (
     BadResponse,
     ConfigError,
     CreditsError,
+    GitError,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
@@ -65,6 +66,7 @@ def make(
     client: httpx.AsyncClient | None = None,
     selector: ModelSelector | None = None,
     stream: bool = False,
+    ref: str | None = None,
 ) -> OpenRouterGenerator:
     """The registry's factory. The key is read from ``environ[config.api_key_env]``."""
     key = environ.get(config.api_key_env, "").strip()
@@ -76,7 +78,14 @@ def make(
         )
     redact = Redactor.from_env(environ, config)
     return OpenRouterGenerator(
-        config, key, repo=repo, client=client, selector=selector, stream=stream, redact=redact
+        config,
+        key,
+        repo=repo,
+        client=client,
+        selector=selector,
+        stream=stream,
+        redact=redact,
+        ref=ref,
     )
 
 
@@ -95,8 +104,10 @@ class OpenRouterGenerator:
         selector: ModelSelector | None = None,
         stream: bool = False,
         redact: Callable[[str], str] | None = None,
+        ref: str | None = None,
     ) -> None:
         self.config = config
+        self.ref = ref  # the commit under test; None reads the working tree
         self._redact_env = redact or Redactor([api_key])
         self.repo = repo
         self.stream = stream
@@ -158,6 +169,8 @@ class OpenRouterGenerator:
         return self.selector
 
     def _read(self, relative: str) -> str:
+        if self.ref is not None:
+            return self._read_at_ref(relative)
         path = self.repo / relative
         try:
             if path.is_file() and path.stat().st_size <= MAX_FILE_CHARS:
@@ -165,6 +178,15 @@ class OpenRouterGenerator:
         except OSError:
             return ""
         return ""
+
+    def _read_at_ref(self, relative: str) -> str:
+        from tta_ci import git as gitops
+
+        try:
+            text = gitops.show(gitops.open_repo(self.repo), self.ref or "HEAD", relative)
+        except GitError:
+            return ""
+        return text if text is not None and len(text) <= MAX_FILE_CHARS else ""
 
     def _first_messages(self, request: GenerationRequest) -> list[dict[str, Any]]:
         task = request.task
@@ -251,7 +273,10 @@ class OpenRouterGenerator:
         latency = time.perf_counter() - started
         if response.status_code != 200:
             raise error_for_status(
-                response, model=model, host=self.provider, key_env=self.config.api_key_env,
+                response,
+                model=model,
+                host=self.provider,
+                key_env=self.config.api_key_env,
                 redact=self._redact,
             )
         reply = parse_reply(response, model=model, host=self.provider, redact=self._redact)
@@ -279,7 +304,8 @@ class OpenRouterGenerator:
         except httpx.TimeoutException as exc:
             raise ProviderTimeout(
                 f"{where}: no answer within {self.config.request_timeout_s:g}s "
-                f"({type(exc).__name__})", model=model,
+                f"({type(exc).__name__})",
+                model=model,
             ) from exc
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(

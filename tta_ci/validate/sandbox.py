@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -150,6 +151,9 @@ def _copy_working_tree(repo: Path, dest: Path) -> None:
         shutil.copy2(src, target, follow_symlinks=False)
 
 
+_WORKTREE_LOCK = threading.Lock()  # worktrees of one repository are added one at a time
+
+
 @contextlib.contextmanager
 def workspace(repo: Path, *, ref: str | None = None) -> Iterator[Path]:
     """A temporary copy of the code under test; the user's checkout is never written.
@@ -162,22 +166,22 @@ def workspace(repo: Path, *, ref: str | None = None) -> Iterator[Path]:
     if not repo.is_dir():
         raise GitError(f"{repo}: not a directory; check --repo")
     parent = Path(tempfile.mkdtemp(prefix="tta-ci-ws-"))
-    path = parent / repo.name
+    # a unique name: git keeps each worktree's admin files under .git/worktrees/<name>
+    path = parent / f"{repo.name}-{parent.name.rsplit('-', 1)[-1]}"
     try:
         if ref is None:
             path.mkdir()
             _copy_working_tree(repo, path)
         else:
-            _git(repo, "worktree", "add", "--detach", "--quiet", str(path), ref)
+            with _WORKTREE_LOCK:
+                _git(repo, "worktree", "add", "--detach", "--quiet", str(path), ref)
         yield path
     finally:
         if ref is not None and path.exists():
-            subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=repo,
-                           capture_output=True, check=False)
+            with _WORKTREE_LOCK:
+                subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=repo,
+                               capture_output=True, check=False)
         shutil.rmtree(parent, ignore_errors=True)
-        if ref is not None:
-            subprocess.run(["git", "worktree", "prune"], cwd=repo, capture_output=True,
-                           check=False)
 
 
 # -- running ------------------------------------------------------------------------------
@@ -191,6 +195,8 @@ def sandbox_env(environ: Mapping[str, str], *, home: Path) -> dict[str, str]:
     env.setdefault("LANG", "C.UTF-8")
     env.setdefault("PYTHONHASHSEED", "0")
     env["HOME"] = env["TMPDIR"] = str(home)
+    # Hypothesis keeps its example database and caches here, not in the workspace
+    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(home / ".hypothesis")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
