@@ -4,7 +4,9 @@
 (from the package index, or pip's cache), as a user's ``pre-commit install`` would. The clone
 is of a scratch commit of this checkout's files as they are now (tracked and new files, minus
 the ignored ones), so that the test checks the code under test, committed or not. One
-virtualenv is built per test session (``PRE_COMMIT_HOME`` in the session's temp dir).
+virtualenv is built per test session, in a ``PRE_COMMIT_HOME`` under the user's cache
+directory: not under /tmp, because the sandbox mounts a fresh /tmp, which would hide the hook
+environment's interpreter. It is removed at the end of the session.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,8 +60,12 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
+def pre_commit_home() -> Iterator[Path]:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tta-ci-tests"
+    cache.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="pre-commit-", dir=cache))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _try_repo(repo: Path, hook_repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
