@@ -271,3 +271,26 @@ def test_openhands_without_the_extra_run_prints_the_install_hint(
 def test_openhands_make_without_the_sdk_raises_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=re.escape(INSTALL_HINT)):
         make_generator("openhands", Config(), {"OPENROUTER_API_KEY": KEY}, repo=tmp_path)
+
+
+@needs_sdk
+@pytest.mark.slow
+def test_openhands_run_command_accepts_the_agents_tests(
+    git_repo: Path, commit: CommitFn, llm_server: LLMServer, capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = commit({"calc.py": "def add(a, b):\n    return a + b\n"}, "base")
+    commit({"calc.py": CALC}, "change")
+    llm_server.respond = Agenda([create, finish])
+    environ = {"OPENROUTER_API_KEY": KEY, "TTA_LLM_BASE_URL": llm_server.url,
+               "TTA_MODEL": "test/model", "PATH": os.environ["PATH"]}
+    code = main(["run", "--backend", "openhands", "--repo", str(git_repo), "--base", base,
+                 "--mode", "files", "--json"], environ=environ)
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads(capsys.readouterr().out)
+    [record] = doc["tasks"]
+    assert (record["status"], record["generator"], record["model"]) == (
+        "accepted", "openhands", "test/model")
+    assert doc["totals"]["cost_usd"] == pytest.approx(0.002)
+    assert any("openhands agent: status finished, 2 iterations" in n for n in record["notes"])
+    written = (git_repo / "tests" / "test_calc.py").read_text()
+    assert "generator: openhands" in written and TEST_CODE.split("\n\n\n", 1)[1] in written
