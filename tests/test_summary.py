@@ -77,3 +77,23 @@ def test_tiny_limit_drops_whole_sections() -> None:
     assert len(text.encode()) <= 1200
     assert text.count("```") % 2 == 0  # no Mermaid block cut in half
     assert "Truncated: see the `tta-ci` artifact" in text
+
+
+def test_task_notes_are_shown() -> None:
+    from tta_ci.publish.summary import render_summary
+    from tta_ci.report import MetricsDocument, TaskRecord
+
+    doc = MetricsDocument(
+        tool_version="0.1.0",
+        started_at="2026-01-01T00:00:00+00:00",
+        tasks=[
+            TaskRecord(id="a.py::f", file="a.py", symbol="f", status="accepted",
+                       notes=["agent finished after 4 iterations",
+                              "discarded files written outside the test file: stray.py"]),
+            TaskRecord(id="a.py::g", file="a.py", symbol="g", status="rejected"),
+        ],
+    )
+    text = render_summary(doc)
+    assert "### Task notes" in text
+    assert "- `a.py::f`: discarded files written outside the test file: stray.py" in text
+    assert "a.py::g`:" not in text

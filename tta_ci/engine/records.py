@@ -14,8 +14,6 @@ def task_record(item: QueuedTask, result: TaskResult) -> TaskRecord:
     accepted = result.outcome == "accepted"
     calls = result.calls
     notes = list(candidate.notes) if candidate else []
-    if verdict is not None and verdict.isolation:
-        notes.append(f"isolation: {verdict.isolation}")
     return TaskRecord.model_construct(  # built from typed values: no need to validate again
         id=item.id,
         file=task.file if task else item.target_file,

@@ -177,6 +177,18 @@ def _skipped_section(doc: MetricsDocument, limit: int = 30) -> list[str]:
     return [*lines, "", "</details>", ""]
 
 
+def _notes_section(doc: MetricsDocument, limit: int = 50) -> list[str]:
+    """What generators said about single tasks (agent status, discarded files, findings)."""
+    notes = [(t.id, note) for t in doc.tasks for note in t.notes]
+    if not notes:
+        return []
+    lines = ["### Task notes", ""]
+    lines.extend(f"- `{cell(task_id)}`: {cell(note, 500)}" for task_id, note in notes[:limit])
+    if len(notes) > limit:
+        lines.append(f"- … {len(notes) - limit} more in {ARTIFACT_POINTER}")
+    return [*lines, ""]
+
+
 def _size(lines: list[str]) -> int:
     return sum(len(line.encode("utf-8")) + 1 for line in lines)
 
@@ -188,6 +200,7 @@ def render_summary(doc: MetricsDocument, *, limit_bytes: int = DEFAULT_LIMIT_BYT
         _totals_section(doc),
         _models_section(doc),
         _bugs_section(doc),
+        _notes_section(doc),
         _isolation_section(doc),
         _chart_section(doc),
         _skipped_section(doc),
