@@ -4,9 +4,10 @@
 (from the package index, or pip's cache), as a user's ``pre-commit install`` would. The clone
 is of a scratch commit of this checkout's files as they are now (tracked and new files, minus
 the ignored ones), so that the test checks the code under test, committed or not. One
-virtualenv is built per test session, in a ``PRE_COMMIT_HOME`` under the user's cache
-directory: not under /tmp, because the sandbox mounts a fresh /tmp, which would hide the hook
-environment's interpreter. It is removed at the end of the session.
+``try-repo`` keeps its clone and virtualenv in a fresh temporary store per call (it ignores
+``PRE_COMMIT_HOME``), so each run installs once. That store must not be under /tmp: the
+sandbox mounts a fresh /tmp, which would hide the hook environment's interpreter. So the
+pre-commit process gets a ``TMPDIR`` under the user's cache directory, removed at the end.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pre_commit_home() -> Iterator[Path]:
+def pre_commit_tmp() -> Iterator[Path]:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tta-ci-tests"
     cache.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="pre-commit-", dir=cache))
@@ -68,22 +69,23 @@ def pre_commit_home() -> Iterator[Path]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-def _try_repo(repo: Path, hook_repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+def _try_repo(repo: Path, hook_repo: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TMPDIR": str(tmp), "PRE_COMMIT_HOME": str(tmp / "home"),
+           "PRE_COMMIT_COLOR": "never"}
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "tta-ci"],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "tta-ci", "--verbose"],
         cwd=repo, env=env, capture_output=True, text=True, timeout=840, check=False,
     )
 
 
 def test_try_repo_writes_a_test_then_passes_once_it_is_staged(
-    git_repo: Path, hook_repo: Path, pre_commit_home: Path
+    git_repo: Path, hook_repo: Path, pre_commit_tmp: Path
 ) -> None:
     write(git_repo, {"pkg/__init__.py": "", "pkg/calc.py": CALC})
     git(git_repo, "add", "pkg")
     staged_before = git(git_repo, "diff", "--cached")
 
-    first = _try_repo(git_repo, hook_repo, pre_commit_home)
+    first = _try_repo(git_repo, hook_repo, pre_commit_tmp)
     output = first.stdout + first.stderr
     assert first.returncode == 1, output
     assert "tta-ci: ✔ accepted pkg/calc.py::add" in output
@@ -96,7 +98,7 @@ def test_try_repo_writes_a_test_then_passes_once_it_is_staged(
     assert (git_repo / ".tta-ci/out/metrics.json").is_file()
 
     git(git_repo, "add", "tests/test_calc.py")
-    second = _try_repo(git_repo, hook_repo, pre_commit_home)
+    second = _try_repo(git_repo, hook_repo, pre_commit_tmp)
     output = second.stdout + second.stderr
     assert second.returncode == 0, output
     assert "already in tests/test_calc.py" in output
