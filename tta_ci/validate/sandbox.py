@@ -21,6 +21,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -201,10 +202,18 @@ def sandbox_env(environ: Mapping[str, str], *, home: Path) -> dict[str, str]:
     return env
 
 
+def _interpreter_prefixes() -> list[str]:
+    """The running Python's install folders that the private ``/tmp`` would hide."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    return sorted(p for p in prefixes if Path(p).is_relative_to("/tmp") and Path(p).is_dir())
+
+
 def _bwrap_argv(argv: Sequence[str], workdir: Path, tmp: Path, env: Mapping[str, str],
                 writable: Sequence[Path]) -> list[str]:
     exe = shutil.which("bwrap") or "bwrap"
     cmd = [exe, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc"]
+    for prefix in _interpreter_prefixes():  # an interpreter under /tmp (pre-commit try-repo)
+        cmd += ["--ro-bind", prefix, prefix]
     for path in (workdir, tmp, *writable):
         cmd += ["--bind", str(path), str(path)]
     cmd += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
