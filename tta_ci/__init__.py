@@ -7,7 +7,6 @@ for the command line and the pre-commit hook.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -36,7 +35,10 @@ _LAZY = {
     "TestGenerator": "tta_ci.api",
 }
 
+TYPE_CHECKING = False  # not typing's: ``import tta_ci`` stays cheap for the hook
 if TYPE_CHECKING:
+    from typing import Any
+
     from tta_ci.api import TestGenerator
     from tta_ci.config import Config
     from tta_ci.engine.engine import ExecutionEngine

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: this module is on the hook's fast path
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
 # Imported on use (``re``, ``json``, ``tomllib``): the no-op path needs none of them.

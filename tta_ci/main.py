@@ -10,10 +10,13 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
 
 from tta_ci import __version__
 from tta_ci.errors import TtaError, UsageError
+
+TYPE_CHECKING = False  # not typing's: importing typing would slow the hook's no-op path
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["COMMANDS", "entry", "main"]
 

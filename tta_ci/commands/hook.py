@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping, Sequence
 
 from tta_ci.hook_files import (
     CHECK_HOOK_ID,
@@ -29,6 +28,10 @@ from tta_ci.hook_files import (
     repo_relative,
     skipped_by_env,
 )
+
+TYPE_CHECKING = False  # not typing's: this module is on the hook's fast path
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["hook", "hook_files"]
 
