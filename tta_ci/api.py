@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from tta_ci.config import Config, load_config
-from tta_ci.engine import ExecutionEngine, TaskResult, Validator
+from tta_ci.engine import ExecutionEngine, QueuedTask, TaskResult, Validator
 from tta_ci.generators import Generator
 from tta_ci.models import TaskPriority, TaskStatus
 
@@ -130,11 +130,17 @@ class TestGenerator:
         )
         prio = TaskPriority(priority)
         engine = self._started()
-        ids = [
-            self._call(engine.submit_task(t.model_copy(update={"priority": prio})))
+        group = uuid.uuid4().hex[:12]
+        ids = [  # unique per submission: the same symbol may be submitted again
+            self._call(
+                engine.submit_task(
+                    QueuedTask.from_task(
+                        t.model_copy(update={"priority": prio}), id=f"{t.id}@{group}"
+                    )
+                )
+            )
             for t in plan.tasks
         ]
-        group = uuid.uuid4().hex[:12]
         self._groups[group] = ids
         return group
 

@@ -43,8 +43,9 @@ class QueuedTask(BaseModel):
 
     @classmethod
     def from_task(cls, task: Task, **kwargs: object) -> QueuedTask:
+        """Queue a planned task; its id is the task's id unless ``id=`` is given."""
+        kwargs.setdefault("id", task.id)
         return cls(
-            id=task.id,
             task=task,
             target_file=task.file,
             symbol=task.symbol,
