@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Collection, Mapping, Sequence
 
+from tta_ci import hook_files
 from tta_ci.config import Config
 
 __all__ = [
@@ -24,46 +24,13 @@ __all__ = [
     "skip_reason",
 ]
 
+# The path rules live in the light module the pre-commit hook reads before importing anything
+# heavy; the planner uses the very same functions.
+glob_match = hook_files.glob_match
+is_test_file = hook_files.is_test_path
+
 TestLocation = tuple[str, bool]  # (test file path, exists)
 Reader = Callable[[Sequence[str]], Mapping[str, str | None]]
-
-
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        else:
-            char = pattern[i]
-            out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def glob_match(path: str, pattern: str) -> bool:
-    """``fnmatch`` with ``**`` spanning directories (``**/*.py`` also matches ``a.py``)."""
-    return _glob_regex(pattern.removeprefix("./")).match(path) is not None
-
-
-def is_test_file(path: str, test_dirs: Iterable[str]) -> bool:
-    name = posixpath.basename(path)
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
-        return True
-    parts = path.split("/")[:-1]
-    for test_dir in test_dirs:
-        test_dir = test_dir.strip("/")
-        if "/" in test_dir:
-            if path.startswith(test_dir + "/"):
-                return True
-        elif test_dir in parts:
-            return True
-    return False
 
 
 def skip_reason(path: str, config: Config) -> str | None:
