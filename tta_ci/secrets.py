@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from tta_ci.config import Config
+from tta_ci.errors import ConfigError
 
-__all__ = ["Redactor", "scrubbed_env", "secret_names"]
+__all__ = ["Redactor", "api_key", "scrubbed_env", "secret_names"]
 
 ALWAYS_SECRET = ("OPENROUTER_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN")
 SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_KEY")
@@ -20,6 +21,18 @@ def secret_names(environ: Mapping[str, str], config: Config | None = None) -> se
         names.add(config.api_key_env)
         names.update(config.secret_env)
     return names & set(environ)
+
+
+def api_key(config: Config, environ: Mapping[str, str]) -> str:
+    """The LLM API key from ``environ[config.api_key_env]``; a ConfigError when it is unset."""
+    key = environ.get(config.api_key_env, "").strip()
+    if not key:
+        raise ConfigError(
+            f"the API key variable {config.api_key_env} is not set; export it (in GitHub "
+            f"Actions: `env: {config.api_key_env}: ${{{{ secrets.{config.api_key_env} }}}}`) "
+            "or choose --backend offline"
+        )
+    return key
 
 
 def scrubbed_env(environ: Mapping[str, str], config: Config | None = None) -> dict[str, str]:

@@ -35,7 +35,7 @@ from tta_ci.generators.openhands_env import PROCESS_ENV, changed_files, read_tes
 from tta_ci.generators.openhands_prompt import agent_prompt
 from tta_ci.generators.prompts import estimate_tokens
 from tta_ci.models import Candidate
-from tta_ci.secrets import secret_names
+from tta_ci.secrets import api_key, secret_names
 from tta_ci.validate.sandbox import workspace
 
 __all__ = ["INSTALL_HINT", "OpenHandsGenerator", "make", "sdk_available"]
@@ -86,13 +86,7 @@ def make(
     """
     if not sdk_available():
         raise ConfigError(INSTALL_HINT)
-    key = environ.get(config.api_key_env, "").strip()
-    if not key:
-        raise ConfigError(
-            f"the API key variable {config.api_key_env} is not set; export it (in GitHub "
-            f"Actions: `env: {config.api_key_env}: ${{{{ secrets.{config.api_key_env} }}}}`) "
-            "or choose --backend offline"
-        )
+    key = api_key(config, environ)
     budget = task_budget_usd if task_budget_usd is not None else config.budget_usd
     return OpenHandsGenerator(
         config, key, repo=repo, selector=selector, ref=ref, budget_usd=budget,

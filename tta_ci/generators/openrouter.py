@@ -22,7 +22,6 @@ from tta_ci.config import Config
 from tta_ci.errors import (
     AuthError,
     BadResponse,
-    ConfigError,
     CreditsError,
     GitError,
     ProviderError,
@@ -47,7 +46,7 @@ from tta_ci.generators.prompts import (
     repair_message,
 )
 from tta_ci.models import Candidate, LLMCall
-from tta_ci.secrets import Redactor
+from tta_ci.secrets import Redactor, api_key
 
 __all__ = ["APP_TITLE", "APP_URL", "OpenRouterGenerator", "make"]
 
@@ -69,13 +68,7 @@ def make(
     ref: str | None = None,
 ) -> OpenRouterGenerator:
     """The registry's factory. The key is read from ``environ[config.api_key_env]``."""
-    key = environ.get(config.api_key_env, "").strip()
-    if not key:
-        raise ConfigError(
-            f"the API key variable {config.api_key_env} is not set; export it (in GitHub "
-            f"Actions: `env: {config.api_key_env}: ${{{{ secrets.{config.api_key_env} }}}}`) "
-            "or choose --backend offline"
-        )
+    key = api_key(config, environ)
     redact = Redactor.from_env(environ, config)
     return OpenRouterGenerator(
         config,
