@@ -203,9 +203,24 @@ def sandbox_env(environ: Mapping[str, str], *, home: Path) -> dict[str, str]:
 
 
 def _interpreter_prefixes() -> list[str]:
-    """The running Python's install folders that the private ``/tmp`` would hide."""
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
-    return sorted(p for p in prefixes if Path(p).is_relative_to("/tmp") and Path(p).is_dir())
+    """Where the running Python and its packages live, when the private ``/tmp`` would hide it.
+
+    An interpreter or a checkout under ``/tmp`` (a ``pre-commit try-repo`` environment, a CI
+    clone with an editable install) must stay readable inside the sandbox.
+    """
+    package_root = str(Path(__file__).resolve().parents[2])
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, package_root, *sys.path}
+    under_tmp = sorted(
+        str(Path(p).resolve())
+        for p in candidates
+        if p and Path(p).is_absolute() and Path(p).resolve().is_relative_to("/tmp")
+        and Path(p).resolve() != Path("/tmp") and Path(p).exists()
+    )
+    kept: list[str] = []
+    for path in under_tmp:  # sorted: a parent comes before its children
+        if not any(Path(path).is_relative_to(parent) for parent in kept):
+            kept.append(path)
+    return kept
 
 
 def _bwrap_argv(argv: Sequence[str], workdir: Path, tmp: Path, env: Mapping[str, str],
