@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tta_ci.commands.run import write_outputs
 from tta_ci.config import Config
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
 from tta_ci.errors import RateLimited
 from tta_ci.main import main
 from tta_ci.models import PlanResult, Skip, Task
 from tta_ci.pipeline import run_pipeline
+from tta_ci.publish import write_documents
 
 
 def plan() -> PlanResult:
@@ -45,7 +45,7 @@ async def run_to(out: Path, repo: Path, shard: str | None) -> None:
     config = Config(cache=False, mode="none")
     outcome = await run_pipeline(repo, config, {}, plan=plan(), shard=shard,
                                  generator=generator(), validator=validator())
-    write_outputs(outcome.document, out)
+    write_documents(outcome.document, out)
 
 
 async def test_merge_of_four_shards_equals_one_unsharded_run(git_repo: Path,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tta_ci.commands._common import config_from_args
-from tta_ci.commands.run import ICONS, output_dir, write_outputs
+from tta_ci.commands.run import ICONS, output_dir
 from tta_ci.config import Config
 from tta_ci.engine import TaskResult
 from tta_ci.hook_check import check_tasks, is_public, render_check
@@ -30,6 +30,7 @@ from tta_ci.hook_write import (
 from tta_ci.models import PlanResult
 from tta_ci.pipeline import run_pipeline
 from tta_ci.plan import plan_change
+from tta_ci.publish.outputs import write_documents
 
 __all__ = ["check", "final_line", "generate"]
 
@@ -82,7 +83,7 @@ def generate(args: argparse.Namespace, files: Sequence[str], environ: Mapping[st
     notes = [*routing.notes, *(f"wrote {f}" for f in written)]
     doc = outcome.document.model_copy(update={"mode": "files",
                                               "notes": [*outcome.document.notes, *notes]})
-    metrics, _ = write_outputs(doc, output_dir(config, repo))
+    metrics, _ = write_documents(doc, output_dir(config, repo))
     for note in routing.notes:
         _say(note)
     _say(f"metrics: {metrics}")

@@ -23,7 +23,7 @@ from tta_ci.comments import HELP, Command, CommandError, parse_commands
 from tta_ci.config import Config, load_config
 from tta_ci.errors import GitError, GitHubError, TtaError
 from tta_ci.event import Event, load_event
-from tta_ci.publish import PublishContext, publish
+from tta_ci.publish import PublishContext, publish, write_documents
 from tta_ci.publish.base import GithubFactory, PullTarget, run_url
 from tta_ci.publish.comment import render_progress
 from tta_ci.publish.commit import git_run
@@ -205,9 +205,7 @@ class _Run:
             on_progress=_Checklist(self),
         ))
         out = self.output_dir or (self.repo / config.output_dir)
-        from tta_ci.commands.run import write_outputs
-
-        write_outputs(outcome.document, out)
+        write_documents(outcome.document, out)
         ctx = PublishContext(repo=self.repo, config=config, environ=self.environ,
                              event=self.event, output_dir=out, pull=self.target,
                              github_factory=self.github_factory, stream=self.stream)

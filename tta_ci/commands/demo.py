@@ -66,10 +66,10 @@ def _target(args: argparse.Namespace) -> Path:
 
 
 def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from tta_ci.commands.run import Progress, output_dir, print_table, write_outputs
+    from tta_ci.commands.run import Progress, output_dir, print_table
     from tta_ci.config import load_config
     from tta_ci.pipeline import run_pipeline
-    from tta_ci.publish import PublishContext, publish
+    from tta_ci.publish import PublishContext, publish, write_documents
 
     started = time.monotonic()
     root = _target(args)
@@ -81,7 +81,7 @@ def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         run_pipeline(root, config, offline_env, base=base, head=head, on_progress=Progress())
     )
     out = output_dir(config, root)
-    metrics_path, summary_path = write_outputs(outcome.document, out)
+    metrics_path, summary_path = write_documents(outcome.document, out)
     published = publish(
         outcome.document,
         PublishContext(repo=root, config=config, environ=offline_env, event=None, output_dir=out),

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tta_ci.commands._common import config_from_args
-from tta_ci.commands.run import Progress, output_dir, print_table, write_outputs
+from tta_ci.commands.run import Progress, output_dir, print_table
 from tta_ci.models import TaskPriority
 
 __all__ = ["generate"]
@@ -19,7 +19,7 @@ __all__ = ["generate"]
 def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.pipeline import run_pipeline
     from tta_ci.plan import plan_file
-    from tta_ci.publish import PublishContext, publish
+    from tta_ci.publish import PublishContext, publish, write_documents
 
     repo = Path(args.repo)
     config = config_from_args(args, environ)
@@ -32,7 +32,7 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     )
     outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=Progress()))
     out = output_dir(config, repo)
-    write_outputs(outcome.document, out)
+    write_documents(outcome.document, out)
     publish(
         outcome.document,
         PublishContext(repo=repo, config=config, environ=environ, event=None, output_dir=out),

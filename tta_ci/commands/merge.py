@@ -31,10 +31,10 @@ def read_document(folder: Path) -> MetricsDocument:
 
 
 def merge(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from tta_ci.commands.run import print_table, write_outputs
+    from tta_ci.commands.run import print_table
     from tta_ci.event import read_event
     from tta_ci.merge import merge_documents
-    from tta_ci.publish import PublishContext, preflight, publish
+    from tta_ci.publish import PublishContext, preflight, publish, write_documents
 
     docs = [read_document(Path(d)) for d in args.dirs]
     config = config_from_args(args, environ, keys=("mode",))
@@ -44,7 +44,7 @@ def merge(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     preflight(config, environ, event)
     out = Path(args.output_dir or "merged")
     doc = merge_documents(docs).model_copy(update={"mode": config.mode})
-    write_outputs(doc, out)
+    write_documents(doc, out)
     ctx = PublishContext(
         repo=Path(args.repo),
         config=config,
@@ -52,9 +52,7 @@ def merge(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         event=event,
         output_dir=out,
     )
-    published = publish(doc, ctx)
-    if published.notes:
-        write_outputs(doc.model_copy(update={"notes": doc.notes + published.notes}), out)
+    publish(doc, ctx)
     print_table(doc, sys.stdout)
     print(f"merged {len(docs)} shard(s) into {out}")
     return 0

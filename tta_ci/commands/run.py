@@ -15,7 +15,7 @@ from tta_ci.config import Config
 from tta_ci.engine import TaskResult
 from tta_ci.report import MetricsDocument
 
-__all__ = ["Progress", "output_dir", "print_table", "run", "write_outputs"]
+__all__ = ["Progress", "output_dir", "print_table", "run"]
 
 ICONS = {
     "accepted": "✔",
@@ -74,22 +74,6 @@ def print_table(doc: MetricsDocument, stream: TextIO) -> None:
     )
 
 
-def write_outputs(doc: MetricsDocument, out: Path) -> tuple[Path, Path]:
-    from tta_ci.publish.summary import render_summary
-
-    out.mkdir(parents=True, exist_ok=True)
-    metrics_path, summary_path = out / "metrics.json", out / "summary.md"
-    _atomic_write(metrics_path, json.dumps(doc.to_json(), indent=2) + "\n")
-    _atomic_write(summary_path, render_summary(doc) + "\n")
-    return metrics_path, summary_path
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def findings(doc: MetricsDocument) -> bool:
     return doc.totals.rejected > 0 or doc.totals.possible_bugs > 0
 
@@ -97,7 +81,7 @@ def findings(doc: MetricsDocument) -> bool:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.event import read_event
     from tta_ci.pipeline import run_pipeline
-    from tta_ci.publish import PublishContext, preflight, publish
+    from tta_ci.publish import PublishContext, preflight, publish, write_documents
 
     repo = Path(args.repo)
     config = config_from_args(args, environ)
@@ -115,14 +99,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         )
     )
     out = output_dir(config, repo)
-    metrics_path, summary_path = write_outputs(outcome.document, out)
+    metrics_path, summary_path = write_documents(outcome.document, out)
     ctx = PublishContext(repo=repo, config=config, environ=environ, event=event, output_dir=out)
     published = publish(outcome.document, ctx)
     doc = outcome.document.model_copy(
         update={"mode": published.mode, "notes": outcome.document.notes + published.notes}
     )
-    if published.notes:
-        write_outputs(doc, out)
     if args.json:
         print(json.dumps(doc.to_json(), indent=2))
     else:

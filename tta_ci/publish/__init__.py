@@ -27,6 +27,7 @@ from tta_ci.publish.base import PublishContext, Publisher, PublishResult, PullTa
 from tta_ci.publish.comment import CommentPublisher
 from tta_ci.publish.commit import CommitPublisher
 from tta_ci.publish.local import FilesPublisher, NonePublisher
+from tta_ci.publish.outputs import write_documents
 from tta_ci.publish.pull import PullPublisher
 from tta_ci.publish.summary import render_summary
 from tta_ci.report import MetricsDocument
@@ -41,6 +42,7 @@ __all__ = [
     "preflight",
     "publish",
     "run_url",
+    "write_documents",
 ]
 
 PUBLISHERS: dict[str, Publisher] = {
@@ -89,6 +91,8 @@ def publish(doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
         for note in result.notes:
             ctx.stream.write(f"tta-ci: {note}\n")
     final = doc.model_copy(update={"notes": [*doc.notes, *result.notes], "mode": result.mode})
+    if final.notes != doc.notes or final.mode != doc.mode:
+        write_documents(final, ctx.output_dir)  # the files say what publishing did
     markdown = render_summary(final)
     summary_file = write_step_summary(ctx.environ, markdown)
     outputs_file = write_outputs(ctx.environ, run_outputs(doc, ctx.output_dir))
