@@ -70,3 +70,21 @@ def test_generate_command_runs_one_symbol_offline(
     assert "assert double(21) == 42" in (git_repo / "tests" / "test_calc.py").read_text()
     assert main(["submit-task", "--target-file", "calc.py", "--symbol", "nope", "--repo",
                  str(git_repo)], {}) == 2
+
+
+async def test_engine_plans_a_queued_task_given_as_a_file(git_repo: Path, commit: CommitFn) -> None:
+    from tta_ci import ExecutionEngine, QueuedTask
+
+    commit({"calc.py": MODULE})
+    engine = ExecutionEngine(Config(), max_concurrent_tasks=2, repo=git_repo,
+                             generator=FakeGenerator(), validator=FakeValidator())
+    async with engine:
+        one = await engine.submit_task(QueuedTask(target_file="calc.py", symbol="double",
+                                                  priority=TaskPriority.HIGH))
+        both = await engine.submit_task(QueuedTask(target_file="calc.py"))
+        results = await engine.wait_all(timeout=30)
+    by_id = {r.task_id: r for r in results}
+    assert by_id[one].outcome == "accepted"
+    assert by_id[one].task is not None and by_id[one].task.changed_lines[0] == 1
+    assert by_id[both].status is TaskStatus.FAILED
+    assert "2 testable symbols (double, half); give one symbol per task" in by_id[both].reason
