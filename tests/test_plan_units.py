@@ -88,6 +88,9 @@ def test_locate_tests_by_convention_import_and_new_path() -> None:
     assert _locate("src/pkg/mod.py", "pkg.mod", nested) == ("tests/pkg/test_mod.py", False)
     in_test = {"test/test_a.py": ""}
     assert _locate("a/b.py", "b", in_test) == ("test/test_b.py", False)
+    flat_with_data = {"tests/test_a.py": "", "tests/test_b.py": "",
+                      "tests/data/project/test_sample.py": ""}  # a stray example project
+    assert _locate("src/pkg/mod.py", "pkg.mod", flat_with_data) == ("tests/test_mod.py", False)
 
 
 def test_imported_modules() -> None:

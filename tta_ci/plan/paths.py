@@ -107,9 +107,10 @@ class TestIndex:
             and posixpath.basename(f) != "conftest.py"
         )
         depth = self.test_dir.count("/") + 1
-        self.nested = any(
-            t.startswith(self.test_dir + "/") and t.count("/") > depth for t in self.tests
-        )
+        inside = [t for t in self.tests if t.startswith(self.test_dir + "/")]
+        deeper = sum(t.count("/") > depth for t in inside)
+        # mirrored when most tests live in sub-folders (a stray data folder does not count)
+        self.nested = deeper > len(inside) - deeper
         self._read = read
         self._importers: dict[str, list[str]] | None = None
 
