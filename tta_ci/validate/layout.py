@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-__all__ = ["existing_tests", "place_candidates"]
+__all__ = ["MAX_RELEVANT_TESTS", "existing_tests", "place_candidates", "relevant_tests"]
+
+MAX_RELEVANT_TESTS = 20
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "site-packages", "build", "dist",
              "__pycache__", ".tox", ".nox", ".tta-ci"}
@@ -26,6 +28,32 @@ def existing_tests(ws: Path, test_dirs: Sequence[str]) -> list[str]:
         if _is_test_name(path.name) or (in_test_dir and path.name.startswith("test")):
             found.add(rel.as_posix())
     return sorted(found)
+
+
+def _imports_module(text: str, module: str) -> bool:
+    from tta_ci.plan.paths import imported_modules
+
+    return any(n == module or n.startswith(f"{module}.") for n in imported_modules(text))
+
+
+def relevant_tests(ws: Path, tests: Sequence[str], test_file: str, module: str) -> list[str]:
+    """The existing tests that matter for one target: its test file, then the test files that
+    import its module (at most ``MAX_RELEVANT_TESTS``). Running a whole suite for every
+    target would not scale to real projects.
+    """
+    chosen = [test_file] if test_file in tests else []
+    for rel in tests:
+        if len(chosen) >= MAX_RELEVANT_TESTS:
+            break
+        if rel in chosen or not module:
+            continue
+        try:
+            text = (ws / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if _imports_module(text, module):
+            chosen.append(rel)
+    return chosen
 
 
 def _free_name(ws: Path, test_file: str, index: int) -> str:

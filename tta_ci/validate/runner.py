@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from tta_ci.validate.sandbox import SandboxResult, run_sandboxed
 __all__ = ["RunReport", "RunSpec", "TestRecord", "run_pytest"]
 
 MAX_RESTARTS = 20
+RESTART_BUDGET = 3  # all restarts of one run together: at most this many times its timeout
 
 
 class TestRecord(BaseModel):
@@ -153,7 +155,12 @@ async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], iso
     """Run the files of ``spec`` until every one has run to the end or died."""
     report = RunReport()
     files = list(spec.files)
+    deadline = time.monotonic() + RESTART_BUDGET * timeout_s  # restarts cannot go on for ever
     while files and report.processes < MAX_RESTARTS:
+        if report.processes and time.monotonic() >= deadline:
+            for name in files:
+                report.dead_files.setdefault(name, "timeout")
+            break
         with tempfile.TemporaryDirectory(prefix="tta-ci-run-") as ctrl_name:
             ctrl = Path(ctrl_name)
             current = spec.model_copy(update={"files": tuple(files)})

@@ -20,7 +20,7 @@ from tta_ci.models import Task, Verdict
 from tta_ci.secrets import Redactor
 from tta_ci.validate.gates import check_static
 from tta_ci.validate.judge import Coverage, executable_lines, prune
-from tta_ci.validate.layout import existing_tests, place_candidates
+from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
 from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
 from tta_ci.validate.sandbox import isolation_level, workspace
 from tta_ci.validate.verdict import Batch, build_verdict
@@ -73,7 +73,9 @@ class ResultValidator:
 
     async def _run_batch(self, ws: Path, task: Task, runnable: dict[int, str],
                          batch: Batch) -> None:
-        existing = existing_tests(ws, self.config.test_dirs)
+        existing = relevant_tests(
+            ws, existing_tests(ws, self.config.test_dirs), task.test_file, task.module
+        )
         batch.paths = place_candidates(ws, task.test_file, runnable)
         batch.source_lines = _source_lines(ws / task.file)
         executable = executable_lines("\n".join(batch.source_lines))
