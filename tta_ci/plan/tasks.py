@@ -26,7 +26,8 @@ __all__ = [
 # The configuration keys that can change what a task produces.
 HASH_CONFIG_KEYS = (
     "backend", "model", "fallback_models", "free_only", "max_price_per_mtok", "provider",
-    "runs", "max_attempts", "openhands_max_iterations", "validation_timeout_s",
+    "runs", "mutation", "mutation_max_mutants", "max_attempts", "openhands_max_iterations",
+    "validation_timeout_s",
 )
 COMMENTS_ONLY = "only comments, docstrings or blank lines"
 

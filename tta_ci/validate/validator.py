@@ -18,9 +18,10 @@ from pathlib import Path
 from tta_ci.config import Config
 from tta_ci.models import Task, Verdict
 from tta_ci.secrets import Redactor
-from tta_ci.validate.gates import check_static
+from tta_ci.validate.gates import StaticReport, check_static
 from tta_ci.validate.judge import Coverage, executable_lines, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
+from tta_ci.validate.mutation import mutation_gate
 from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
 from tta_ci.validate.sandbox import isolation_level, workspace
 from tta_ci.validate.verdict import Batch, build_verdict
@@ -32,6 +33,7 @@ __all__ = ["ResultValidator"]
 class _Baseline:
     passed: frozenset[str]
     coverage: Coverage
+    existing: tuple[str, ...] = ()
 
 
 class ResultValidator:
@@ -59,20 +61,41 @@ class ResultValidator:
         }
         batch = Batch(task=task, isolation=isolation, changed=set(task.changed_lines),
                       redact=Redactor.from_env(self.environ, self.config))
+        verdicts: list[Verdict] | None = None
         if runnable:
             context = workspace(self.repo, ref=self.ref)
             ws = await asyncio.to_thread(context.__enter__)
             try:
-                await self._run_batch(ws, task, runnable, batch)
+                baseline = await self._run_batch(ws, task, runnable, batch)
+                if self.config.mutation:  # gate 8, opt-in: needs the workspace
+                    verdicts = await self._mutation(ws, task, codes, statics, batch, baseline)
             finally:
                 await asyncio.to_thread(context.__exit__, None, None, None)
+        if verdicts is not None:
+            spent = round(time.monotonic() - start, 3)
+            return [v.model_copy(update={"duration_s": spent}) for v in verdicts]
         return [
             build_verdict(i, code, st, batch, time.monotonic() - start)
             for i, (code, st) in enumerate(zip(codes, statics, strict=True))
         ]
 
+    async def _mutation(self, ws: Path, task: Task, codes: Sequence[str],
+                        statics: Sequence[StaticReport], batch: Batch,
+                        baseline: _Baseline) -> list[Verdict]:
+        verdicts = [build_verdict(i, code, st, batch, 0.0)
+                    for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
+
+        async def run(spec: RunSpec) -> RunReport:
+            return await self._run(ws, spec, batch.isolation)
+
+        return await mutation_gate(
+            ws, task.file, verdicts, batch.paths, existing=baseline.existing,
+            passed=baseline.passed, changed=sorted(batch.changed),
+            python_path=(task.import_root or ".",), limit=self.config.mutation_max_mutants,
+            run=run, redact=batch.redact)
+
     async def _run_batch(self, ws: Path, task: Task, runnable: dict[int, str],
-                         batch: Batch) -> None:
+                         batch: Batch) -> _Baseline:
         existing = relevant_tests(
             ws, existing_tests(ws, self.config.test_dirs), task.test_file, task.module
         )
@@ -97,6 +120,7 @@ class ResultValidator:
             batch.dead.update(report.dead_files)
             if together and existing:
                 await self._find_polluters(ws, spec, report, baseline.passed, batch)
+        return baseline
 
     async def _run(self, ws: Path, spec: RunSpec, isolation: str) -> RunReport:
         timeout = self.config.validation_timeout_s
@@ -118,7 +142,7 @@ class ResultValidator:
                 for data in report.coverage.values():
                     coverage.add(data, changed)
                 passed = frozenset(n for n, r in report.results.items() if r.outcome == "passed")
-            self._baselines[key] = _Baseline(passed, coverage)
+            self._baselines[key] = _Baseline(passed, coverage, tuple(existing))
         return self._baselines[key]
 
     async def _find_polluters(self, ws: Path, spec: RunSpec, report: RunReport,
