@@ -5,23 +5,26 @@ Python >= 3.12); without it ``make`` raises ``ConfigError`` with the install hin
 
 Per task: a detached git worktree of ``repo`` at ``ref``; a prompt naming the target, its changed
 lines and the exact test file; one conversation (own ``LLM``, ``Agent`` with the terminal and
-file-editor tools, iteration cap, budget) run in a worker thread with the secrets out of the
-process environment. Afterwards only the named test file is read; anything else the agent
-wrote is discarded and listed in ``Candidate.notes``. The worktree is then removed.
+file-editor tools, iteration cap, budget) run in a worker process of its own
+(``openhands_worker``), started with no secret in its environment and, where bubblewrap works,
+in its own PID namespace (``openhands_process``); the API key reaches it on stdin only.
+Afterwards only the named test file is read; anything else the agent wrote is discarded and
+listed in ``Candidate.notes``. The worktree is then removed.
+
+What the agent can reach: its terminal's environment and that of every ancestor up to the
+worker hold no secret. Under bubblewrap no other process is visible in its ``/proc``; without
+it, the tta-ci process (and the CI job's environment it started with) stays readable to the
+same user, and the job summary's isolation says ``fallback``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import importlib.util
-import os
+import shutil
 import tempfile
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,12 +34,14 @@ from tta_ci.config import Config
 from tta_ci.errors import BadResponse, ConfigError, ProviderError
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.models import ModelSelector, Selection, load_catalog
-from tta_ci.generators.openhands_env import PROCESS_ENV, changed_files, read_test_file
+from tta_ci.generators.openhands_env import AgentRun, changed_files, read_test_file, worker_env
+from tta_ci.generators.openhands_process import run_worker, worker_argv
 from tta_ci.generators.openhands_prompt import agent_prompt
+from tta_ci.generators.openhands_worker import SDK_ENV
 from tta_ci.generators.prompts import estimate_tokens
-from tta_ci.models import Candidate
-from tta_ci.secrets import api_key, secret_names
-from tta_ci.validate.sandbox import workspace
+from tta_ci.models import Candidate, Task
+from tta_ci.secrets import Redactor, api_key, secret_names
+from tta_ci.validate.sandbox import isolation_level, workspace
 
 __all__ = ["INSTALL_HINT", "OpenHandsGenerator", "make", "sdk_available"]
 
@@ -45,8 +50,6 @@ INSTALL_HINT = (
     "(Python >= 3.12)"
 )
 AGENT_OVERHEAD_TOKENS = 8000  # the SDK's system prompt and tool descriptions
-# Set before the SDK is imported: litellm must not fetch its price list from the internet.
-SDK_ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENHANDS_SUPPRESS_BANNER": "1"}
 
 
 def sdk_available() -> bool:
@@ -56,17 +59,6 @@ def sdk_available() -> bool:
                    for m in ("openhands.sdk", "openhands.tools"))
     except (ImportError, ValueError):
         return False
-
-
-def _agent_module() -> ModuleType:
-    if not sdk_available():
-        raise ConfigError(INSTALL_HINT)
-    for name, value in SDK_ENV.items():
-        os.environ.setdefault(name, value)
-    try:
-        return importlib.import_module("tta_ci.generators.openhands_agent")
-    except ImportError as exc:
-        raise ConfigError(f"{INSTALL_HINT}; importing the SDK failed: {exc}") from exc
 
 
 def make(
@@ -81,8 +73,8 @@ def make(
 ) -> OpenHandsGenerator:
     """The registry's factory. The key is read from ``environ[config.api_key_env]``.
 
-    The SDK is only looked for here; it is imported (seconds: litellm is large) by the first
-    task, in its worker thread.
+    The SDK is only looked for here; each conversation's worker process imports it (seconds:
+    litellm is large). ``config.sandbox`` chooses the worker's isolation (bwrap or fallback).
     """
     if not sdk_available():
         raise ConfigError(INSTALL_HINT)
@@ -90,12 +82,13 @@ def make(
     budget = task_budget_usd if task_budget_usd is not None else config.budget_usd
     return OpenHandsGenerator(
         config, key, repo=repo, selector=selector, ref=ref, budget_usd=budget,
-        hide=secret_names(environ, config),
+        environ=environ, isolation=isolation_level(config),
     )
 
 
 class OpenHandsGenerator:
-    """A ``Generator`` that runs one OpenHands conversation per task. Constructing does no I/O."""
+    """A ``Generator`` that runs one OpenHands conversation per task, each in a worker process.
+    Constructing does no I/O."""
 
     name = "openhands"
 
@@ -108,18 +101,21 @@ class OpenHandsGenerator:
         selector: ModelSelector | None = None,
         ref: str = "HEAD",
         budget_usd: float | None = None,
-        hide: set[str] | frozenset[str] = frozenset(),
+        environ: Mapping[str, str] | None = None,
+        isolation: str = "fallback",
     ) -> None:
         self.config = config
         self.repo = repo
         self.ref = ref
         self.budget_usd = budget_usd
         self.selector = selector
+        self.isolation = isolation
         self.provider = urlsplit(config.api_base).hostname or config.api_base
         self._key = api_key
-        self._agent: ModuleType | None = None
-        self._hide = frozenset(hide) | {config.api_key_env, "GITHUB_TOKEN", "GH_TOKEN"}
-        self._git_lock = threading.Lock()  # git worktree add/remove, one at a time
+        self._environ = dict(environ or {})
+        secrets = [self._environ[n] for n in secret_names(self._environ, config)]
+        self._secrets = (api_key, *secrets)
+        self._redact = Redactor(self._secrets)
 
     def __repr__(self) -> str:
         return f"OpenHandsGenerator(api_base={self.config.api_base!r})"
@@ -144,18 +140,19 @@ class OpenHandsGenerator:
                 before_request=request.rate_limit,
             )
 
-    def _settings(self, agent: ModuleType, model: str) -> Any:
+    def _settings(self, model: str) -> dict[str, Any]:
+        """``openhands_agent.AgentSettings`` as the worker's request carries it (key inside)."""
         openrouter = self.provider.endswith("openrouter.ai")
-        return agent.AgentSettings(
-            model=model,
-            base_url=self.config.api_base,
-            api_key=self._key,
-            max_iterations=self.config.openhands_max_iterations,
-            budget_usd=self.budget_usd,
-            timeout_s=self.config.request_timeout_s,
-            retries=min(self.config.max_retries, 3),
-            extra_body={"usage": {"include": True}} if openrouter else {},
-        )
+        return {
+            "model": model,
+            "base_url": self.config.api_base,
+            "api_key": self._key,
+            "max_iterations": self.config.openhands_max_iterations,
+            "budget_usd": self.budget_usd,
+            "timeout_s": self.config.request_timeout_s,
+            "retries": min(self.config.max_retries, 3),
+            "extra_body": {"usage": {"include": True}} if openrouter else {},
+        }
 
     async def generate(self, request: GenerationRequest) -> Candidate:
         probe = agent_prompt(request.task, self.repo, previous=request.previous,
@@ -163,7 +160,7 @@ class OpenHandsGenerator:
         selection = await self._selection(probe, request)
         await request.rate_limit()
         try:
-            candidate = await asyncio.to_thread(self._run, request, selection)
+            candidate = await self._conversation(request, selection)
         except ProviderError:
             if self.selector is not None:
                 self.selector.report(selection.model, ok=False)
@@ -172,35 +169,42 @@ class OpenHandsGenerator:
             self.selector.report(selection.model, ok=True)
         return candidate
 
-    @contextmanager
-    def _worktree(self) -> Iterator[Path]:
-        with self._git_lock:
-            manager = workspace(self.repo, ref=self.ref)
-            path = manager.__enter__()
-        try:
-            yield path
-        finally:
-            with self._git_lock:
-                manager.__exit__(None, None, None)
-
-    def _run(self, request: GenerationRequest, selection: Selection) -> Candidate:
-        """Blocking: worktree, conversation, the named test file. Runs in a worker thread."""
+    async def _conversation(self, request: GenerationRequest, selection: Selection) -> Candidate:
+        """Worktree, worker, the named test file; git and file work in worker threads."""
         task = request.task
-        if self._agent is None:
-            self._agent = _agent_module()
-        settings = self._settings(self._agent, selection.model)
-        with self._worktree() as workdir, tempfile.TemporaryDirectory(prefix="tta-ci-oh-") as logs:
-            prompt = agent_prompt(task, workdir, previous=request.previous,
-                                  feedback=request.feedback)
-            (workdir / task.test_file).parent.mkdir(parents=True, exist_ok=True)
-            with PROCESS_ENV.hidden(self._hide, values=[self._key], config=self.config):
-                run = self._agent.run_agent(settings, workdir, prompt, Path(logs))
-            changed = changed_files(workdir)
-            code = read_test_file(workdir, task.test_file) if task.test_file in changed else None
+        manager = workspace(self.repo, ref=self.ref)
+        workdir = await asyncio.to_thread(manager.__enter__)
+        scratch = Path(tempfile.mkdtemp(prefix="tta-ci-oh-"))
+        try:
+            run = await self._run_worker(request, selection.model, workdir, scratch)
+            changed, code = await asyncio.to_thread(_read_back, workdir, task.test_file)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, scratch, True)
+            await asyncio.to_thread(manager.__exit__, None, None, None)
+        return self._candidate(task, selection, run, changed, code)
+
+    async def _run_worker(self, request: GenerationRequest, model: str, workdir: Path,
+                          scratch: Path) -> AgentRun:
+        (scratch / "home").mkdir()
+        (scratch / "logs").mkdir()
+        (workdir / request.task.test_file).parent.mkdir(parents=True, exist_ok=True)
+        prompt = agent_prompt(request.task, workdir, previous=request.previous,
+                              feedback=request.feedback)
+        payload = {"settings": self._settings(model), "workdir": str(workdir),
+                   "prompt": prompt, "log_dir": str(scratch / "logs")}
+        env = worker_env(self._environ, self.config, values=self._secrets,
+                         home=scratch / "home", extra=SDK_ENV)
+        argv = worker_argv(self.isolation, workdir=workdir, scratch=scratch,
+                           readable=[self.repo])
+        return await run_worker(argv, payload, env=env, cwd=scratch, model=model,
+                                timeout_s=self.config.task_timeout_s, redact=self._redact)
+
+    def _candidate(self, task: Task, selection: Selection, run: AgentRun, changed: list[str],
+                   code: str | None) -> Candidate:
         discarded = [p for p in changed if p != task.test_file]
         notes = [f"openhands agent: status {run.status}, {run.iterations} iterations "
-                 f"(limit {self.config.openhands_max_iterations})"]
-        notes.extend(f"openhands agent error: {e}" for e in run.errors)
+                 f"(limit {self.config.openhands_max_iterations}, isolation {self.isolation})"]
+        notes.extend(f"openhands agent error: {self._redact(e)}" for e in run.errors)
         if discarded:
             notes.append(f"discarded files written outside the test file: {', '.join(discarded)}")
         if code is None or not code.strip():
@@ -212,3 +216,9 @@ class OpenHandsGenerator:
             code=code, generator=self.name, model=selection.model,
             model_reason=selection.reason, calls=run.calls, notes=tuple(notes),
         )
+
+
+def _read_back(workdir: Path, test_file: str) -> tuple[list[str], str | None]:
+    """The files the agent changed in ``workdir``, and the named test file's text if written."""
+    changed = changed_files(workdir)
+    return changed, read_test_file(workdir, test_file) if test_file in changed else None

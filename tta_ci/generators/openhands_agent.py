@@ -1,10 +1,10 @@
-"""One OpenHands conversation, run to its end (blocking: call it from a worker thread).
+"""One OpenHands conversation, run to its end (blocking: the worker process calls it).
 
 Only this module imports the OpenHands SDK (``openhands-sdk`` and ``openhands-tools``, Python
->= 3.12). Each call builds its own ``LLM``, ``Agent`` and ``LocalConversation``; nothing is
-shared between concurrent conversations except the process environment (see
-``openhands_env``). Costs and tokens come from the SDK's per-call completion records; when the
-SDK prices a call at 0 (a model litellm does not know), the server's ``usage.cost`` is used.
+>= 3.12), and only ``openhands_worker`` imports this module, in a process of its own per
+conversation (see ``openhands_env`` for its environment). Costs and tokens come from the
+SDK's per-call completion records; when the SDK prices a call at 0 (a model litellm does not
+know), the server's ``usage.cost`` is used.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tta_ci.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from tta_ci.generators.openhands_env import AgentRun
 from tta_ci.models import LLMCall
 
 __all__ = ["AgentRun", "AgentSettings", "calls_from_logs", "provider_error", "run_agent"]
@@ -62,19 +63,6 @@ class AgentSettings:
     timeout_s: float = 120.0
     retries: int = 2
     extra_body: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class AgentRun:
-    """How a conversation ended: the SDK's execution status and the calls it made."""
-
-    status: str
-    calls: tuple[LLMCall, ...]
-    errors: tuple[str, ...] = ()
-
-    @property
-    def iterations(self) -> int:
-        return len(self.calls)
 
 
 def _llm(settings: AgentSettings, log_dir: Path) -> LLM:

@@ -1,41 +1,45 @@
-"""The edges of the OpenHands backend: the process environment and the agent's workspace.
+"""The edges of the OpenHands backend: the worker's environment and the agent's workspace.
 
-The SDK's terminal tool builds its shell's environment from ``os.environ`` (and its tmux server
-inherits the process environment when it starts), and it offers no way to remove a variable.
-So while any conversation runs, the secret variables are taken out of ``os.environ``; they are
-put back when the last concurrent conversation ends. The API key itself never needs to be in
-the process environment: the LLM object holds it.
+Each conversation runs in its own worker process (``openhands_worker``). Its environment is
+built here from the caller's ``environ`` with every secret taken out: the variables
+``secret_names`` reports, the key variable, ``GITHUB_TOKEN``, ``GH_TOKEN``, the configured
+``secret_env``, and any variable holding a secret value under another name. The agent's terminal
+descends from the worker and so inherits that clean environment; the API key reaches the worker
+on its stdin only.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import threading
-from collections.abc import Iterable, Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, ConfigDict
 
 from tta_ci.config import Config
 from tta_ci.errors import BadResponse
+from tta_ci.models import LLMCall
 from tta_ci.secrets import secret_names
 
 __all__ = [
+    "ALWAYS_HIDDEN",
     "BYPRODUCT_PARTS",
-    "PROCESS_ENV",
-    "EnvScrubber",
+    "AgentRun",
     "changed_files",
     "names_to_hide",
     "read_test_file",
-    ]
+    "worker_env",
+]
 
 MAX_TEST_FILE_BYTES = 1_000_000
+ALWAYS_HIDDEN = frozenset({"GITHUB_TOKEN", "GH_TOKEN", "OPENROUTER_API_KEY"})
 # Paths that running pytest leaves behind; not something the agent chose to write.
 BYPRODUCT_PARTS = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".coverage"})
 
 
 def names_to_hide(
-    env: MutableMapping[str, str], names: Iterable[str], values: Iterable[str]
+    env: Mapping[str, str], names: Iterable[str], values: Iterable[str]
 ) -> set[str]:
     """The variables of ``env`` named in ``names`` or holding one of the secret ``values``."""
     secret_values = {v for v in values if len(v) >= 6}
@@ -44,44 +48,33 @@ def names_to_hide(
     return hidden
 
 
-class EnvScrubber:
-    """Removes variables from an environment while at least one holder is inside ``hidden``.
+def worker_env(
+    environ: Mapping[str, str], config: Config, *, values: Iterable[str], home: Path,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of a worker process: ``environ`` without any secret, with a private
+    ``HOME`` (no credential files of the user's home by that route) and ``extra`` added."""
+    names = {*ALWAYS_HIDDEN, config.api_key_env, *secret_names(environ, config)}
+    hidden = names_to_hide(environ, names, values)
+    env = {k: v for k, v in environ.items() if k not in hidden}
+    env.setdefault("PATH", os.defpath)
+    env["HOME"] = str(home)
+    env.update(extra or {})
+    return env
 
-    Reference-counted and thread-safe: concurrent conversations share one removal, and the
-    values come back only when the last one leaves.
-    """
 
-    def __init__(self, env: MutableMapping[str, str]) -> None:
-        self._env = env
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._saved: dict[str, str] = {}
+class AgentRun(BaseModel):
+    """How a conversation ended: the SDK's execution status and the calls it made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: str
+    calls: tuple[LLMCall, ...] = ()
+    errors: tuple[str, ...] = ()
 
     @property
-    def active(self) -> bool:
-        return self._holders > 0
-
-    @contextmanager
-    def hidden(
-        self, names: Iterable[str], values: Iterable[str] = (), config: Config | None = None
-    ) -> Iterator[None]:
-        """Without ``names``, the variables holding ``values``, and ``secret_names``."""
-        with self._lock:
-            names = {*names, *secret_names(self._env, config)}
-            for name in names_to_hide(self._env, names, values):
-                self._saved.setdefault(name, self._env.pop(name))
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0:
-                    self._env.update(self._saved)
-                    self._saved.clear()
-
-
-PROCESS_ENV = EnvScrubber(os.environ)
+    def iterations(self) -> int:
+        return len(self.calls)
 
 
 def _status_paths(output: bytes) -> Iterator[str]:
