@@ -177,17 +177,18 @@ def test_gate_restores_the_target_even_when_a_run_fails(tmp_path: Path) -> None:
 def test_gate_rejects_with_feedback_and_leaves_others_alone(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text("def f(a):\n    return a + 1\n")
     rejected = Verdict(accepted=False, reason="failed")
-    runs: list[int] = []
+    runs: list[RunSpec] = []
 
     async def run(spec: RunSpec) -> RunReport:
-        runs.append(spec.run)
+        runs.append(spec)
         return report({"b.py::test_x": "passed"})
 
     out = asyncio.run(mutation_gate(
         tmp_path, "mod.py", [rejected, accepted("def test_x(): pass\n")], {0: "a.py", 1: "b.py"},
         existing=[], passed=frozenset(), changed=[2], python_path=(".",), limit=2, run=run,
         redact=lambda text: text.replace("a + 1", "***")))
-    assert out[0] == rejected and runs == [0, 1]
+    assert out[0] == rejected and len(runs) == 2 and runs[0] == runs[1]
+    assert runs[0].files == ("b.py",) and runs[0].python_path == (".",)
     assert not out[1].accepted and out[1].reason == REJECTED and out[1].code is None
     assert out[1].tests["test_x"] == TestVerdict(status="rejected", reason=REJECTED)
     assert "line 2: `+` → `-`: return ***" in out[1].feedback

@@ -285,9 +285,9 @@ async def _run_mutants(target: Path, original: bytes, found: Sequence[Mutant], s
                        run: RunFn) -> list[RunReport]:
     reports: list[RunReport] = []
     try:
-        for index, mutant in enumerate(found):
+        for mutant in found:  # the same order and seeds for each: only the code differs
             target.write_bytes(mutant.source.encode("utf-8"))
-            reports.append(await run(spec.model_copy(update={"run": index})))
+            reports.append(await run(spec))
     finally:
         target.write_bytes(original)  # later runs in this workspace see the real code
     return reports
