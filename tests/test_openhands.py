@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -31,6 +32,7 @@ from tta_ci.generators.openhands import INSTALL_HINT, sdk_available
 from tta_ci.main import main
 from tta_ci.models import Task
 from tta_ci.plan import plan_file
+from tta_ci.validate.sandbox import bwrap_works
 
 needs_sdk = pytest.mark.skipif(
     not sdk_available(), reason="needs the openhands extra (openhands-sdk, Python >= 3.12)"
@@ -220,6 +222,52 @@ def test_openhands_terminal_does_not_see_the_secrets(
     assert llm_server.chat_requests[0].headers["authorization"] == f"Bearer {KEY}"
     assert os.environ["OPENROUTER_API_KEY"] == KEY  # the tta-ci process is left as it was
     assert os.environ["GITHUB_TOKEN"] == TOKEN
+
+
+# Looks for the key (never written whole: the command is echoed back) in the terminal's parent's
+# environment and in every /proc/<pid>/environ the terminal can see; PROBE_MARKER is a control.
+PROC_PROBE = (
+    'K=sk-or-v1-test-; K="${K}secret-0123456789"; '
+    'grep -qaF "$K" /proc/$PPID/environ && echo "leak""ed-parent"; '
+    'echo "parent""-vars-$(tr "\\0" "\\n" < /proc/$PPID/environ | grep -c =)"; '
+    'for f in /proc/[0-9]*/environ; do '
+    'grep -qaF "$K" "$f" 2>/dev/null && echo "leak""ed-$f"; '
+    'grep -qaF visible-marker-42 "$f" 2>/dev/null && echo "mark""er-$f"; done; '
+    'echo "pro""cs-$(ls -d /proc/[0-9]* | wc -l)-seen"'
+)
+
+
+@needs_sdk
+@pytest.mark.slow
+def test_openhands_agent_cannot_read_the_key_from_proc(
+    git_repo: Path, commit: CommitFn, llm_server: LLMServer
+) -> None:
+    """As in CI: the key is in the environment tta-ci starts with."""
+    base = commit({"calc.py": "def add(a, b):\n    return a + b\n"}, "base")
+    commit({"calc.py": CALC}, "change")
+    agenda = Agenda([shell(PROC_PROBE), create, finish])
+    llm_server.respond = agenda
+    environ = {"OPENROUTER_API_KEY": KEY, "GITHUB_TOKEN": TOKEN, "TTA_MODEL": "test/model",
+               "TTA_LLM_BASE_URL": llm_server.url, "PATH": os.environ["PATH"],
+               "PROBE_MARKER": "visible-marker-42"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tta_ci", "run", "--backend", "openhands", "--repo",
+         str(git_repo), "--base", base, "--mode", "none", "--json"],
+        env=environ, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    output = "\n".join(agenda.tool_outputs)
+    assert re.search(r"parent-vars-[1-9]", output), output  # the parent's environ was read
+    assert "marker-/proc/" in output, output  # the scan finds what is there
+    assert llm_server.chat_requests[0].headers["authorization"] == f"Bearer {KEY}"
+    isolation = json.loads(done.stdout)["isolation"]
+    if bwrap_works():
+        assert "leaked-" not in output, output
+        procs = int(re.search(r"procs-(\d+)-seen", output)[1])  # type: ignore[index]
+        assert procs < 20  # only the sandbox's own processes
+    else:  # the tta-ci process itself is readable without a PID namespace; its worker is not
+        assert "leaked-parent" not in output, output
+    assert isolation in ("bwrap", "fallback")
 
 
 @needs_sdk
