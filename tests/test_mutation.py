@@ -261,3 +261,21 @@ def test_validate_command_with_mutation_from_the_environment(
     # the candidate kills the mutants of line 2, but the existing test kills those already
     assert verdict["checks"]["mutation"]["detail"] == (
         "killed 2 of 4 mutants; 0 that the existing tests miss")
+
+
+@pytest.mark.slow
+def test_a_mutant_that_hangs_counts_as_killed(git_repo: Path, commit: CommitFn) -> None:
+    loop = "def count_up(n):\n    i = 0\n    while i < n:\n        i += 1\n    return i\n"
+    commit({"count.py": loop.replace("i += 1", "i = i + 1")})
+    commit({"count.py": loop})
+    config = load_config(git_repo, {}, {"runs": 1, "validation_timeout_s": 8, "mutation": True,
+                                        "mutation_max_mutants": 2})
+    task = task_for_lines(git_repo, config, "count.py", [4])
+    validator = ResultValidator(config, git_repo, environ={"PATH": "/usr/bin:/bin"})
+    code = "from count import count_up\n\n\ndef test_three():\n    assert count_up(3) == 3\n"
+    (verdict,) = asyncio.run(validator.validate_many(task, [code]))
+    assert verdict.accepted, verdict.to_json()
+    assert verdict.checks["mutation"].detail == (
+        "killed 2 of 2 mutants; 2 that the existing tests miss: line 4: `+=` → `-=`, "
+        "line 4: `1` → `2`")
+    assert (git_repo / "count.py").read_text() == loop
