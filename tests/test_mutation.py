@@ -174,6 +174,27 @@ def test_gate_restores_the_target_even_when_a_run_fails(tmp_path: Path) -> None:
     assert (tmp_path / "test_new.py").read_text() == "def test_x(): pass\n"
 
 
+def test_gate_never_writes_through_a_symlinked_target(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("def f(a):\n    return a + 1\n")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "mod.py").symlink_to(outside)
+    contents: list[str] = []
+
+    async def run(spec: RunSpec) -> RunReport:
+        contents.append((ws / "mod.py").read_text())
+        assert outside.read_text() == "def f(a):\n    return a + 1\n"
+        return report({"t.py::test_x": "failed"})
+
+    asyncio.run(mutation_gate(ws, "mod.py", [accepted("def test_x(): pass\n")], {0: "t.py"},
+                              existing=[], passed=frozenset(), changed=[2],
+                              python_path=(".",), limit=1, run=run))
+    assert contents == ["def f(a):\n    return (a - 1)\n"]
+    assert outside.read_text() == "def f(a):\n    return a + 1\n"
+    assert (ws / "mod.py").read_text() == outside.read_text()
+
+
 def test_gate_rejects_with_feedback_and_leaves_others_alone(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text("def f(a):\n    return a + 1\n")
     rejected = Verdict(accepted=False, reason="failed")

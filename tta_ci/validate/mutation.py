@@ -284,6 +284,8 @@ def _apply(verdict: Verdict, report: MutationReport, source_lines: Sequence[str]
 async def _run_mutants(target: Path, original: bytes, found: Sequence[Mutant], spec: RunSpec,
                        run: RunFn) -> list[RunReport]:
     reports: list[RunReport] = []
+    if target.is_symlink():  # never write through a link: it may point out of the workspace
+        target.unlink()
     try:
         for mutant in found:  # the same order and seeds for each: only the code differs
             target.write_bytes(mutant.source.encode("utf-8"))
