@@ -5,6 +5,8 @@ task's test file, and a few pytest processes for all of them together (run 0 alo
 per-test coverage, then alternately with and without the existing tests, each run in the
 reverse order of the one before); pollution is pinned on a candidate only when an existing
 test breaks. The existing tests' coverage of the changed lines is measured once per target.
+With ``mutation = true``, the accepted candidates then face gate 8 (``mutation.py``) in the
+same workspace: one more pytest process per mutant of the changed lines.
 """
 
 from __future__ import annotations
