@@ -278,7 +278,8 @@ class ExecutionEngine:
         timeout = item.timeout_s or self.config.task_timeout_s
         task: Task | None = item.task
         try:
-            task = task or await asyncio.to_thread(self._resolve, item)  # git: off the loop
+            if task is None:
+                task = await asyncio.to_thread(self._resolve, item)  # git: off the loop
             async with asyncio.timeout(timeout):
                 cached = await self._from_cache(item, task, started)
                 if cached is not None:
