@@ -173,3 +173,21 @@ def test_comment_fits_the_limit_without_cutting_code() -> None:
 def test_fence_is_longer_than_backticks_in_code() -> None:
     assert fence("x = '```'") == "````"
     assert fence("plain") == "```"
+
+
+def test_a_fallback_is_recorded_in_the_run_files(tmp_path: Path, gh: FakeGitHub) -> None:
+    from tta_ci.publish import write_documents
+
+    payload = json.loads((FIXTURES / "push.json").read_text())
+    metrics_path, summary_path = write_documents(document(), tmp_path / "out")
+    publish(document(), context(tmp_path, gh, "comment", parse_event("push", payload)))
+    metrics = json.loads(metrics_path.read_text())
+    assert metrics["mode"] == "summary"
+    assert any("has no pull request" in note for note in metrics["notes"])
+    assert "has no pull request" in summary_path.read_text()
+
+
+def test_publish_creates_no_run_files_of_its_own(tmp_path: Path, gh: FakeGitHub) -> None:
+    payload = json.loads((FIXTURES / "push.json").read_text())
+    publish(document(), context(tmp_path, gh, "comment", parse_event("push", payload)))
+    assert not (tmp_path / "out").exists()

@@ -91,8 +91,9 @@ def publish(doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
         for note in result.notes:
             ctx.stream.write(f"tta-ci: {note}\n")
     final = doc.model_copy(update={"notes": [*doc.notes, *result.notes], "mode": result.mode})
-    if final.notes != doc.notes or final.mode != doc.mode:
-        write_documents(final, ctx.output_dir)  # the files say what publishing did
+    changed = final.notes != doc.notes or final.mode != doc.mode
+    if changed and (ctx.output_dir / "metrics.json").is_file():
+        write_documents(final, ctx.output_dir)  # the run's files say what publishing did
     markdown = render_summary(final)
     summary_file = write_step_summary(ctx.environ, markdown)
     outputs_file = write_outputs(ctx.environ, run_outputs(doc, ctx.output_dir))
