@@ -7,7 +7,7 @@ rewrites. Paths are POSIX and relative to the repository root.
 from __future__ import annotations
 
 from importlib import resources
-from importlib.abc import Traversable
+from importlib.resources.abc import Traversable
 from typing import Literal
 
 __all__ = ["files"]
