@@ -23,7 +23,7 @@ DEMO_CONFIG = """\
 backend = "offline"
 mode = "files"
 max_tasks = 10
-concurrency = 2
+concurrency = 4
 """
 AUTHOR = ("tta-ci demo", "demo@tta-ci.invalid")
 
