@@ -11,10 +11,10 @@ import math
 import sys
 import time
 
-from tta_ci.config import Config
-from tta_ci.engine import ExecutionEngine
+from tta_ci.core.config import Config
+from tta_ci.core.types import Task
+from tta_ci.engine import Engine as ExecutionEngine
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
-from tta_ci.models import Task
 
 N_TASKS, CONCURRENCY, LATENCY_S = 500, 32, 0.050
 TARGET = 1.05

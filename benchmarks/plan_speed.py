@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tta_ci.config import Config
+from tta_ci.core.config import Config
 from tta_ci.plan import plan_change
 
 

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tta_ci.config import Config
-from tta_ci.models import Task
+from tta_ci.core.config import Config
+from tta_ci.core.types import Task
 from tta_ci.validate import ResultValidator
 
 SOURCE = '''def clamp(value, low, high):

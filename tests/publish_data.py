@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tta_ci.models import PossibleBug
-from tta_ci.report import MetricsDocument, ModelStats, TaskRecord, Totals
+from tta_ci.core.report import MetricsDocument, ModelStats, TaskRecord, Totals
+from tta_ci.core.types import PossibleBug
 
 ACCEPTED_CODE = '''from calc import add
 

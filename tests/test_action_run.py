@@ -10,7 +10,7 @@ import pytest
 from conftest import CommitFn
 from github_server import fake_github
 
-from tta_ci.main import main
+from tta_ci.cli.main import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 REPO = "Codertocat/Hello-World"

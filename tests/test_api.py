@@ -7,8 +7,8 @@ import pytest
 from conftest import CommitFn
 
 from tta_ci import Config, TaskPriority, TaskStatus, TestGenerator
+from tta_ci.cli.main import main
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
-from tta_ci.main import main
 
 MODULE = '''\
 def double(x: int) -> int:

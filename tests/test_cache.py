@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tta_ci.config import Config
-from tta_ci.engine import ExecutionEngine
+from tta_ci.core.config import Config
+from tta_ci.core.types import Task, TaskStatus
+from tta_ci.engine import Engine as ExecutionEngine
 from tta_ci.engine.cache import ResultCache, cache_key
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
-from tta_ci.models import Task, TaskStatus
 
 
 def make_task(name: str, digest: str = "h1") -> Task:

@@ -12,7 +12,7 @@ from conftest import CommitFn
 from llm_server import LLMServer, Received, Reply, chat_body
 from test_run_openrouter import BASE, GOOD, HEAD
 
-from tta_ci.main import main
+from tta_ci.cli.main import main
 
 pytestmark = pytest.mark.slow
 

@@ -12,17 +12,17 @@ from conftest import CommitFn
 from github_server import BOT, FakeGitHub, fake_github
 from publish_data import document
 
-from tta_ci.commands.comment import handle_comment
-from tta_ci.event import Event, parse_event
-from tta_ci.main import main
-from tta_ci.publish.github import MARKER
+from tta_ci.cli.comment import handle_comment
+from tta_ci.cli.main import main
+from tta_ci.github.api import MARKER
+from tta_ci.github.event import Event, parse_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 REPO = "runatlantis/atlantis-tests"
 
 
 class FakePipeline:
-    """Stands for tta_ci.pipeline.run_pipeline: records the call, reports progress."""
+    """Stands for tta_ci.run.pipeline.run_pipeline: records the call, reports progress."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tta_ci.comments import Command, CommandError, parse_commands
+from tta_ci.comment.parse import Command, CommandError, parse_commands
 
 
 def one(body: str) -> Command | CommandError:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tta_ci.config import Config, load_config
-from tta_ci.errors import ConfigError
-from tta_ci.main import main
+from tta_ci.cli.main import main
+from tta_ci.core.config import Config, load_config
+from tta_ci.core.errors import ConfigError
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:

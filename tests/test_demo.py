@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tta_ci.main import main
+from tta_ci.cli.main import main
 
 pytestmark = pytest.mark.slow
 

@@ -5,12 +5,13 @@ import random
 
 import pytest
 
-from tta_ci.config import Config
-from tta_ci.engine import ExecutionEngine, QueuedTask, TaskQueue
+from tta_ci.core.config import Config
+from tta_ci.core.errors import AuthError, ProviderUnavailable, RateLimited, SkipTask
+from tta_ci.core.types import Task, TaskPriority, TaskStatus
+from tta_ci.engine import Engine as ExecutionEngine
+from tta_ci.engine import QueuedTask, TaskQueue
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
 from tta_ci.engine.ratelimit import SlidingWindow
-from tta_ci.errors import AuthError, ProviderUnavailable, RateLimited, SkipTask
-from tta_ci.models import Task, TaskPriority, TaskStatus
 
 
 def make_task(name: str, priority: TaskPriority = TaskPriority.NORMAL) -> Task:

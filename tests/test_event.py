@@ -1,4 +1,4 @@
-"""tta_ci.event: each recorded webhook payload, and the errors of a bad event file."""
+"""tta_ci.github.event: each recorded webhook payload, and the errors of a bad event file."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tta_ci.errors import TtaError
-from tta_ci.event import Event, guess_event_name, load_event, parse_event, read_event
+from tta_ci.core.errors import TtaError
+from tta_ci.github.event import Event, guess_event_name, load_event, parse_event, read_event
 
 EVENTS = Path(__file__).parent / "fixtures" / "events"
 BASE = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"

@@ -1,4 +1,4 @@
-"""tta_ci.git on real repositories: refs, merge-base, diffs, file contents, errors."""
+"""tta_ci.git.repo on real repositories: refs, merge-base, diffs, file contents, errors."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CommitFn, git, write
-from tta_ci import git as gitops
-from tta_ci.errors import GitError
+from tta_ci.core.errors import GitError
+from tta_ci.git import repo as gitops
 
 
 def test_open_repo_from_a_subdirectory_and_errors(git_repo: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import CommitFn, git, write
 
-from tta_ci.main import main
+from tta_ci.cli.main import main
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import CommitFn, git, write
 
-from tta_ci.hook_check import body_lines, is_public
-from tta_ci.main import main
-from tta_ci.models import Task
+from tta_ci.cli.main import main
+from tta_ci.core.types import Task
+from tta_ci.hook.check import body_lines, is_public
 
 CALC = '''\
 from __future__ import annotations

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import git, write
 
-from tta_ci.config import load_config
-from tta_ci.hook_files import (
+from tta_ci.cli.main import main
+from tta_ci.core.config import load_config
+from tta_ci.hook.files import (
     FileRules,
     maybe_planned,
     python_candidates,
@@ -20,7 +21,6 @@ from tta_ci.hook_files import (
     repo_relative,
     skipped_by_env,
 )
-from tta_ci.main import main
 from tta_ci.plan.paths import skip_reason
 
 HEAVY = ("pydantic", "git", "httpx", "hypothesis", "libcst", "github", "coverage", "logging")
@@ -106,7 +106,7 @@ def _run_hook_in_subprocess(repo: Path, args: list[str],
                             env: dict[str, str] | None = None) -> tuple[int, str, list[str]]:
     probe = (
         "import json, sys\n"
-        "from tta_ci.main import main\n"
+        "from tta_ci.cli.main import main\n"
         f"rc = main({args!r})\n"
         f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
         "print(json.dumps([rc, heavy]))\n"

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import CommitFn, git, write
 
-from tta_ci.hook_git import index_snapshot, protected_paths, staged_names
-from tta_ci.hook_write import (
+from tta_ci.core.types import Task
+from tta_ci.git.cli import index_snapshot, protected_paths, staged_names
+from tta_ci.hook.write import (
     already_written,
     load_written,
     record_written,
@@ -16,7 +17,6 @@ from tta_ci.hook_write import (
     sibling_path,
     write_routed,
 )
-from tta_ci.models import Task
 from tta_ci.publish.files import AcceptedTest
 
 CODE = "import pkg.calc\n\n\ndef test_add() -> None:\n    assert pkg.calc.add(1, 2) == 3\n"

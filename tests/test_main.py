@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import tta_ci
-from tta_ci.main import main
+from tta_ci.cli.main import main
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,7 +43,7 @@ def test_not_a_git_repository_is_exit_2(tmp_path: Path,
 def test_unexpected_error_is_exit_3_with_the_traceback_in_a_file(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tta_ci.commands import config as config_command
+    from tta_ci.cli import config as config_command
 
     def boom(args: object, environ: object) -> int:
         raise RuntimeError("disk on fire, key sk-or-v1-secret-abcdef")
@@ -61,7 +61,7 @@ def test_unexpected_error_is_exit_3_with_the_traceback_in_a_file(
 
 
 def test_interrupt_is_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tta_ci.commands import config as config_command
+    from tta_ci.cli import config as config_command
 
     def interrupted(args: object, environ: object) -> int:
         raise KeyboardInterrupt

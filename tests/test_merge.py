@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tta_ci.config import Config
+from tta_ci.cli.main import main
+from tta_ci.core.config import Config
+from tta_ci.core.errors import RateLimited
+from tta_ci.core.types import PlanResult, Skip, Task
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
-from tta_ci.errors import RateLimited
-from tta_ci.main import main
-from tta_ci.models import PlanResult, Skip, Task
-from tta_ci.pipeline import run_pipeline
 from tta_ci.publish import write_documents
+from tta_ci.run.pipeline import run_pipeline
 
 
 def plan() -> PlanResult:

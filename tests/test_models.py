@@ -11,9 +11,9 @@ import yaml
 from llm_server import LLMServer
 
 from tta_ci import ModelSelector as ExportedSelector
-from tta_ci.config import Config
-from tta_ci.errors import ConfigError
-from tta_ci.generators.models import (
+from tta_ci.core.config import Config
+from tta_ci.core.errors import ConfigError
+from tta_ci.generators.llm.catalog import (
     DEMOTE_AFTER,
     Catalog,
     ModelInfo,

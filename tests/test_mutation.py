@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CommitFn, git
-from tta_ci.config import Config, load_config
-from tta_ci.main import main
-from tta_ci.models import CheckResult, TestVerdict, Verdict
+from tta_ci.cli.main import main
+from tta_ci.core.config import Config, load_config
+from tta_ci.core.types import CheckResult, TestVerdict, Verdict
 from tta_ci.plan.single import task_for_lines
 from tta_ci.validate import ResultValidator
 from tta_ci.validate.mutation import REJECTED, Mutant, judge_mutants, mutants, mutation_gate

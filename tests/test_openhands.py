@@ -25,14 +25,14 @@ import pytest
 from conftest import CommitFn
 from llm_server import LLMServer, Received, Reply, chat_body
 
-from tta_ci.config import Config
-from tta_ci.errors import AuthError, BadResponse, ConfigError
+from tta_ci.cli.main import main
+from tta_ci.core.config import Config
+from tta_ci.core.errors import AuthError, BadResponse, ConfigError
+from tta_ci.core.types import Task
 from tta_ci.generators import GenerationRequest, make_generator
-from tta_ci.generators.openhands import INSTALL_HINT, sdk_available
-from tta_ci.main import main
-from tta_ci.models import Task
+from tta_ci.generators.openhands.generator import INSTALL_HINT, sdk_available
 from tta_ci.plan import plan_file
-from tta_ci.validate.sandbox import bwrap_works
+from tta_ci.sandbox.isolation import bwrap_works
 
 needs_sdk = pytest.mark.skipif(
     not sdk_available(), reason="needs the openhands extra (openhands-sdk, Python >= 3.12)"
@@ -311,7 +311,7 @@ def test_openhands_without_the_extra_run_prints_the_install_hint(
     git_repo: Path, commit: CommitFn, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("tta_ci.generators.openhands.sdk_available", lambda: False)
+    monkeypatch.setattr("tta_ci.generators.openhands.generator.sdk_available", lambda: False)
     base = commit({"calc.py": "def add(a, b):\n    return a + b\n"}, "base")
     commit({"calc.py": CALC}, "change")
     code = main(["run", "--backend", "openhands", "--repo", str(git_repo), "--base", base,

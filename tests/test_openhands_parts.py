@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import CommitFn, git
 
-from tta_ci.config import Config
-from tta_ci.errors import (
+from tta_ci.core.config import Config
+from tta_ci.core.errors import (
     AuthError,
     BadResponse,
     ConfigError,
@@ -22,18 +22,18 @@ from tta_ci.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from tta_ci.generators.openhands import sdk_available
-from tta_ci.generators.openhands_env import changed_files, read_test_file, worker_env
-from tta_ci.generators.openhands_process import (
+from tta_ci.core.secrets import Redactor
+from tta_ci.core.types import Candidate, Task
+from tta_ci.generators.openhands.env import changed_files, read_test_file, worker_env
+from tta_ci.generators.openhands.generator import sdk_available
+from tta_ci.generators.openhands.process import (
     WORKER_MODULE,
     answer_to_run,
     run_worker,
     worker_argv,
 )
-from tta_ci.generators.openhands_prompt import agent_prompt
-from tta_ci.models import Candidate, Task
-from tta_ci.secrets import Redactor
-from tta_ci.validate.sandbox import bwrap_works
+from tta_ci.generators.openhands.prompt import agent_prompt
+from tta_ci.sandbox.isolation import bwrap_works
 
 TASK = Task(
     id="pkg/calc.py::add", file="pkg/calc.py", symbol="add", kind="function",

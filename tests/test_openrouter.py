@@ -11,8 +11,8 @@ import httpx
 import pytest
 from llm_server import LLMServer
 
-from tta_ci.config import Config
-from tta_ci.errors import (
+from tta_ci.core.config import Config
+from tta_ci.core.errors import (
     AuthError,
     BadResponse,
     ConfigError,
@@ -22,12 +22,12 @@ from tta_ci.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from tta_ci.core.types import Candidate, Task
 from tta_ci.generators import make_generator
 from tta_ci.generators.base import GenerationRequest
-from tta_ci.generators.chat_api import UnusableAnswer
-from tta_ci.generators.models import DEMOTE_AFTER
-from tta_ci.generators.openrouter import OpenRouterGenerator, make
-from tta_ci.models import Candidate, Task
+from tta_ci.generators.llm.catalog import DEMOTE_AFTER
+from tta_ci.generators.llm.chat import OpenRouterGenerator, make
+from tta_ci.generators.llm.wire import UnusableAnswer
 
 KEY = "sk-or-v1-test-0123456789abcdef"
 CODE = "from shop.pricing import price\n\n\ndef test_price():\n    assert price(1.0, 0.5) == 1.5\n"

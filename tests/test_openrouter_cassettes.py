@@ -12,13 +12,13 @@ import pytest
 import vcr
 import yaml
 
-from tta_ci.config import Config
-from tta_ci.errors import RateLimited
+from tta_ci.core.config import Config
+from tta_ci.core.errors import RateLimited
+from tta_ci.core.types import Candidate, Task
 from tta_ci.generators.base import GenerationRequest
-from tta_ci.generators.chat_api import UnusableAnswer, UpstreamRateLimited
-from tta_ci.generators.models import load_catalog
-from tta_ci.generators.openrouter import make
-from tta_ci.models import Candidate, Task
+from tta_ci.generators.llm.catalog import load_catalog
+from tta_ci.generators.llm.chat import make
+from tta_ci.generators.llm.wire import UnusableAnswer, UpstreamRateLimited
 
 CASSETTES = Path(__file__).parent / "cassettes"
 KEY = "sk-or-v1-cassette-0123456789"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CommitFn, git, write
-from tta_ci.config import Config
-from tta_ci.errors import GitError
-from tta_ci.models import PlanResult, Skip, TaskPriority
+from tta_ci.core.config import Config
+from tta_ci.core.errors import GitError
+from tta_ci.core.types import PlanResult, Skip, TaskPriority
 from tta_ci.plan import plan_change
 
 CALC = '''\

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CommitFn, git, write
-from tta_ci.main import main
+from tta_ci.cli.main import main
 
 LIB = "def one():\n    return 1\n\n\ndef two():\n    return 2\n\n\ndef _three():\n    return 3\n"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CommitFn, write
-from tta_ci.config import Config
-from tta_ci.errors import UsageError
+from tta_ci.core.config import Config
+from tta_ci.core.errors import UsageError
 from tta_ci.plan import changed_lines_for, plan_file, task_for_lines
 
 SHAPES = '''\

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tta_ci.errors import BadResponse
-from tta_ci.generators.prompts import (
+from tta_ci.core.errors import BadResponse
+from tta_ci.core.types import Task
+from tta_ci.generators.llm.prompts import (
     SYSTEM_PROMPT,
     build_messages,
     callee_signatures,
@@ -14,7 +15,6 @@ from tta_ci.generators.prompts import (
     repair_message,
     trim_lines,
 )
-from tta_ci.models import Task
 
 MODULE = '''\
 import math

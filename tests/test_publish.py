@@ -10,13 +10,13 @@ import pytest
 from github_server import FakeGitHub, fake_github
 from publish_data import bug_task, document, task
 
-from tta_ci.config import Config
-from tta_ci.errors import ConfigError, GitHubError
-from tta_ci.event import Event, parse_event
+from tta_ci.core.config import Config
+from tta_ci.core.errors import ConfigError, GitHubError
+from tta_ci.github.api import MARKER
+from tta_ci.github.event import Event, parse_event
 from tta_ci.publish import PublishContext, get_publisher, preflight, publish
 from tta_ci.publish.actions import annotation_lines, format_outputs
-from tta_ci.publish.comment import COMMENT_LIMIT, fence, render_comment
-from tta_ci.publish.github import MARKER
+from tta_ci.publish.sticky import COMMENT_LIMIT, fence, render_comment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 REPO = "Codertocat/Hello-World"

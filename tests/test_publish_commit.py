@@ -10,8 +10,8 @@ from conftest import CommitFn, git
 from github_server import FakeGitHub, fake_github
 from publish_data import document, task
 
-from tta_ci.config import Config
-from tta_ci.event import Event, parse_event
+from tta_ci.core.config import Config
+from tta_ci.github.event import Event, parse_event
 from tta_ci.publish import PublishContext, publish
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"

@@ -12,17 +12,17 @@ import pytest
 from conftest import CommitFn
 from llm_server import LLMServer, Received, Reply, chat_body
 
-from tta_ci.main import main
+from tta_ci.cli.main import main
 
-if importlib.util.find_spec("tta_ci.commands.run") is not None:
+if importlib.util.find_spec("tta_ci.cli.run") is not None:
     # Imported here, outside any test's capture: ``Progress`` binds sys.stderr as a default
     # argument when the module is imported.
-    import tta_ci.commands.run  # noqa: F401
+    import tta_ci.cli.run  # noqa: F401
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        importlib.util.find_spec("tta_ci.commands.run") is None,
+        importlib.util.find_spec("tta_ci.cli.run") is None,
         reason="the run command is not available",
     ),
 ]

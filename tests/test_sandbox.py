@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CommitFn, git, write
-from tta_ci.config import Config
-from tta_ci.errors import SandboxError
-from tta_ci.validate import sandbox
-from tta_ci.validate.sandbox import OUTPUT_CAP, isolation_level, run_sandboxed, workspace
+from tta_ci.core.config import Config
+from tta_ci.core.errors import SandboxError
+from tta_ci.sandbox.isolation import OUTPUT_CAP, isolation_level, run_sandboxed
+from tta_ci.sandbox.workspace import workspace
+from tta_ci.sandbox import isolation as sandbox
 
 SECRET = "sk-or-v1-very-secret-value-123456"
 LEVELS = ["fallback"] + (["bwrap"] if sandbox.bwrap_works() else [])
@@ -80,7 +81,7 @@ def test_workspace_of_a_ref_is_a_removed_worktree(git_repo: Path, commit: Commit
 
 
 def test_workspace_bad_ref_is_git_error(git_repo: Path) -> None:
-    from tta_ci.errors import GitError
+    from tta_ci.core.errors import GitError
 
     with pytest.raises(GitError, match="worktree"), workspace(git_repo, ref="no-such-ref"):
         pass
@@ -112,7 +113,7 @@ def test_bwrap_hides_the_parents_environ_in_proc(tmp_path: Path) -> None:
     """)
     driver = textwrap.dedent(f"""
         import asyncio, pathlib, sys
-        from tta_ci.validate.sandbox import run_sandboxed
+        from tta_ci.sandbox.isolation import run_sandboxed
         r = asyncio.run(run_sandboxed([sys.executable, '-c', {probe!r}],
             workdir=pathlib.Path({str(tmp_path)!r}), environ=dict(__import__('os').environ),
             timeout_s=20, isolation='bwrap'))

@@ -80,8 +80,8 @@ def test_tiny_limit_drops_whole_sections() -> None:
 
 
 def test_task_notes_are_shown() -> None:
+    from tta_ci.core.report import MetricsDocument, TaskRecord
     from tta_ci.publish.summary import render_summary
-    from tta_ci.report import MetricsDocument, TaskRecord
 
     doc = MetricsDocument(
         tool_version="0.1.0",

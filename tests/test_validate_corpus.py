@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tta_ci.config import load_config
-from tta_ci.main import main
-from tta_ci.models import Verdict
+from tta_ci.cli.main import main
+from tta_ci.core.config import load_config
+from tta_ci.core.types import Verdict
 from tta_ci.plan.single import task_for_lines
 from tta_ci.validate import ResultValidator
 

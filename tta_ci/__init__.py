@@ -1,14 +1,14 @@
 """tta-ci: turn code changes into validated unit tests inside CI.
 
 The public names are imported on first use (PEP 562), so that ``import tta_ci`` stays cheap
-for the command line and the pre-commit hook.
+for the command line and the pre-commit hook. Nothing inside the package imports from here.
 """
 
 from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from tta_ci._version import __version__
 
 __all__ = [
     "Config",
@@ -24,29 +24,29 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Config": "tta_ci.config",
-    "ExecutionEngine": "tta_ci.engine.engine",
+    "Config": "tta_ci.core.config",
+    "ExecutionEngine": "tta_ci.run.engine",
     "QueuedTask": "tta_ci.engine.queue",
     "MetricsCollector": "tta_ci.engine.metrics",
-    "ModelSelector": "tta_ci.generators.models",
-    "ResultValidator": "tta_ci.validate",
-    "TaskPriority": "tta_ci.models",
-    "TaskStatus": "tta_ci.models",
-    "TestGenerator": "tta_ci.api",
+    "ModelSelector": "tta_ci.generators.llm.catalog",
+    "ResultValidator": "tta_ci.validate.validator",
+    "TaskPriority": "tta_ci.core.types",
+    "TaskStatus": "tta_ci.core.types",
+    "TestGenerator": "tta_ci.run.api",
 }
 
 TYPE_CHECKING = False  # not typing's: ``import tta_ci`` stays cheap for the hook
 if TYPE_CHECKING:
     from typing import Any
 
-    from tta_ci.api import TestGenerator
-    from tta_ci.config import Config
-    from tta_ci.engine.engine import ExecutionEngine
+    from tta_ci.core.config import Config
+    from tta_ci.core.types import TaskPriority, TaskStatus
     from tta_ci.engine.metrics import MetricsCollector
     from tta_ci.engine.queue import QueuedTask
-    from tta_ci.generators.models import ModelSelector
-    from tta_ci.models import TaskPriority, TaskStatus
-    from tta_ci.validate import ResultValidator
+    from tta_ci.generators.llm.catalog import ModelSelector
+    from tta_ci.run.api import TestGenerator
+    from tta_ci.run.engine import ExecutionEngine
+    from tta_ci.validate.validator import ResultValidator
 
 
 def __getattr__(name: str) -> Any:

@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from tta_ci.config import Config
-from tta_ci.errors import ProviderError, SkipTask
+from tta_ci.core.config import Config
+from tta_ci.core.errors import ProviderError, SkipTask
+from tta_ci.core.types import Candidate, LLMCall, Outcome, PossibleBug, Task, TaskStatus, Verdict
 from tta_ci.generators.base import GenerationRequest, Generator
-from tta_ci.models import Candidate, LLMCall, Outcome, PossibleBug, Task, TaskStatus, Verdict
 
 __all__ = ["Attempts", "TaskResult", "Validator"]
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tta_ci import __version__
-from tta_ci.models import PossibleBug, Task, Verdict
+from tta_ci._version import __version__
+from tta_ci.core.types import PossibleBug, Task, Verdict
 
 if TYPE_CHECKING:
     from tta_ci.engine.attempts import TaskResult

@@ -1,6 +1,6 @@
-"""ExecutionEngine: a priority queue drained by a bounded pool of asyncio workers.
+"""Engine: a priority queue drained by a bounded pool of asyncio workers.
 
-    engine = ExecutionEngine(config, max_concurrent_tasks=5, generator=..., validator=...)
+    engine = Engine(config, max_concurrent_tasks=5, generator=..., validator=...)
     await engine.start()
     task_id = await engine.submit_task(QueuedTask.from_task(task))   # returns at once
     status = await engine.get_task_status(task_id)                   # returns at once
@@ -9,6 +9,10 @@
 
 Budget: when the cost or wall-time budget is spent, running tasks finish and queued tasks
 become SKIPPED with the reason.
+
+The engine is given its generator and validator (and, for tasks given only as a file, a
+``resolve`` function that plans them); ``tta_ci.run.engine.ExecutionEngine`` is the public
+engine that builds them from the configuration.
 """
 
 from __future__ import annotations
@@ -17,29 +21,29 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from tta_ci.config import DEFAULT_API_BASE, Config
+from tta_ci.core.config import DEFAULT_API_BASE, Config
+from tta_ci.core.errors import ProviderError, SkipTask, UsageError
+from tta_ci.core.types import Candidate, Outcome, Task, TaskStatus
 from tta_ci.engine.attempts import Attempts, TaskResult, Validator, _Progress
 from tta_ci.engine.cache import CacheLayer, ResultCache
 from tta_ci.engine.metrics import MetricsCollector
 from tta_ci.engine.queue import QueuedTask, TaskQueue
 from tta_ci.engine.ratelimit import RateLimiter
 from tta_ci.engine.records import task_record
-from tta_ci.errors import ProviderError, SkipTask, UsageError
 from tta_ci.generators.base import Generator
-from tta_ci.models import Candidate, Outcome, Task, TaskStatus
 
-__all__ = ["ExecutionEngine", "TaskResult"]
+__all__ = ["Engine", "Resolver", "TaskResult"]
 
 log = logging.getLogger("tta_ci.engine")
 FREE_OPENROUTER_RPM = 20
+Resolver = Callable[[QueuedTask], Task]  # plans a task given as a file (and symbol)
 
 
-class ExecutionEngine:
+class Engine:
     def __init__(
         self,
         config: Config,
@@ -47,8 +51,7 @@ class ExecutionEngine:
         *,
         generator: Generator | None = None,
         validator: Validator | None = None,
-        repo: Path | str = ".",
-        environ: Mapping[str, str] | None = None,
+        resolve: Resolver | None = None,
         metrics: MetricsCollector | None = None,
         on_task_done: Callable[[TaskResult], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -59,12 +62,10 @@ class ExecutionEngine:
     ) -> None:
         self.config = config
         self.max_concurrent_tasks = max_concurrent_tasks or config.concurrency
-        self.repo = Path(repo)
-        self.environ: Mapping[str, str] = environ if environ is not None else {}
         self.metrics = metrics or MetricsCollector(clock=clock)
         self.generator = generator
         self.validator = validator
-        self._owns = (generator is None, validator is None)
+        self._resolver = resolve
         self._on_task_done = on_task_done
         self.cache = cache
         self._recheck = recheck
@@ -91,15 +92,10 @@ class ExecutionEngine:
     async def start(self) -> None:
         if self._workers:
             return
-        if self.generator is None:
-            from tta_ci.generators import choose_backend, make_generator
-
-            name, _ = choose_backend(self.config, self.environ)
-            self.generator = make_generator(name, self.config, self.environ, repo=self.repo)
-        if self.validator is None:
-            from tta_ci.validate import ResultValidator
-
-            self.validator = ResultValidator(self.config, self.repo, environ=self.environ)
+        await self._backends()
+        if self.generator is None or self.validator is None:
+            raise UsageError("the engine needs a generator and a validator; pass them, or use "
+                             "tta_ci.ExecutionEngine, which builds them from the configuration")
         self._attempts = Attempts(
             self.config,
             self.generator,
@@ -132,15 +128,13 @@ class ExecutionEngine:
         self._workers = []
         await self._close_backends()
 
-    async def _close_backends(self) -> None:
-        owns_generator, owns_validator = self._owns
-        if owns_generator and self.generator is not None:
-            await self.generator.aclose()
-        closer = getattr(self.validator, "aclose", None)
-        if owns_validator and closer is not None:
-            await closer()
+    async def _backends(self) -> None:
+        """Hook for subclasses that build the generator and validator on start."""
 
-    async def __aenter__(self) -> ExecutionEngine:
+    async def _close_backends(self) -> None:
+        """Hook for subclasses that own the generator and validator."""
+
+    async def __aenter__(self) -> Engine:
         await self.start()
         return self
 
@@ -341,20 +335,8 @@ class ExecutionEngine:
         return (await self.validator.validate(task, code)).accepted
 
     def _resolve(self, item: QueuedTask) -> Task:
-        """Plan a QueuedTask given only as a target file (and symbol)."""
-        from tta_ci.plan import plan_file
-
-        plan = plan_file(
-            self.repo,
-            self.config,
-            item.target_file,
-            symbol=item.symbol,
-            description=item.description,
-        )
-        if len(plan.tasks) != 1:
-            names = ", ".join(t.symbol for t in plan.tasks) or "none"
-            raise UsageError(
-                f"{item.target_file} has {len(plan.tasks)} testable symbols ({names}); "
-                "give one symbol per task"
-            )
-        return plan.tasks[0]
+        """The planned task of a QueuedTask given only as a target file (and symbol)."""
+        if self._resolver is None:
+            raise UsageError(f"{item.label}: a task given as a file needs a resolver; "
+                             "use tta_ci.ExecutionEngine, which plans it")
+        return self._resolver(item)

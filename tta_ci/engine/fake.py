@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tta_ci.core.types import Candidate, LLMCall, Task, Verdict
 from tta_ci.generators.base import GenerationRequest
-from tta_ci.models import Candidate, LLMCall, Task, Verdict
 
 __all__ = ["FakeGenerator", "FakeValidator"]
 

@@ -8,7 +8,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tta_ci.models import Task, TaskPriority
+from tta_ci.core.types import Task, TaskPriority
 
 __all__ = ["QueuedTask", "TaskQueue"]
 

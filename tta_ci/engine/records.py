@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tta_ci.core.report import TaskRecord
 from tta_ci.engine.attempts import TaskResult
 from tta_ci.engine.queue import QueuedTask
-from tta_ci.report import TaskRecord
 
 __all__ = ["task_record"]
 

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tta_ci.errors import ConfigError
+from tta_ci.core.errors import ConfigError
 from tta_ci.generators.base import GenerationRequest, Generator
 
 if TYPE_CHECKING:
-    from tta_ci.config import Config
+    from tta_ci.core.config import Config
 
 __all__ = ["GENERATORS", "GenerationRequest", "Generator", "choose_backend", "make_generator"]
 
@@ -20,9 +20,9 @@ __all__ = ["GENERATORS", "GenerationRequest", "Generator", "choose_backend", "ma
 # where ``ref`` is the commit under test (None: the working tree).
 # Modules are imported on use, so that an optional backend costs nothing when unused.
 GENERATORS: dict[str, str] = {
-    "offline": "tta_ci.generators.offline:make",
-    "openrouter": "tta_ci.generators.openrouter:make",
-    "openhands": "tta_ci.generators.openhands:make",
+    "offline": "tta_ci.generators.offline.generator:make",
+    "openrouter": "tta_ci.generators.llm.chat:make",
+    "openhands": "tta_ci.generators.openhands.generator:make",
 }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tta_ci.models import Candidate, Task
+from tta_ci.core.types import Candidate, Task
 
 __all__ = ["GenerationRequest", "Generator", "no_rate_limit"]
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import git
-
-from tta_ci import git as gitops
-from tta_ci.config import Config
-from tta_ci.errors import GitError
-from tta_ci.event import read_event
-from tta_ci.models import PlanResult, Skip, Task
+from tta_ci.core.config import Config
+from tta_ci.core.errors import GitError
+from tta_ci.core.types import PlanResult, Skip, Task
+from tta_ci.git import repo as gitops
+from tta_ci.github.event import read_event
 from tta_ci.plan.context import Side, decode, file_context, parse_or_none, tree_side
 from tta_ci.plan.diff import FileChange, parse_diff
 from tta_ci.plan.paths import skip_reason
@@ -79,7 +77,7 @@ def plan_files(
 
 
 def resolve_range(
-    repo: git.Repo,
+    repo: gitops.Repo,
     environ: Mapping[str, str],
     base: str | None,
     head: str | None,
@@ -125,7 +123,7 @@ def plan_change(
     if paths is not None and not paths:
         paths = [":(exclude)*"]  # no file: an empty diff
     if staged:
-        base_sha = gitops.head_sha(r) if r.head.is_valid() else gitops.EMPTY_TREE
+        base_sha = gitops.head_sha(r) if gitops.has_head(r) else gitops.EMPTY_TREE
         head_sha: str | None = None
         head_side = tree_side(r, gitops.INDEX)
         text = gitops.diff_text(r, base_sha, gitops.INDEX, paths=_literal(paths))

@@ -7,12 +7,9 @@ scanned for imports) is not read again for the next.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from pathlib import Path
 
-import git
-
-from tta_ci import git as gitops
-from tta_ci.config import Config
+from tta_ci.core.config import Config
+from tta_ci.git import repo as gitops
 from tta_ci.plan.paths import TestIndex, module_name
 from tta_ci.plan.symbols import ParsedSource, parse_source
 from tta_ci.plan.tasks import FileContext
@@ -67,11 +64,11 @@ class Side:
         return {p: self.read_text(p) for p in paths}
 
 
-def tree_side(repo: git.Repo, ref: str | None) -> Side:
+def tree_side(repo: gitops.Repo, ref: str | None) -> Side:
     """A commit (``ref``), the index (``gitops.INDEX``) or the working tree (``None``)."""
     if ref is not None:
         return Side(gitops.list_files(repo, ref), lambda ps: gitops.show_many(repo, ref, ps))
-    root = Path(str(repo.working_tree_dir))
+    root = gitops.root(repo)
     files = [*gitops.list_files(repo, gitops.INDEX), *gitops.untracked_files(repo)]
     present = [f for f in files if (root / f).is_file()]
 

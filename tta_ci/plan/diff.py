@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile, PatchSet
 
-from tta_ci.errors import GitError
+from tta_ci.core.errors import GitError
 
 __all__ = ["FileChange", "parse_diff"]
 

@@ -7,27 +7,18 @@ on the head side of the change.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 
-from tta_ci import hook_files
-from tta_ci.config import Config
+from tta_ci.core.config import Config
+from tta_ci.core.paths import glob_match, imported_modules, is_test_path
 
 __all__ = [
     "TestIndex",
     "TestLocation",
-    "glob_match",
-    "imported_modules",
-    "is_test_file",
     "locate_tests",
     "module_name",
     "skip_reason",
 ]
-
-# The path rules live in the light module the pre-commit hook reads before importing anything
-# heavy; the planner uses the very same functions.
-glob_match = hook_files.glob_match
-is_test_file = hook_files.is_test_path
 
 TestLocation = tuple[str, bool]  # (test file path, exists)
 Reader = Callable[[Sequence[str]], Mapping[str, str | None]]
@@ -37,7 +28,7 @@ def skip_reason(path: str, config: Config) -> str | None:
     """Why a changed path is not planned, by its name alone (None: plan it)."""
     if not path.endswith(".py"):
         return "not python"
-    if is_test_file(path, config.test_dirs):
+    if is_test_path(path, config.test_dirs):
         return "test file"
     included = any(glob_match(path, p) for p in config.include)
     if not included or any(glob_match(path, p) for p in config.exclude):
@@ -64,28 +55,6 @@ def module_name(path: str, files: Collection[str]) -> tuple[str, str]:
     return ".".join(name_parts), "/".join(root_parts)
 
 
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^#\n]+)", re.MULTILINE)
-_FROM = re.compile(
-    r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(?:\(([^)]*)\)|([^#\n]*))", re.MULTILINE
-)
-
-
-def imported_modules(text: str) -> set[str]:
-    """Dotted names a test file imports (``from a import b`` gives ``a`` and ``a.b``)."""
-    names: set[str] = set()
-    for match in _IMPORT.finditer(text):
-        names.update(part.split(" as ")[0].strip() for part in match.group(1).split(","))
-    for match in _FROM.finditer(text):
-        base = match.group(1)
-        names.add(base)
-        listed = (match.group(2) or match.group(3) or "").replace("\\", " ")
-        for part in re.split(r"[,\n]", listed):
-            name = part.split("#")[0].split(" as ")[0].strip()
-            if name and name != "*":
-                names.add(f"{base}.{name}")
-    return names
-
-
 def _test_dir(files: Collection[str], config: Config) -> str:
     for test_dir in config.test_dirs:
         prefix = test_dir.strip("/") + "/"
@@ -103,7 +72,7 @@ class TestIndex:
         self.files = files
         self.test_dir = _test_dir(files, config)
         self.tests = sorted(
-            f for f in files if f.endswith(".py") and is_test_file(f, config.test_dirs)
+            f for f in files if f.endswith(".py") and is_test_path(f, config.test_dirs)
             and posixpath.basename(f) != "conftest.py"
         )
         depth = self.test_dir.count("/") + 1

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from tta_ci.errors import UsageError
-from tta_ci.models import Task
+from tta_ci.core.errors import UsageError
+from tta_ci.core.types import Task
 
 __all__ = ["MAX_SHARDS", "matrix", "parse_shard", "shard"]
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import git
-
-from tta_ci import git as gitops
-from tta_ci.config import Config
-from tta_ci.errors import UsageError
-from tta_ci.models import PlanResult, Task
+from tta_ci.core.config import Config
+from tta_ci.core.errors import UsageError
+from tta_ci.core.types import PlanResult, Task
+from tta_ci.git import repo as gitops
 from tta_ci.plan.context import decode, file_context, parse_or_none, tree_side
 from tta_ci.plan.diff import parse_diff
 from tta_ci.plan.symbols import MODULE, ParsedSource, Symbol, parse_source
@@ -19,8 +17,8 @@ from tta_ci.plan.tasks import FileContext, apply_cap, build_task
 __all__ = ["changed_lines_for", "plan_file", "task_for_lines"]
 
 
-def _relative(r: git.Repo, repo: Path, path: str) -> str:
-    root = Path(str(r.working_tree_dir)).resolve()
+def _relative(r: gitops.Repo, repo: Path, path: str) -> str:
+    root = gitops.root(r).resolve()
     target = Path(path) if Path(path).is_absolute() else Path(repo) / path
     try:
         relative = target.resolve().relative_to(root)
@@ -31,8 +29,8 @@ def _relative(r: git.Repo, repo: Path, path: str) -> str:
     return relative.as_posix()
 
 
-def _read_working(r: git.Repo, path: str) -> ParsedSource:
-    data = (Path(str(r.working_tree_dir)) / path).read_bytes()
+def _read_working(r: gitops.Repo, path: str) -> ParsedSource:
+    data = (gitops.root(r) / path).read_bytes()
     text = decode(data)
     if text is None:
         raise UsageError(f"{path}: binary or not UTF-8; pass a Python source file")
@@ -42,10 +40,10 @@ def _read_working(r: git.Repo, path: str) -> ParsedSource:
         raise UsageError(f"{path}: syntax error at line {exc.lineno}; fix it first") from exc
 
 
-def _context(r: git.Repo, path: str, config: Config) -> FileContext:
+def _context(r: gitops.Repo, path: str, config: Config) -> FileContext:
     head = _read_working(r, path)
     base = None
-    if r.head.is_valid():
+    if gitops.has_head(r):
         base = parse_or_none(decode(gitops.show_bytes(r, "HEAD", path) or b""), path)
     return file_context(path, head, base, tree_side(r, None), config)
 
@@ -92,8 +90,8 @@ def changed_lines_for(repo: Path, path: str) -> list[int]:
     """Lines of the working-tree file changed against HEAD (all of them for a new file)."""
     r = gitops.open_repo(repo)
     rel = _relative(r, repo, path)
-    if not r.head.is_valid() or gitops.show_bytes(r, "HEAD", rel) is None:
-        text = (Path(str(r.working_tree_dir)) / rel).read_bytes()
+    if not gitops.has_head(r) or gitops.show_bytes(r, "HEAD", rel) is None:
+        text = (gitops.root(r) / rel).read_bytes()
         return list(range(1, len(text.splitlines()) + 1))
     diff = gitops.diff_text(r, "HEAD", gitops.WORKTREE, paths=[f":(literal){rel}"])
     return sorted(line for change in parse_diff(diff) for line in change.added)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from tta_ci.models import TaskKind
+from tta_ci.core.types import TaskKind
 
 __all__ = ["MODULE", "ParsedSource", "Symbol", "parse_source", "same_tree"]
 

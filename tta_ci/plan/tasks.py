@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tta_ci import __version__
-from tta_ci.config import Config
-from tta_ci.models import Skip, Task, TaskPriority
+from tta_ci._version import __version__
+from tta_ci.core.config import Config
+from tta_ci.core.types import Skip, Task, TaskPriority
 from tta_ci.plan.symbols import MODULE, ParsedSource, Symbol
 
 __all__ = [

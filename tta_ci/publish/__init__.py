@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tta_ci.config import Config
-from tta_ci.errors import ConfigError, GitHubError
-from tta_ci.event import Event
+from tta_ci.core.config import Config
+from tta_ci.core.errors import ConfigError, GitHubError
+from tta_ci.core.report import MetricsDocument
+from tta_ci.github.event import Event, PullTarget, run_url
 from tta_ci.publish.actions import (
     annotation_lines,
     emit,
@@ -23,14 +24,13 @@ from tta_ci.publish.actions import (
     write_outputs,
     write_step_summary,
 )
-from tta_ci.publish.base import PublishContext, Publisher, PublishResult, PullTarget, run_url
-from tta_ci.publish.comment import CommentPublisher
+from tta_ci.publish.base import PublishContext, Publisher, PublishResult
 from tta_ci.publish.commit import CommitPublisher
 from tta_ci.publish.local import FilesPublisher, NonePublisher
 from tta_ci.publish.outputs import write_documents
 from tta_ci.publish.pull import PullPublisher
+from tta_ci.publish.sticky import CommentPublisher
 from tta_ci.publish.summary import render_summary
-from tta_ci.report import MetricsDocument
 
 __all__ = [
     "PUBLISHERS",

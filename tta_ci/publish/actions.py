@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from tta_ci.errors import GitHubError
-from tta_ci.report import MetricsDocument
+from tta_ci.core.errors import GitHubError
+from tta_ci.core.report import MetricsDocument
 
 __all__ = [
     "annotation_lines",

@@ -3,64 +3,28 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from tta_ci.config import Config
-from tta_ci.event import Event
-from tta_ci.report import MetricsDocument
+from tta_ci.core.config import Config
+from tta_ci.core.report import MetricsDocument
+from tta_ci.github.event import Event, PullTarget
 
 if TYPE_CHECKING:
     from github import Github
 
-__all__ = [
-    "GithubFactory",
-    "PublishContext",
-    "PublishResult",
-    "Publisher",
-    "PullTarget",
-    "run_url",
-]
+    from tta_ci.github.api import GithubFactory
 
-GithubFactory = Callable[[Mapping[str, str]], "Github"]
+__all__ = ["PublishContext", "PublishResult", "Publisher", "default_github"]
 
 
-class PullTarget(BaseModel):
-    """The pull request a run publishes to."""
-
-    model_config = ConfigDict(frozen=True)
-
-    repo_full_name: str
-    number: int
-    head_ref: str = ""
-    head_sha: str = ""
-    base_ref: str = ""
-    base_sha: str = ""
-    head_repo_full_name: str | None = None
-    is_fork: bool = False
-
-    @classmethod
-    def from_event(cls, event: Event | None) -> PullTarget | None:
-        if event is None or event.pr_number is None or not event.repo_full_name:
-            return None
-        return cls(
-            repo_full_name=event.repo_full_name,
-            number=event.pr_number,
-            head_ref=event.head_ref or "",
-            head_sha=event.head_sha or "",
-            base_ref=event.base_ref or "",
-            base_sha=event.base_sha or "",
-            head_repo_full_name=event.head_repo_full_name,
-            is_fork=event.is_fork,
-        )
-
-
-def _default_factory(environ: Mapping[str, str]) -> Github:
-    from tta_ci.publish.github import make_github
+def default_github(environ: Mapping[str, str]) -> Github:
+    """The job's PyGithub client, imported on first use (files mode never pays for it)."""
+    from tta_ci.github.api import make_github
 
     return make_github(environ)
 
@@ -74,7 +38,7 @@ class PublishContext:
     environ: Mapping[str, str]
     event: Event | None
     output_dir: Path
-    github_factory: GithubFactory = _default_factory
+    github_factory: GithubFactory = default_github
     pull: PullTarget | None = None  # default: the event's pull request
     stream: TextIO = field(default_factory=lambda: sys.stderr)  # annotations and log groups
 
@@ -105,13 +69,3 @@ class Publisher(Protocol):
     name: str
 
     def publish(self, doc: MetricsDocument, ctx: PublishContext) -> PublishResult: ...
-
-
-def run_url(environ: Mapping[str, str]) -> str | None:
-    """The link to this workflow run, when GitHub told us where we are."""
-    server, repo, run_id = (
-        environ.get("GITHUB_SERVER_URL", "https://github.com"),
-        environ.get("GITHUB_REPOSITORY"),
-        environ.get("GITHUB_RUN_ID"),
-    )
-    return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}" if repo and run_id else None

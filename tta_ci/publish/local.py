@@ -4,34 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tta_ci.core.report import MetricsDocument, TaskRecord
 from tta_ci.publish.base import PublishContext, PublishResult
-from tta_ci.report import MetricsDocument, TaskRecord
+from tta_ci.publish.files import AcceptedTest, accepted_records, write_accepted_tests
 
-__all__ = ["FilesPublisher", "NonePublisher", "accepted_tasks", "write_tests"]
-
-
-def accepted_tasks(doc: MetricsDocument) -> list[TaskRecord]:
-    """The tasks whose validated code can be written."""
-    return [t for t in doc.tasks if t.status == "accepted" and t.code and t.test_file]
+__all__ = ["FilesPublisher", "NonePublisher", "write_tests"]
 
 
 def write_tests(repo: Path, tasks: list[TaskRecord]) -> list[str]:
     """Write (or merge) the accepted tests into ``repo``; the repo-relative files written."""
-    from tta_ci.publish.files import AcceptedTest, write_accepted_tests
-
-    accepted = [
-        AcceptedTest(
-            target=t.id,
-            test_file=t.test_file,
-            code=t.code or "",
-            covered_lines=tuple(t.covered_lines),
-            generator=t.generator,
-            model=t.model,
-            cost_usd=t.cost_usd,
-        )
-        for t in tasks
-    ]
-    return sorted(set(write_accepted_tests(repo, accepted)))
+    tests = [AcceptedTest.from_record(t) for t in tasks]
+    return sorted(set(write_accepted_tests(repo, tests)))
 
 
 class NonePublisher:
@@ -50,7 +33,7 @@ class FilesPublisher:
     name = "files"
 
     def publish(self, doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
-        tasks = accepted_tasks(doc)
+        tasks = accepted_records(doc)
         files = write_tests(ctx.repo, tasks) if tasks else []
         notes = [f"wrote {len(files)} test file(s): {', '.join(files)}"] if files else []
         return PublishResult(mode="files", requested_mode=ctx.config.mode, files=files,

@@ -7,8 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from tta_ci.core.report import MetricsDocument
 from tta_ci.publish.summary import render_summary
-from tta_ci.report import MetricsDocument
 
 __all__ = ["write_documents"]
 

@@ -6,12 +6,13 @@ exists, so nothing anyone wrote is lost. Forks fall back to the sticky comment.
 
 from __future__ import annotations
 
-from tta_ci.publish.base import PublishContext, PublishResult, PullTarget
-from tta_ci.publish.comment import CommentPublisher, _no_pull_request, require_target
+from tta_ci.core.report import MetricsDocument, TaskRecord
+from tta_ci.github.api import open_pull, repository
+from tta_ci.github.event import PullTarget
+from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.commit import commit_tests
-from tta_ci.publish.github import open_pull, repository
-from tta_ci.publish.local import accepted_tasks
-from tta_ci.report import MetricsDocument, TaskRecord
+from tta_ci.publish.files import accepted_records
+from tta_ci.publish.sticky import CommentPublisher, _no_pull_request, require_target
 
 __all__ = ["PullPublisher", "follow_up_branch", "pull_body"]
 
@@ -38,7 +39,7 @@ class PullPublisher:
         target = require_target(ctx)
         if target is None:
             return _no_pull_request(ctx)
-        tasks = accepted_tasks(doc)
+        tasks = accepted_records(doc)
         if not tasks:
             return CommentPublisher().publish(doc, ctx, ["no accepted test: no pull request"])
         if target.is_fork:

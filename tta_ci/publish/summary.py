@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tta_ci.report import MetricsDocument, ModelStats, TaskRecord
+from tta_ci.core.report import MetricsDocument, ModelStats, TaskRecord
 
 __all__ = [
     "DEFAULT_LIMIT_BYTES",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from tta_ci.models import CheckResult
+from tta_ci.core.types import CheckResult
 
 __all__ = ["StaticReport", "check_static", "test_functions"]
 

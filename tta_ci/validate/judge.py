@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tta_ci.models import CheckResult, PossibleBug, TestVerdict
+from tta_ci.core.types import CheckResult, PossibleBug, TestVerdict
 from tta_ci.validate.runner import RunReport, TestRecord
 
 __all__ = [

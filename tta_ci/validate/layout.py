@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from tta_ci.core.paths import imported_modules, is_test_module
+
 __all__ = ["MAX_RELEVANT_TESTS", "existing_tests", "place_candidates", "relevant_tests"]
 
 MAX_RELEVANT_TESTS = 20
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "site-packages", "build", "dist",
              "__pycache__", ".tox", ".nox", ".tta-ci"}
-
-
-def _is_test_name(name: str) -> bool:
-    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
 def existing_tests(ws: Path, test_dirs: Sequence[str]) -> list[str]:
@@ -25,14 +23,12 @@ def existing_tests(ws: Path, test_dirs: Sequence[str]) -> list[str]:
         if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
             continue
         in_test_dir = bool(rel.parts) and rel.parts[0] in test_dirs
-        if _is_test_name(path.name) or (in_test_dir and path.name.startswith("test")):
+        if is_test_module(path.name) or (in_test_dir and path.name.startswith("test")):
             found.add(rel.as_posix())
     return sorted(found)
 
 
 def _imports_module(text: str, module: str) -> bool:
-    from tta_ci.plan.paths import imported_modules
-
     return any(n == module or n.startswith(f"{module}.") for n in imported_modules(text))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from tta_ci.models import CheckResult, TestVerdict, Verdict
+from tta_ci.core.types import CheckResult, TestVerdict, Verdict
 from tta_ci.validate.runner import RunReport, RunSpec
 
 __all__ = ["REJECTED", "Mutant", "MutationReport", "judge_mutants", "mutants", "mutation_gate"]

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tta_ci.validate.sandbox import SandboxResult, run_sandboxed
+from tta_ci.sandbox.commands import PLUGIN, pytest_argv
+from tta_ci.sandbox.isolation import SandboxResult, run_sandboxed
 
 __all__ = ["RunReport", "RunSpec", "TestRecord", "run_pytest"]
 
@@ -59,13 +59,6 @@ class RunReport(BaseModel):
     coverage: dict[str, dict[str, list[Any]]] = Field(default_factory=dict)
     processes: int = 0
     stderr: str = ""
-
-
-def _pytest_argv(files: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-p", "tta_ci.validate.plugin",
-            "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:timeout",
-            "-p", "no:xdist", "-o", "addopts=", "-q", "--no-header", "-rN",
-            "--continue-on-collection-errors", "--rootdir", ".", *files]
 
 
 def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
@@ -165,7 +158,8 @@ async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], iso
             ctrl = Path(ctrl_name)
             current = spec.model_copy(update={"files": tuple(files)})
             result = await run_sandboxed(
-                _pytest_argv(files), workdir=ws, isolation=isolation, timeout_s=timeout_s,
+                pytest_argv(files, plugin=PLUGIN), workdir=ws, isolation=isolation,
+                timeout_s=timeout_s,
                 environ=_environ(environ, current, ws, ctrl, test_timeout_s), writable=[ctrl])
             report.processes += 1
             finished, running, collecting = _apply(_events(ctrl / "events.jsonl"), report, ws)

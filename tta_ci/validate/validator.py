@@ -17,15 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tta_ci.config import Config
-from tta_ci.models import Task, Verdict
-from tta_ci.secrets import Redactor
+from tta_ci.core.config import Config
+from tta_ci.core.secrets import Redactor
+from tta_ci.core.types import Task, Verdict
+from tta_ci.sandbox.isolation import isolation_level
+from tta_ci.sandbox.workspace import workspace
 from tta_ci.validate.gates import StaticReport, check_static
 from tta_ci.validate.judge import Coverage, executable_lines, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
 from tta_ci.validate.mutation import mutation_gate
 from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
-from tta_ci.validate.sandbox import isolation_level, workspace
 from tta_ci.validate.verdict import Batch, build_verdict
 
 __all__ = ["ResultValidator"]
@@ -80,6 +81,22 @@ class ResultValidator:
             build_verdict(i, code, st, batch, time.monotonic() - start)
             for i, (code, st) in enumerate(zip(codes, statics, strict=True))
         ]
+
+    async def recheck(self, task: Task, code: str) -> bool:
+        """Whether a test accepted earlier (a cached one) still passes on the code under test:
+        one sandboxed run of it, beside the task's test file."""
+        context = workspace(self.repo, ref=self.ref)
+        ws = await asyncio.to_thread(context.__enter__)
+        try:
+            paths = place_candidates(ws, task.test_file, {0: code})
+            spec = RunSpec(files=(paths[0],), guarded=(paths[0],),
+                           python_path=(task.import_root or ".",))
+            report = await self._run(ws, spec, isolation_level(self.config))
+        finally:
+            await asyncio.to_thread(context.__exit__, None, None, None)
+        outcomes = [r.outcome for r in report.results.values()]
+        clean = not report.collect_errors and not report.dead_files
+        return clean and bool(outcomes) and all(o == "passed" for o in outcomes)
 
     async def _mutation(self, ws: Path, task: Task, codes: Sequence[str],
                         statics: Sequence[StaticReport], batch: Batch,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tta_ci.models import CheckResult, PossibleBug, Task, TestVerdict, Verdict
+from tta_ci.core.types import CheckResult, PossibleBug, Task, TestVerdict, Verdict
 from tta_ci.validate.gates import StaticReport
 from tta_ci.validate.judge import (
     Coverage,

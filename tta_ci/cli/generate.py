@@ -1,0 +1,45 @@
+"""``tta-ci generate`` (alias ``submit-task``): one file or symbol through the whole pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from tta_ci.cli._common import config_from_args
+from tta_ci.core.types import TaskPriority
+from tta_ci.publish.console import Progress, output_dir, print_table
+
+__all__ = ["generate"]
+
+
+def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from tta_ci.plan import plan_file
+    from tta_ci.publish import PublishContext, publish, write_documents
+    from tta_ci.run.pipeline import run_pipeline
+
+    repo = Path(args.repo)
+    config = config_from_args(args, environ)
+    plan = plan_file(
+        repo, config, args.target_file, symbol=args.symbol, description=args.description
+    )
+    prio = TaskPriority(args.priority)
+    plan = plan.model_copy(
+        update={"tasks": tuple(t.model_copy(update={"priority": prio}) for t in plan.tasks)}
+    )
+    outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=Progress()))
+    out = output_dir(config, repo)
+    write_documents(outcome.document, out)
+    publish(
+        outcome.document,
+        PublishContext(repo=repo, config=config, environ=environ, event=None, output_dir=out),
+    )
+    if args.json:
+        print(json.dumps(outcome.document.to_json(), indent=2))
+    else:
+        print_table(outcome.document, sys.stdout)
+    bad = {"rejected", "possible_bug", "failed"}
+    return 1 if any(t.status in bad for t in outcome.document.tasks) else 0

@@ -1,0 +1,86 @@
+"""``tta-ci validate CANDIDATE.py --target PATH[:START-END]``: the validator alone.
+
+Exit 0 when the candidate is accepted, 1 when it is rejected, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from tta_ci.cli._common import config_from_args
+from tta_ci.core.errors import UsageError
+from tta_ci.core.lines import format_lines
+from tta_ci.core.types import Verdict
+from tta_ci.plan.single import changed_lines_for, task_for_lines
+from tta_ci.validate import ResultValidator
+
+__all__ = ["parse_target", "render_verdict", "validate"]
+
+_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def parse_target(target: str) -> tuple[str, list[int] | None]:
+    """``pkg/m.py:10-20`` → ("pkg/m.py", [10..20]); without a range the lines are None."""
+    path, colon, spec = target.rpartition(":")
+    if not colon:
+        return target, None
+    match = _RANGE.match(spec)
+    start, end = (int(match[1]), int(match[2] or match[1])) if match else (0, -1)
+    if not path or not match or not 1 <= start <= end:
+        raise UsageError(f"--target {target}: bad line range {spec!r}; "
+                         "use PATH:START-END with 1 <= START <= END")
+    return path, list(range(start, end + 1))
+
+
+def _read_candidate(name: str) -> str:
+    path = Path(name)
+    if not path.is_file():
+        raise UsageError(f"{name}: candidate test file not found; pass a Python test file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{name}: cannot read the candidate ({exc}); pass a UTF-8 file") from exc
+
+
+def _whole_file(repo: Path, path: str) -> list[int]:
+    target = Path(path) if Path(path).is_absolute() else repo / path
+    try:
+        count = len(target.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--target {path}: cannot read the file ({exc})") from exc
+    return list(range(1, max(count, 1) + 1))
+
+
+def render_verdict(verdict: Verdict) -> str:
+    """A few lines for a person: the decision, each test function, the coverage."""
+    head = "accepted" if verdict.accepted else f"rejected: {verdict.reason}"
+    lines = [f"{head} ({verdict.isolation}, {verdict.duration_s:.1f}s)"]
+    for name, test in verdict.tests.items():
+        note = f" ({test.message.splitlines()[0][:120]})" if test.message else ""
+        lines.append(f"  {test.status:<12} {name}: {test.reason}{note}")
+    if verdict.covered_lines:
+        lines.append(f"  newly covered lines: {format_lines(verdict.covered_lines)}")
+    if verdict.uncovered_lines:
+        lines.append(f"  changed lines not covered: {format_lines(verdict.uncovered_lines)}")
+    return "\n".join(lines)
+
+
+
+
+def validate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    code = _read_candidate(args.candidate)
+    path, lines = parse_target(args.target)
+    repo = Path(args.repo)
+    config = config_from_args(args, environ, keys=())
+    if lines is None:
+        lines = changed_lines_for(repo, path) or _whole_file(repo, path)
+    task = task_for_lines(repo, config, path, lines)
+    validator = ResultValidator(config, repo, environ=environ)
+    verdict = asyncio.run(validator.validate(task, code))
+    print(json.dumps(verdict.to_json(), indent=2) if args.json else render_verdict(verdict))
+    return 0 if verdict.accepted else 1

@@ -1,0 +1,1 @@
+"""The ``/tta`` pull-request comment feature: parsing commands and handling one comment."""

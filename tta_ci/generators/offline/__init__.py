@@ -1,0 +1,1 @@
+"""The offline backend: tests without an LLM, from the code itself."""

@@ -1,0 +1,202 @@
+"""The git command line, for what GitPython's reads do not cover: worktrees, snapshots,
+commits, pushes, and the few facts the pre-commit hook needs on its cheap path.
+
+Every command goes through ``run``; a failure becomes a one-line ``GitError`` naming the
+command and git's last line of complaint. Nothing here imports GitPython, so the hook can
+ask for its staged file names without paying for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from tta_ci.core.errors import GitError
+
+__all__ = [
+    "IDENTITY",
+    "REMOTE",
+    "changed_paths",
+    "ensure_commit",
+    "has_commit",
+    "index_snapshot",
+    "is_toplevel",
+    "listed_files",
+    "ls_remote",
+    "protected_paths",
+    "repo_root",
+    "run",
+    "show",
+    "staged_names",
+    "worktree",
+]
+
+REMOTE = "origin"
+# Who tta-ci's own commits are by, when the checkout names nobody (a CI runner).
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "github-actions[bot]",
+    "GIT_AUTHOR_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
+    "GIT_COMMITTER_NAME": "github-actions[bot]",
+    "GIT_COMMITTER_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
+}
+_WORKTREE_LOCK = threading.Lock()  # worktrees of one repository are added one at a time
+
+
+def run_bytes(repo: Path, *args: str, env: Mapping[str, str] | None = None,
+              stdin: bytes | None = None) -> bytes:
+    """``git ARGS`` in ``repo``; its stdout. A failure is a one-line ``GitError``."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=repo, input=stdin, capture_output=True, check=True,
+            env=None if env is None else dict(env),
+        )
+    except subprocess.CalledProcessError as exc:
+        detail = _complaint(exc.stderr.decode(errors="replace"), exc.returncode)
+        raise GitError(f"git {args[0]} failed in {repo}: {detail}") from exc
+    except OSError as exc:
+        raise GitError(f"cannot run git in {repo}: {exc}") from exc
+    return done.stdout
+
+
+def _complaint(stderr: str, returncode: int) -> str:
+    """git's first ``fatal:``/``error:`` line (its later lines are advice), else its last."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else f"exit status {returncode}"
+
+
+def run(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """``run_bytes`` decoded (undecodable bytes kept as surrogates), surrounding space cut."""
+    return run_bytes(repo, *args, env=env).decode("utf-8", errors="surrogateescape").strip()
+
+
+def _names(output: bytes) -> list[str]:
+    return [name for name in output.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def repo_root(repo: Path) -> Path:
+    """The top of the working tree that contains ``repo``."""
+    return Path(run(repo, "rev-parse", "--show-toplevel"))
+
+
+def is_toplevel(path: Path) -> bool:
+    """Whether ``path`` is the top of a git working tree."""
+    try:
+        return repo_root(path).resolve() == path.resolve()
+    except GitError:
+        return False
+
+
+def has_commit(repo: Path, sha: str) -> bool:
+    try:
+        run(repo, "cat-file", "-e", f"{sha}^{{commit}}")
+    except GitError:
+        return False
+    return True
+
+
+def ensure_commit(repo: Path, sha: str, ref: str | None = None) -> None:
+    """Fetch ``ref`` (default: ``sha``) from ``origin`` unless ``sha`` is already here."""
+    if not has_commit(repo, sha):
+        run(repo, "fetch", "--quiet", "--no-tags", REMOTE, ref or sha)
+
+
+def show(repo: Path, sha: str, path: str) -> str | None:
+    """The text of ``path`` at ``sha``, or None when it is not there."""
+    try:
+        return run_bytes(repo, "show", f"{sha}:{path}").decode("utf-8", errors="replace")
+    except GitError:
+        return None
+
+
+def staged_names(repo: Path) -> list[str]:
+    """Files added, copied, modified or renamed in the index (repository-relative)."""
+    return _names(run_bytes(repo, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR",
+                            "--no-renames"))
+
+
+def listed_files(repo: Path) -> list[str]:
+    """Tracked files and untracked files that are not ignored, as in the working tree."""
+    return _names(run_bytes(repo, "ls-files", "-z", "--cached", "--others",
+                            "--exclude-standard"))
+
+
+def protected_paths(repo: Path) -> set[str]:
+    """Files holding user work that git has not committed: staged, edited, or untracked.
+
+    The hook never writes into one of these (it uses a sibling file instead).
+    """
+    staged = _names(run_bytes(repo, "diff", "--cached", "--name-only", "-z", "--no-renames"))
+    edited = _names(run_bytes(repo, "diff", "--name-only", "-z", "--no-renames"))
+    untracked = _names(run_bytes(repo, "ls-files", "-z", "--others", "--exclude-standard"))
+    return {*staged, *edited, *untracked}
+
+
+def changed_paths(workdir: Path) -> list[str]:
+    """Paths of ``workdir`` that differ from its commit (added, changed, deleted), sorted."""
+    try:
+        out = run_bytes(workdir, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                        "--no-renames")
+    except GitError:
+        return []
+    return sorted({entry[3:] for entry in _names(out) if len(entry) > 3})
+
+
+def index_snapshot(repo: Path, environ: Mapping[str, str]) -> str:
+    """A commit (on no branch) of the staged content; its SHA.
+
+    Writes only git objects; refs, the index and the working tree are left as they were.
+    """
+    tree = run(repo, "write-tree")
+    args = ["commit-tree", tree, "-m", "tta-ci: staged snapshot"]
+    if has_commit(repo, "HEAD"):
+        args += ["-p", run(repo, "rev-parse", "HEAD")]
+    return run(repo, *args, env={**environ, **IDENTITY})
+
+
+def ls_remote(repo: Path, branch: str, remote: str = REMOTE) -> str | None:
+    """The SHA the remote branch points at now, or None when it does not exist."""
+    out = run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}")
+    for line in out.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref == f"refs/heads/{branch}":
+            return sha
+    return None
+
+
+def identity_args(repo: Path) -> list[str]:
+    """``-c user.name=… -c user.email=…`` when ``repo`` names no committer, else nothing."""
+    try:
+        run(repo, "config", "user.email")
+    except GitError:
+        return ["-c", f"user.name={IDENTITY['GIT_AUTHOR_NAME']}",
+                "-c", f"user.email={IDENTITY['GIT_AUTHOR_EMAIL']}"]
+    return []
+
+
+@contextlib.contextmanager
+def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-",
+             fetch: bool = False) -> Iterator[Path]:
+    """A detached worktree of ``repo`` at ``sha`` (with ``fetch``: fetched from ``origin`` when
+    missing), removed afterwards."""
+    parent = Path(tempfile.mkdtemp(prefix=prefix))
+    # a unique name: git keeps each worktree's admin files under .git/worktrees/<name>
+    path = parent / f"{repo.resolve().name}-{parent.name.rsplit('-', 1)[-1]}"
+    try:
+        if fetch:
+            ensure_commit(repo, sha)
+        with _WORKTREE_LOCK:
+            run(repo, "worktree", "add", "--detach", "--quiet", str(path), sha)
+        yield path
+    finally:
+        if path.exists():
+            with _WORKTREE_LOCK, contextlib.suppress(GitError):
+                run(repo, "worktree", "remove", "--force", str(path))
+        shutil.rmtree(parent, ignore_errors=True)

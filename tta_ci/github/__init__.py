@@ -1,0 +1,1 @@
+"""GitHub: the event that started the job, and the REST API (PyGithub) behind one factory."""

@@ -1,0 +1,183 @@
+"""The pipeline: plan → engine (generator → validator → repair) → metrics document.
+
+``run_pipeline`` is what ``tta-ci run``, ``generate``, ``demo``, ``hook`` and ``comment`` share;
+publishing is left to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tta_ci.core.config import Config
+from tta_ci.core.report import MetricsDocument
+from tta_ci.core.types import PlanResult, Skip, Task
+from tta_ci.engine import Engine, MetricsCollector, TaskResult, Validator
+from tta_ci.engine.cache import ResultCache
+from tta_ci.generators import Generator, choose_backend, make_generator
+
+__all__ = ["RunOutcome", "filter_targets", "run_pipeline", "run_tasks"]
+
+ProgressFn = Callable[[TaskResult, int, int], None]  # result, finished so far, total
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    document: MetricsDocument
+    plan: PlanResult
+    results: tuple[TaskResult, ...]
+
+
+def _matches(task: Task, target: str) -> bool:
+    path, _, symbol = target.partition("::")
+    if task.file != path.removeprefix("./"):
+        return False
+    return not symbol or task.symbol == symbol or task.symbol.startswith(f"{symbol}.")
+
+
+def filter_targets(
+    plan: PlanResult, targets: Sequence[str], plan_target: Callable[[str, str | None], PlanResult]
+) -> PlanResult:
+    """Only the tasks named by ``targets`` (``PATH`` or ``PATH::SYMBOL``).
+
+    A target outside the change is planned on its own (all its lines count as changed).
+    """
+    tasks: dict[str, Task] = {}
+    skipped = list(plan.skipped)
+    for target in targets:
+        found = [t for t in plan.tasks if _matches(t, target)]
+        if not found:
+            path, _, symbol = target.partition("::")
+            extra = plan_target(path, symbol or None)
+            found, skipped = list(extra.tasks), skipped + list(extra.skipped)
+        tasks.update((t.id, t) for t in found)
+    return plan.model_copy(update={"tasks": tuple(tasks.values()), "skipped": tuple(skipped)})
+
+
+async def run_tasks(
+    tasks: Sequence[Task],
+    config: Config,
+    *,
+    generator: Generator,
+    validator: Validator,
+    metrics: MetricsCollector | None = None,
+    on_progress: ProgressFn | None = None,
+    cache: ResultCache | None = None,
+    recheck: Callable[[Task, str], Awaitable[bool]] | None = None,
+) -> tuple[list[TaskResult], MetricsCollector]:
+    """Run planned tasks through one engine; every task ends with a result."""
+    finished: list[TaskResult] = []
+
+    def done(result: TaskResult) -> None:
+        finished.append(result)
+        if on_progress is not None:
+            on_progress(result, len(finished), len(tasks))
+
+    engine = Engine(
+        config,
+        generator=generator,
+        validator=validator,
+        metrics=metrics,
+        on_task_done=done,
+        cache=cache,
+        recheck=recheck,
+    )
+    async with engine:
+        for task in tasks:
+            await engine.submit_task(task)
+        results = await engine.wait_all()
+    return results, engine.metrics
+
+
+def _validator_for(
+    config: Config, repo: Path, environ: Mapping[str, str], ref: str | None
+) -> Validator:
+    from tta_ci.validate import ResultValidator
+
+    validator: Validator = ResultValidator(config, repo, environ=environ, ref=ref)
+    return validator
+
+
+def _cache(repo: Path, config: Config) -> ResultCache | None:
+    if not config.cache:
+        return None
+    root = Path(config.cache_dir)
+    return ResultCache(root if root.is_absolute() else repo / root)
+
+
+def _isolation(config: Config) -> str:
+    from tta_ci.sandbox.isolation import isolation_level
+
+    return isolation_level(config)
+
+
+async def run_pipeline(
+    repo: Path,
+    config: Config,
+    environ: Mapping[str, str],
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    staged: bool = False,
+    paths: Sequence[str] | None = None,
+    targets: Sequence[str] | None = None,
+    shard: str | None = None,
+    plan: PlanResult | None = None,
+    generator: Generator | None = None,
+    validator: Validator | None = None,
+    on_progress: ProgressFn | None = None,
+) -> RunOutcome:
+    from tta_ci.plan import parse_shard, plan_change, plan_file
+    from tta_ci.plan import shard as take_shard
+
+    if plan is None:
+        plan = plan_change(repo, config, environ, base=base, head=head, staged=staged, paths=paths)
+    if targets:
+        plan = filter_targets(plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s))
+    if shard is not None:
+        index, total = parse_shard(shard)
+        plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total)})
+    backend, reason = choose_backend(config, environ)
+    metrics = MetricsCollector()
+    owned: list[object] = []
+    if generator is None:
+        at_head = {"ref": plan.head} if plan.head else {}  # the commit under test
+        generator = make_generator(backend, config, environ, repo=repo, **at_head)
+        owned.append(generator)
+    else:
+        backend = generator.name
+    if validator is None:
+        validator = _validator_for(config, repo, environ, plan.head)
+        owned.append(validator)
+    try:
+        results, metrics = await run_tasks(
+            plan.tasks,
+            config,
+            generator=generator,
+            validator=validator,
+            metrics=metrics,
+            on_progress=on_progress,
+            cache=_cache(repo, config),
+            recheck=getattr(validator, "recheck", None),
+        )
+    finally:
+        for resource in owned:
+            closer = getattr(resource, "aclose", None)
+            if closer is not None:
+                await closer()
+    doc = metrics.document(
+        backend=backend,
+        backend_reason=reason,
+        isolation=_isolation(config),
+        mode=config.mode,
+        base=plan.base,
+        head=plan.head,
+        shard=shard,
+        skipped=[_skip_json(s) for s in plan.skipped],
+    )
+    return RunOutcome(document=doc, plan=plan, results=tuple(results))
+
+
+def _skip_json(skip: Skip) -> dict[str, str]:
+    return skip.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,42 @@
+"""The one builder of the pytest (and coverage) command lines that run in the sandbox.
+
+Every run uses the same settings, whoever asks: the project's ``addopts`` are cleared (they
+may load plugins or change output), pytest's cache is off (the workspace is thrown away), the
+root is the workspace, and plugins that would fight tta-ci's control of order and time
+(``randomly``, ``timeout``, ``xdist``) are off.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+__all__ = ["PLUGIN", "pytest_argv"]
+
+PLUGIN = "tta_ci.validate.plugin"
+_COMMON = ("-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:timeout", "-p", "no:xdist",
+           "-o", "addopts=", "-q", "--no-header", "--rootdir", ".")
+
+
+def pytest_argv(
+    files: Sequence[str],
+    *,
+    plugin: str | None = None,
+    coverage_rc: str | None = None,
+    coverage_include: Sequence[str] = (),
+    python: str | None = None,
+) -> list[str]:
+    """``python -m pytest`` over ``files`` (relative to the workspace).
+
+    ``plugin``: a plugin module to load (tta-ci's event reporter). ``coverage_rc``: run pytest
+    under ``coverage run`` with that rc file, measuring ``coverage_include`` only.
+    """
+    exe = python or sys.executable
+    head = [exe, "-m"]
+    if coverage_rc is not None:
+        head += ["coverage", "run", f"--rcfile={coverage_rc}"]
+        if coverage_include:
+            head.append(f"--include={','.join(coverage_include)}")
+        head.append("-m")
+    extra = ["-p", plugin, "-rN", "--continue-on-collection-errors"] if plugin else []
+    return [*head, "pytest", *extra, *_COMMON, *files]
