@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tta_ci.cli.demo import demo_files as files
 from tta_ci.core.config import load_config
 from tta_ci.core.errors import SkipTask
 from tta_ci.core.types import Candidate, Task
-from tta_ci.demo_project.layout import files
 from tta_ci.generators import make_generator
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.offline.generator import OfflineGenerator

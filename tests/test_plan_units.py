@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import UsageError
+from tta_ci.core.paths import glob_match, imported_modules
+from tta_ci.core.paths import is_test_path as is_test_file
 from tta_ci.core.types import Task, TaskPriority
 from tta_ci.plan import matrix, parse_shard, shard
 from tta_ci.plan.diff import parse_diff
-from tta_ci.core.paths import glob_match, imported_modules
-from tta_ci.core.paths import is_test_path as is_test_file
 from tta_ci.plan.paths import locate_tests, module_name
 from tta_ci.plan.symbols import parse_source
 from tta_ci.plan.tasks import priority_of

@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import CommitFn, git, write
 from tta_ci.core.config import Config
 from tta_ci.core.errors import SandboxError
+from tta_ci.sandbox import isolation as sandbox
 from tta_ci.sandbox.isolation import OUTPUT_CAP, isolation_level, run_sandboxed
 from tta_ci.sandbox.workspace import workspace
-from tta_ci.sandbox import isolation as sandbox
 
 SECRET = "sk-or-v1-very-secret-value-123456"
 LEVELS = ["fallback"] + (["bwrap"] if sandbox.bwrap_works() else [])

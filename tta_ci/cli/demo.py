@@ -12,11 +12,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Literal
 
 from tta_ci.core.errors import UsageError
 
-__all__ = ["build_demo_repo", "demo"]
+__all__ = ["build_demo_repo", "demo", "demo_files"]
 
 DEMO_CONFIG = """\
 # tta-ci configuration of the demo repository
@@ -26,6 +29,27 @@ max_tasks = 10
 concurrency = 4
 """
 AUTHOR = ("tta-ci demo", "demo@tta-ci.invalid")
+
+
+_DATA = ".txt"  # stored as text, so that the example is never taken for tta-ci's own code
+
+
+def _walk(node: Traversable, prefix: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        path = f"{prefix}{child.name.removesuffix(_DATA)}"
+        if child.is_dir():
+            found.update(_walk(child, f"{path}/"))
+        elif child.name.endswith(_DATA):
+            found[path] = child.read_text(encoding="utf-8")
+    return found
+
+
+def demo_files(kind: Literal["base", "change"]) -> dict[str, str]:
+    """path → text of the ``base`` tree or of the files the ``change`` rewrites."""
+    if kind not in ("base", "change"):
+        raise ValueError(f"kind must be 'base' or 'change', not {kind!r}")
+    return _walk(resources.files("tta_ci") / "demo_project" / kind, "")
 
 
 def _write(root: Path, files: Mapping[str, str]) -> list[str]:
@@ -38,7 +62,6 @@ def _write(root: Path, files: Mapping[str, str]) -> list[str]:
 
 def build_demo_repo(root: Path) -> tuple[str, str]:
     """A git repository at ``root``: the example's base, then its change. Returns both SHAs."""
-    from tta_ci.demo_project.layout import files
     from tta_ci.git import cli as gitcli
 
     gitcli.run(root, "init", "--quiet", "--initial-branch=main")
@@ -46,8 +69,9 @@ def build_demo_repo(root: Path) -> tuple[str, str]:
                        ("commit.gpgsign", "false")):
         gitcli.run(root, "config", key, value)
     shas = []
-    base = {**files("base"), ".tta-ci.toml": DEMO_CONFIG, ".gitignore": ".tta-ci/\n"}
-    for layer, message in ((base, "Example project"), (files("change"), "Change pricing rules")):
+    base = {**demo_files("base"), ".tta-ci.toml": DEMO_CONFIG, ".gitignore": ".tta-ci/\n"}
+    change = demo_files("change")
+    for layer, message in ((base, "Example project"), (change, "Change pricing rules")):
         gitcli.run(root, "add", "--", *_write(root, layer))
         gitcli.run(root, "commit", "--quiet", "--no-verify", "-m", message)
         shas.append(gitcli.run(root, "rev-parse", "HEAD"))

@@ -37,6 +37,7 @@ __all__ = [
     "SkipTask",
     "TtaError",
     "UsageError",
+    "provider_error",
 ]
 
 
@@ -117,3 +118,11 @@ class BadResponse(ProviderError):
     """The provider answered, but not with something usable; another request may do better."""
 
     retryable = True
+
+
+def provider_error(kind: str) -> type[ProviderError]:
+    """The ``ProviderError`` class named ``kind`` (``ProviderError`` itself for any other name):
+    how an error crosses a process boundary by name."""
+    found = {cls.__name__: cls for cls in (AuthError, CreditsError, RateLimited, ProviderTimeout,
+                                           ProviderUnavailable, BadResponse)}
+    return found.get(kind, ProviderError)

@@ -79,31 +79,28 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, ProviderError) and exc.retryable
 
 
+@dataclass
 class Attempts:
-    """Runs tasks through one generator and one validator; shared by all workers."""
+    """Runs tasks through one generator and one validator; shared by all workers.
 
-    def __init__(
-        self,
-        config: Config,
-        generator: Generator,
-        validator: Validator,
-        *,
-        rate_limit: Callable[[], Awaitable[None]],
-        on_call: Callable[[LLMCall], None],
-        should_stop_repairs: Callable[[], bool],
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.config = config
-        self.generator = generator
-        self.validator = validator
-        self._rate_limit = rate_limit
-        self._on_call = on_call
-        self._should_stop_repairs = should_stop_repairs
-        self._sleep = sleep
-        self._jitter: Callable[[RetryCallState], float] = (
-            _SeededJitter(rng)
-            if rng is not None
+    ``rate_limit`` is awaited before every provider request, ``on_call`` sees every measured
+    request, and ``should_stop_repairs`` ends a repair loop once a budget is spent.
+    """
+
+    config: Config
+    generator: Generator
+    validator: Validator
+    rate_limit: Callable[[], Awaitable[None]]
+    on_call: Callable[[LLMCall], None]
+    should_stop_repairs: Callable[[], bool]
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rng: random.Random | None = None
+    _jitter: Callable[[RetryCallState], float] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._jitter = (
+            _SeededJitter(self.rng)
+            if self.rng is not None
             else wait_random_exponential(multiplier=BACKOFF_BASE_S, max=BACKOFF_CAP_S)
         )
 
@@ -151,7 +148,7 @@ class Attempts:
             stop=stop_after_attempt(self.config.max_retries + 1),
             retry=retry_if_exception(_retryable),
             wait=self._wait,
-            sleep=self._sleep,
+            sleep=self.sleep,
             before_sleep=count_retry,
             reraise=True,
         )
@@ -164,7 +161,7 @@ class Attempts:
 
     def _record_call(self, progress: _Progress, call: LLMCall) -> None:
         progress.calls.append(call)
-        self._on_call(call)
+        self.on_call(call)
 
     async def run(self, task: Task, progress: _Progress) -> tuple[Outcome, str]:
         """The repair loop. Returns the outcome and its reason."""
@@ -173,7 +170,7 @@ class Attempts:
         feedback: str | None = None
         for attempt in range(1, self.config.max_attempts + 1):
             progress.attempts = attempt
-            request = GenerationRequest(task, attempt, previous, feedback, self._rate_limit)
+            request = GenerationRequest(task, attempt, previous, feedback, self.rate_limit)
             try:
                 candidate = await self._generate(request, progress)
             except SkipTask:
@@ -190,7 +187,7 @@ class Attempts:
             if verdict.accepted:
                 return "accepted", verdict.reason or "accepted"
             previous, feedback = candidate, verdict.feedback or verdict.reason
-            if self._should_stop_repairs():
+            if self.should_stop_repairs():
                 break
         last = progress.verdict.reason if progress.verdict else "no candidate"
         if progress.bugs:

@@ -17,9 +17,8 @@ from tta_ci.core.report import MetricsDocument, TaskRecord
 from tta_ci.git import cli as gitcli
 from tta_ci.github.event import PullTarget
 from tta_ci.publish.base import PublishContext, PublishResult
-from tta_ci.publish.files import accepted_records
 from tta_ci.publish.local import write_tests
-from tta_ci.publish.sticky import CommentPublisher, _no_pull_request, require_target
+from tta_ci.publish.sticky import BranchPublisher, CommentPublisher
 
 __all__ = [
     "CommitPublisher",
@@ -75,17 +74,13 @@ def push_refusal(target: PullTarget, tested: str, remote_sha: str | None) -> str
     return None
 
 
-class CommitPublisher:
+class CommitPublisher(BranchPublisher):
     name = "commit"
+    nothing = "no accepted test: nothing to commit"
 
-    def publish(self, doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
-        target = require_target(ctx)
-        if target is None:
-            return _no_pull_request(ctx)
-        tasks = accepted_records(doc)
+    def push(self, doc: MetricsDocument, ctx: PublishContext, target: PullTarget,
+             tasks: list[TaskRecord]) -> PublishResult:
         tested = doc.head or target.head_sha
-        if not tasks:
-            return CommentPublisher().publish(doc, ctx, ["no accepted test: nothing to commit"])
         remote_sha = None if target.is_fork else gitcli.ls_remote(ctx.repo, target.head_ref)
         refusal = push_refusal(target, tested, remote_sha)
         if refusal:

@@ -11,8 +11,7 @@ from tta_ci.github.api import open_pull, repository
 from tta_ci.github.event import PullTarget
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.commit import commit_tests
-from tta_ci.publish.files import accepted_records
-from tta_ci.publish.sticky import CommentPublisher, _no_pull_request, require_target
+from tta_ci.publish.sticky import BranchPublisher, CommentPublisher
 
 __all__ = ["PullPublisher", "follow_up_branch", "pull_body"]
 
@@ -32,16 +31,12 @@ def pull_body(target: PullTarget, tasks: list[TaskRecord], tested: str) -> str:
     return "\n".join(lines)
 
 
-class PullPublisher:
+class PullPublisher(BranchPublisher):
     name = "pr"
+    nothing = "no accepted test: no pull request"
 
-    def publish(self, doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
-        target = require_target(ctx)
-        if target is None:
-            return _no_pull_request(ctx)
-        tasks = accepted_records(doc)
-        if not tasks:
-            return CommentPublisher().publish(doc, ctx, ["no accepted test: no pull request"])
+    def push(self, doc: MetricsDocument, ctx: PublishContext, target: PullTarget,
+             tasks: list[TaskRecord]) -> PublishResult:
         if target.is_fork:
             note = (
                 "this pull request comes from a fork: tta-ci opens follow-up pull requests "

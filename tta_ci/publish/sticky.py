@@ -15,10 +15,12 @@ from tta_ci.core.report import MetricsDocument, TaskRecord
 from tta_ci.github.api import MARKER, GitHubAPIError, repository, upsert_sticky
 from tta_ci.github.event import PullTarget, run_url
 from tta_ci.publish.base import PublishContext, PublishResult
+from tta_ci.publish.files import accepted_records
 from tta_ci.publish.summary import OUTCOME_LABELS, cell, outcome_line
 
 __all__ = [
     "COMMENT_LIMIT",
+    "BranchPublisher",
     "CommentPublisher",
     "fence",
     "post_sticky",
@@ -192,3 +194,24 @@ def _no_pull_request(ctx: PublishContext) -> PublishResult:
         requested_mode=ctx.config.mode,
         notes=[f"the {name} event has no pull request: results are in the job summary only"],
     )
+
+
+class BranchPublisher:
+    """What ``commit`` and ``pr`` share: a pull request to publish to and accepted tests, or
+    the sticky comment (the summary without a pull request) saying why not."""
+
+    name = "branch"
+    nothing = "no accepted test"  # the note when no test was accepted
+
+    def publish(self, doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
+        target = require_target(ctx)
+        if target is None:
+            return _no_pull_request(ctx)
+        tasks = accepted_records(doc)
+        if not tasks:
+            return CommentPublisher().publish(doc, ctx, [self.nothing])
+        return self.push(doc, ctx, target, tasks)
+
+    def push(self, doc: MetricsDocument, ctx: PublishContext, target: PullTarget,
+             tasks: list[TaskRecord]) -> PublishResult:
+        raise NotImplementedError

@@ -18,8 +18,8 @@ from typing import Any
 from tta_ci.core.config import Config
 from tta_ci.core.errors import UsageError
 from tta_ci.core.types import Task
-from tta_ci.engine import Engine, QueuedTask, Validator
-from tta_ci.generators import Generator, choose_backend, make_generator
+from tta_ci.engine import Engine, QueuedTask
+from tta_ci.generators import choose_backend, make_generator
 
 __all__ = ["ExecutionEngine", "plan_queued"]
 
@@ -38,23 +38,15 @@ def plan_queued(repo: Path, config: Config, item: QueuedTask) -> Task:
 
 
 class ExecutionEngine(Engine):
-    def __init__(
-        self,
-        config: Config,
-        max_concurrent_tasks: int | None = None,
-        *,
-        generator: Generator | None = None,
-        validator: Validator | None = None,
-        repo: Path | str = ".",
-        environ: Mapping[str, str] | None = None,
-        **options: Any,
-    ) -> None:
+    def __init__(self, config: Config, max_concurrent_tasks: int | None = None, *,
+                 repo: Path | str = ".", environ: Mapping[str, str] | None = None,
+                 **options: Any) -> None:
+        """``options`` are the engine's (``generator``, ``validator``, ``metrics``, ...)."""
         self.repo = Path(repo)
         self.environ: Mapping[str, str] = environ if environ is not None else {}
         self._owned: list[object] = []
         options.setdefault("resolve", lambda item: plan_queued(self.repo, config, item))
-        super().__init__(config, max_concurrent_tasks, generator=generator, validator=validator,
-                         **options)
+        super().__init__(config, max_concurrent_tasks, **options)
 
     async def _backends(self) -> None:
         if self.generator is None:

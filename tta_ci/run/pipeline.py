@@ -117,22 +117,22 @@ async def run_pipeline(
     config: Config,
     environ: Mapping[str, str],
     *,
-    base: str | None = None,
-    head: str | None = None,
-    staged: bool = False,
-    paths: Sequence[str] | None = None,
-    targets: Sequence[str] | None = None,
-    shard: str | None = None,
     plan: PlanResult | None = None,
     generator: Generator | None = None,
     validator: Validator | None = None,
     on_progress: ProgressFn | None = None,
+    base: str | None = None,
+    head: str | None = None,
+    targets: Sequence[str] | None = None,
+    shard: str | None = None,
 ) -> RunOutcome:
+    """Plan (unless ``plan`` is given: ``base..head``, narrowed to ``targets`` and ``shard``),
+    run every task through one engine, and return the metrics document."""
     from tta_ci.plan import parse_shard, plan_change, plan_file
     from tta_ci.plan import shard as take_shard
 
     if plan is None:
-        plan = plan_change(repo, config, environ, base=base, head=head, staged=staged, paths=paths)
+        plan = plan_change(repo, config, environ, base=base, head=head)
     if targets:
         plan = filter_targets(plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s))
     if shard is not None:

@@ -57,29 +57,13 @@ MAX_FILE_CHARS = 200_000  # module or test file larger than this is not read int
 RateLimit = Callable[[], Awaitable[None]]
 
 
-def make(
-    config: Config,
-    environ: Mapping[str, str],
-    *,
-    repo: Path,
-    client: httpx.AsyncClient | None = None,
-    selector: ModelSelector | None = None,
-    stream: bool = False,
-    ref: str | None = None,
-) -> OpenRouterGenerator:
-    """The registry's factory. The key is read from ``environ[config.api_key_env]``."""
+def make(config: Config, environ: Mapping[str, str], *, repo: Path,
+         **options: Any) -> OpenRouterGenerator:
+    """The registry's factory. The key is read from ``environ[config.api_key_env]``;
+    ``options`` are the generator's (``client``, ``selector``, ``stream``, ``ref``)."""
     key = api_key(config, environ)
-    redact = Redactor.from_env(environ, config)
-    return OpenRouterGenerator(
-        config,
-        key,
-        repo=repo,
-        client=client,
-        selector=selector,
-        stream=stream,
-        redact=redact,
-        ref=ref,
-    )
+    return OpenRouterGenerator(config, key, repo=repo,
+                               redact=Redactor.from_env(environ, config), **options)
 
 
 class OpenRouterGenerator:

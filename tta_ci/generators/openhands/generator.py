@@ -24,8 +24,9 @@ import importlib.util
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -83,39 +84,31 @@ def make(
     budget = task_budget_usd if task_budget_usd is not None else config.budget_usd
     return OpenHandsGenerator(
         config, key, repo=repo, selector=selector, ref=ref, budget_usd=budget,
-        environ=environ, isolation=isolation_level(config),
+        environ=dict(environ), isolation=isolation_level(config),
     )
 
 
+@dataclass(repr=False)
 class OpenHandsGenerator:
     """A ``Generator`` that runs one OpenHands conversation per task, each in a worker process.
     Constructing does no I/O."""
 
-    name = "openhands"
+    config: Config
+    api_key: str
+    repo: Path
+    selector: ModelSelector | None = None
+    ref: str = "HEAD"
+    budget_usd: float | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    isolation: str = "fallback"
+    name: ClassVar[str] = "openhands"
 
-    def __init__(
-        self,
-        config: Config,
-        api_key: str,
-        *,
-        repo: Path,
-        selector: ModelSelector | None = None,
-        ref: str = "HEAD",
-        budget_usd: float | None = None,
-        environ: Mapping[str, str] | None = None,
-        isolation: str = "fallback",
-    ) -> None:
-        self.config = config
-        self.repo = repo
-        self.ref = ref
-        self.budget_usd = budget_usd
-        self.selector = selector
-        self.isolation = isolation
-        self.provider = urlsplit(config.api_base).hostname or config.api_base
-        self._key = api_key
-        self._environ = dict(environ or {})
-        secrets = [self._environ[n] for n in secret_names(self._environ, config)]
-        self._secrets = (api_key, *secrets)
+    def __post_init__(self) -> None:
+        self.provider = urlsplit(self.config.api_base).hostname or self.config.api_base
+        self._key = self.api_key
+        self._environ = dict(self.environ)
+        secrets = [self._environ[n] for n in secret_names(self._environ, self.config)]
+        self._secrets = (self.api_key, *secrets)
         self._redact = Redactor(self._secrets)
 
     def __repr__(self) -> str:

@@ -29,17 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tta_ci.core.errors import (
-    AuthError,
-    BadResponse,
-    ConfigError,
-    CreditsError,
-    ProviderError,
-    ProviderTimeout,
-    ProviderUnavailable,
-    RateLimited,
-    SandboxError,
-)
+from tta_ci.core import errors
 from tta_ci.core.secrets import Redactor
 from tta_ci.generators.openhands.env import AgentRun
 
@@ -47,11 +37,6 @@ __all__ = ["WORKER_MODULE", "answer_to_run", "run_worker", "tmp_prefixes", "work
 
 WORKER_MODULE = "tta_ci.generators.openhands.worker"
 STDERR_TAIL = 600  # characters of the worker's stderr quoted in an error
-_KINDS: dict[str, type[ProviderError]] = {
-    cls.__name__: cls
-    for cls in (AuthError, CreditsError, RateLimited, ProviderTimeout, ProviderUnavailable,
-                BadResponse, ProviderError)
-}
 
 
 def tmp_prefixes(paths: Sequence[Path]) -> list[str]:
@@ -93,15 +78,17 @@ def answer_to_run(stdout: bytes, model: str) -> AgentRun:
     try:
         document: Any = json.loads(stdout)
     except ValueError as exc:
-        raise ProviderUnavailable("openhands worker: no answer on stdout", model=model) from exc
+        raise errors.ProviderUnavailable("openhands worker: no answer on stdout",
+                                         model=model) from exc
     if not isinstance(document, dict):
-        raise ProviderUnavailable("openhands worker: the answer is not an object", model=model)
+        raise errors.ProviderUnavailable("openhands worker: the answer is not an object",
+                                         model=model)
     error = document.get("error")
     if isinstance(error, dict):
         message = str(error.get("message") or "openhands worker failed")
         if error.get("kind") == "ConfigError":
-            raise ConfigError(message)
-        kind = _KINDS.get(str(error.get("kind")), ProviderError)
+            raise errors.ConfigError(message)
+        kind = errors.provider_error(str(error.get("kind")))
         raise kind(message, retry_after=error.get("retry_after"), status=error.get("status"),
                    model=model)
     return AgentRun.model_validate(document)
@@ -135,15 +122,15 @@ async def run_worker(
             stderr=subprocess.PIPE, start_new_session=True,
         )
     except OSError as exc:
-        raise SandboxError(f"cannot start the openhands worker {argv[0]}: {exc}") from exc
+        raise errors.SandboxError(f"cannot start the openhands worker {argv[0]}: {exc}") from exc
     try:
         stdout, stderr = await _exchange(proc, json.dumps(request).encode(), timeout_s)
     except TimeoutError as exc:
-        raise ProviderTimeout(f"openhands worker: no answer within {timeout_s:.0f} s",
+        raise errors.ProviderTimeout(f"openhands worker: no answer within {timeout_s:.0f} s",
                               model=model) from exc
     if proc.returncode != 0 or not stdout.strip():
         tail = redact(stderr.decode(errors="replace"))[-STDERR_TAIL:].strip()
-        raise ProviderUnavailable(
+        raise errors.ProviderUnavailable(
             f"openhands worker exited with {proc.returncode}: {tail or '(no output)'}",
             model=model)
     return answer_to_run(stdout, model)
