@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llm_server import llm_server  # noqa: F401  (fixture: a scripted LLM server on 127.0.0.1)
+from support.gitrepo import CommitFn, git, write
+from support.llm_server import llm_server  # noqa: F401  (fixture: a scripted LLM server on 127.0.0.1)
 
 # data folders: candidate tests and example projects, run by the tests, not collected
 collect_ignore = ["corpus"]
@@ -26,23 +26,6 @@ def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "author@example.com")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", "/tmp/tta-ci-tests-hypothesis")
-
-
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    )
-    return out.stdout.strip()
-
-
-def write(repo: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = repo / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-CommitFn = Callable[..., str]
 
 
 @pytest.fixture

@@ -1,0 +1,111 @@
+"""``tta-ci plan`` through main(): table, --json, --shard, --matrix, --staged, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support.gitrepo import CommitFn, git, write
+
+from tta_ci.cli.main import main
+
+LIB = "def one():\n    return 1\n\n\ndef two():\n    return 2\n\n\ndef _three():\n    return 3\n"
+
+
+@pytest.fixture
+def repo(git_repo: Path, commit: CommitFn) -> Path:
+    commit({"lib.py": LIB})
+    commit({"lib.py": LIB.replace("return", "return -"), "notes.txt": "n\n"})
+    return git_repo
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["plan", *argv], environ={})
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_table(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--repo", str(repo))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["PRIORITY", "TASK", "KIND", "LINES", "TEST", "FILE"]
+    assert lines[1].split() == [
+        "high", "lib.py::one", "function", "2", "tests/test_lib.py", "(new)"
+    ]
+    assert lines[3].split()[:2] == ["low", "lib.py::_three"]
+    assert lines[4] == "skipped  notes.txt: not python"
+    assert lines[5].startswith("3 tasks, 1 skipped (")
+
+
+def test_json_and_max_tasks(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--repo", str(repo), "--json", "--max-tasks", "2")
+    assert code == 0
+    doc = json.loads(out)
+    assert [t["id"] for t in doc["tasks"]] == ["lib.py::one", "lib.py::two"]
+    assert set(doc["tasks"][0]) >= {
+        "id", "file", "symbol", "kind", "changed_lines", "test_file", "priority", "hash"
+    }
+    assert doc["skipped"] == [
+        {"file": "notes.txt", "reason": "not python"},
+        {"file": "lib.py", "reason": "over max_tasks (2)", "symbol": "_three"},
+    ]
+
+
+def test_shards_cover_the_plan(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = []
+    for i in (1, 2):
+        code, out, _ = run(capsys, "--repo", str(repo), "--json", "--shard", f"{i}/2")
+        assert code == 0
+        ids.append([t["id"] for t in json.loads(out)["tasks"]])
+    assert sorted(ids[0] + ids[1]) == ["lib.py::_three", "lib.py::one", "lib.py::two"]
+    assert sorted(map(len, ids)) == [1, 2]
+
+
+def test_matrix_on_one_line(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--repo", str(repo), "--matrix", "2")
+    assert (code, out) == (0, '{"include": [{"shard": "1/2"}, {"shard": "2/2"}]}\n')
+    code, out, _ = run(capsys, "--repo", str(repo), "--matrix", "8")
+    assert json.loads(out) == {"include": [{"shard": f"{i}/3"} for i in (1, 2, 3)]}
+
+
+def test_staged(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, {"extra.py": "def e():\n    return 0\n"})
+    git(repo, "add", "extra.py")
+    code, out, _ = run(capsys, "--repo", str(repo), "--staged", "--json")
+    assert code == 0
+    assert [t["id"] for t in json.loads(out)["tasks"]] == ["extra.py::e"]
+
+
+def test_base_and_head(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD~1")
+    assert code == 0
+    assert out.splitlines() == [f"0 tasks, 0 skipped ({_short(repo)}..{_short(repo)})"]
+
+
+def _short(repo: Path) -> str:
+    return git(repo, "rev-parse", "--short=7", "HEAD~1")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--shard", "3/2"], "tta-ci: error: --shard '3/2': shard index 3 must be between 1 and 2"),
+        (["--matrix", "0"], "tta-ci: error: shard count 0 must be between 1 and 256"),
+        (["--base", "nope"], "tta-ci: error: 'nope': unknown revision"),
+        (["--max-tasks", "0"], "tta-ci: error: flag --max-tasks: key 'max_tasks'"),
+    ],
+)
+def test_errors(
+    repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "--repo", str(repo), *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_not_a_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--repo", str(tmp_path))
+    assert code == 2
+    assert err == f"tta-ci: error: {tmp_path}: not a git repository; check --repo\n"

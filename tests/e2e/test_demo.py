@@ -1,0 +1,73 @@
+"""The main job end to end, offline: ``tta-ci demo``, then ``tta-ci run`` again on its repo."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tta_ci.cli.main import main
+
+pytestmark = pytest.mark.slow
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.py"))
+        if ".tta-ci" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo") / "repo"
+    assert main(["demo", "--dir", str(root)], {"PATH": "/usr/bin:/bin"}) == 0
+    return root
+
+
+def test_demo_accepts_at_least_three_tests_that_pass_with_plain_pytest(demo_dir: Path) -> None:
+    metrics = json.loads((demo_dir / ".tta-ci" / "out" / "metrics.json").read_text())
+    accepted = [t for t in metrics["tasks"] if t["status"] == "accepted"]
+    assert len(accepted) >= 3
+    for task in accepted:
+        assert task["covered_lines"], f"{task['id']} covers no changed line"
+        assert set(task["covered_lines"]) <= set(task["changed_lines"])
+    assert (demo_dir / ".tta-ci" / "out" / "summary.md").is_file()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=demo_dir, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    written = {t["test_file"] for t in accepted}
+    for test_file in written:
+        text = (demo_dir / test_file).read_text()
+        for task in accepted:
+            for name in task["tests"]:
+                assert f"def {name}(" in text
+
+
+def test_untyped_function_gets_no_junk_test(demo_dir: Path) -> None:
+    metrics = json.loads((demo_dir / ".tta-ci" / "out" / "metrics.json").read_text())
+    untyped = [t for t in metrics["tasks"] if t["symbol"] == "scale_prices"]
+    assert untyped and untyped[0]["status"] == "skipped"
+    assert untyped[0]["reason"].startswith("no offline strategy")
+    summary = (demo_dir / ".tta-ci" / "out" / "summary.md").read_text()
+    assert "no offline strategy" in summary
+
+
+def test_running_again_leaves_the_test_files_unchanged(demo_dir: Path) -> None:
+    before = tree_digest(demo_dir)
+    base = subprocess.run(["git", "rev-parse", "HEAD~1"], cwd=demo_dir, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    code = main(["run", "--repo", str(demo_dir), "--base", base, "--head", "HEAD",
+                 "--backend", "offline", "--mode", "files", "--json"], {"PATH": "/usr/bin:/bin"})
+    assert code == 0
+    assert tree_digest(demo_dir) == before
+    metrics = json.loads((demo_dir / ".tta-ci" / "out" / "metrics.json").read_text())
+    accepted = [t for t in metrics["tasks"] if t["status"] == "accepted"]
+    assert len(accepted) >= 3 and all(t["cached"] for t in accepted)
+
+

