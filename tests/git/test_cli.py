@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from support.gitrepo import CommitFn, git, write
 
+from tta_ci.core.errors import GitError
+from tta_ci.git import cli as gitcli
 from tta_ci.git.cli import index_snapshot, protected_paths, staged_names
 
 
@@ -24,3 +27,73 @@ def test_protected_paths_and_the_staged_snapshot(git_repo: Path, commit: CommitF
     assert git(git_repo, "rev-parse", "HEAD") == head  # no ref moved
     assert (git_repo / "pkg/calc.py").read_text() == "A = 3\n"
 
+
+def test_a_failing_command_is_one_line_naming_git_and_its_complaint(git_repo: Path) -> None:
+    with pytest.raises(GitError) as info:
+        gitcli.run(git_repo, "rev-parse", "--verify", "no-such-ref")
+    message = str(info.value)
+    assert message.startswith(f"git rev-parse failed in {git_repo}: fatal: ")
+    assert "\n" not in message
+    with pytest.raises(GitError, match="cannot run git in"):
+        gitcli.run(git_repo / "missing", "status")
+
+
+def test_root_and_toplevel(git_repo: Path) -> None:
+    (git_repo / "sub").mkdir()
+    assert gitcli.repo_root(git_repo / "sub") == git_repo
+    assert gitcli.is_toplevel(git_repo) and not gitcli.is_toplevel(git_repo / "sub")
+    assert not gitcli.is_toplevel(git_repo.parent)  # not a repository at all
+
+
+def test_show_listed_and_changed_files(git_repo: Path, commit: CommitFn) -> None:
+    sha = commit({"a.py": "A = 1\n", "gone.py": "G = 1\n", ".gitignore": "*.log\n"})
+    write(git_repo, {"a.py": "A = 2\n", "new.py": "N = 1\n", "debug.log": "x\n"})
+    (git_repo / "gone.py").unlink()
+    assert gitcli.show(git_repo, sha, "a.py") == "A = 1\n"
+    assert gitcli.show(git_repo, sha, "new.py") is None
+    assert sorted(gitcli.listed_files(git_repo)) == [".gitignore", "a.py", "gone.py", "new.py"]
+    assert gitcli.changed_paths(git_repo) == ["a.py", "gone.py", "new.py"]
+    assert gitcli.changed_paths(git_repo.parent) == []  # no repository: nothing changed
+
+
+def test_commits_remotes_and_worktrees(git_repo: Path, commit: CommitFn, tmp_path: Path) -> None:
+    first = commit({"m.py": "V = 1\n"})
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(git_repo, "remote", "add", "origin", str(bare))
+    git(git_repo, "push", "-q", "origin", "main")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(bare), str(clone))
+    second = commit({"m.py": "V = 2\n"})
+    git(git_repo, "push", "-q", "origin", "main")
+    assert gitcli.ls_remote(clone, "main") == second
+    assert gitcli.ls_remote(clone, "nope") is None
+    assert gitcli.has_commit(clone, first) and not gitcli.has_commit(clone, second)
+    gitcli.ensure_commit(clone, second, "main")
+    assert gitcli.has_commit(clone, second)
+    with gitcli.worktree(clone, first) as path:
+        assert (path / "m.py").read_text() == "V = 1\n"
+        assert str(path) in git(clone, "worktree", "list")
+    assert not path.exists() and str(path) not in git(clone, "worktree", "list")
+
+
+def test_identity_only_when_the_checkout_names_nobody(git_repo: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    assert gitcli.identity_args(git_repo) == []
+    monkeypatch.setenv("HOME", str(tmp_path))  # no global identity either
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    anonymous = tmp_path / "anon"
+    anonymous.mkdir()
+    git(anonymous, "init", "-q")
+    assert gitcli.identity_args(anonymous) == [
+        "-c", "user.name=github-actions[bot]",
+        "-c", "user.email=41898282+github-actions[bot]@users.noreply.github.com"]
+
+
+def test_index_snapshot_of_a_repository_without_commits(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path, {"a.py": "A = 1\n"})
+    git(tmp_path, "add", "a.py")
+    sha = gitcli.index_snapshot(tmp_path, {})
+    assert git(tmp_path, "show", f"{sha}:a.py") == "A = 1"
+    assert git(tmp_path, "log", "--format=%an|%P", "-1", sha) == "github-actions[bot]|"

@@ -1,0 +1,80 @@
+"""tta_ci.publish.console: the progress lines, the final table, and the output folder."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from support.publish_data import bug_task, document, task
+
+from tta_ci.core.config import Config, load_config
+from tta_ci.core.types import Task, TaskStatus
+from tta_ci.engine import TaskResult
+from tta_ci.publish.console import Progress, output_dir, print_table
+
+TASK = Task(id="calc.py::add", file="calc.py", symbol="add", kind="function",
+            changed_lines=(2,), test_file="tests/test_calc.py")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def result(outcome: str, reason: str = "") -> TaskResult:
+    status = TaskStatus.COMPLETED if outcome in ("accepted", "rejected") else TaskStatus.FAILED
+    return TaskResult(task_id="q1", status=status, outcome=outcome, reason=reason, task=TASK,
+                      attempts=2, started_s=1.0, finished_s=3.5)  # type: ignore[arg-type]
+
+
+def test_one_line_per_task_in_a_log() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream)
+    progress(result("accepted", "accepted"), 1, 2)
+    progress(result("rejected", "assertion failed"), 2, 2)
+    assert stream.getvalue().splitlines() == [
+        "tta-ci: [1/2] ✔ accepted     calc.py::add  (2 attempt(s), 2.5s)",
+        "tta-ci: [2/2] ✘ rejected     calc.py::add  (2 attempt(s), 2.5s): assertion failed",
+    ]
+
+
+def test_a_bar_on_a_terminal_until_the_last_task() -> None:
+    stream = Terminal()
+    progress = Progress(stream)
+    progress(result("failed", "timeout").model_copy(update={"task": None}), 1, 4)
+    first = stream.getvalue()
+    assert first.startswith("\r\033[Ktta-ci: [1/4] ✘ failed       q1")
+    assert first.endswith(": timeout\n[#####...............] 1/4")
+    progress(result("accepted"), 4, 4)
+    assert stream.getvalue().endswith("(2 attempt(s), 2.5s)\n")
+
+
+def test_table_and_totals() -> None:
+    stream = io.StringIO()
+    print_table(document([task(), bug_task()]), stream)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "✔ accepted     calc.py::add  1 test(s) → tests/test_calc.py"
+    assert lines[1] == "! possible_bug calc.py::div  fails the same way every run"
+    assert lines[2] == ("2 task(s): 1 accepted, 0 rejected, 1 possible bug(s), 0 skipped, "
+                        "0 failed; 0 LLM request(s), $0.0002, 12.5s "
+                        "[backend openrouter, isolation bwrap]")
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        pytest.param({}, "REPO/.tta-ci/out", id="default-under-the-repo"),
+        pytest.param({"output_dir": "out"}, "out", id="flag-relative-to-the-cwd"),
+        pytest.param({"output_dir": "/abs/out"}, "/abs/out", id="absolute"),
+    ],
+)
+def test_output_dir(tmp_path: Path, flags: dict[str, str], expected: str) -> None:
+    config = load_config(tmp_path, {}, flags)
+    assert output_dir(config, tmp_path) == Path(expected.replace("REPO", str(tmp_path)))
+
+
+def test_output_dir_from_the_file_is_under_the_repo(tmp_path: Path) -> None:
+    (tmp_path / ".tta-ci.toml").write_text("output_dir = 'build/tta'\n")
+    assert output_dir(load_config(tmp_path, {}), tmp_path) == tmp_path / "build/tta"
+    assert output_dir(Config(output_dir="x"), tmp_path) == tmp_path / "x"

@@ -1,0 +1,100 @@
+"""tta_ci.validate.verdict: one candidate's Verdict from its static report and the batch's
+runs (scripted run reports, no sandbox)."""
+
+from __future__ import annotations
+
+from tta_ci.core.types import Task
+from tta_ci.validate.gates import check_static
+from tta_ci.validate.judge import Coverage
+from tta_ci.validate.runner import RunReport, TestRecord
+from tta_ci.validate.verdict import Batch, build_verdict
+
+TASK = Task(id="calc.py::f", file="calc.py", symbol="f", kind="function", changed_lines=(2, 3),
+            test_file="tests/test_calc.py")
+SOURCE = ["def f(x):", "    if x:", "        return 1", "    return 0"]
+CODE = ("from calc import f\n\n\ndef test_one():\n    assert f(1) == 1\n\n\n"
+        "def test_zero():\n    assert f(0) == 0\n\n\ndef test_weak():\n    assert True\n")
+PATH = "tests/test_tta_0.py"
+SECRET = "sk-or-v1-verdict-secret"
+
+
+def batch(*reports: RunReport, **fields: object) -> Batch:
+    values: dict[str, object] = {"task": TASK, "isolation": "bwrap", "changed": {2, 3},
+                                 "paths": {0: PATH}, "source_lines": SOURCE,
+                                 "reports": list(reports),
+                                 "redact": lambda text: text.replace(SECRET, "***")}
+    values.update(fields)
+    return Batch(**values)  # type: ignore[arg-type]
+
+
+def run(outcomes: dict[str, str], coverage: dict[str, list[int]] | None = None,
+        **fields: object) -> RunReport:
+    results = {f"{PATH}::{n}": TestRecord(nodeid=f"{PATH}::{n}", outcome=o,
+                                          exc_type="AssertionError" if o == "failed" else "",
+                                          message=f"assert {SECRET}" if o == "failed" else "",
+                                          longrepr=f"E  assert {SECRET}" if o == "failed" else "")
+               for n, o in outcomes.items()}
+    contexts = {f"{PATH}::{n}": {"lines": lines, "arcs": []}
+                for n, lines in (coverage or {}).items()}
+    return RunReport(results=results, coverage=contexts, **fields)  # type: ignore[arg-type]
+
+
+def test_accepted_tests_are_kept_and_the_rest_pruned() -> None:
+    report = run({"test_one": "passed", "test_zero": "passed"},
+                 {"test_one": [1, 2, 3], "test_zero": [1, 2, 4]})
+    verdict = build_verdict(0, CODE, check_static(CODE), batch(report, report), 1.23456)
+    assert verdict.accepted and verdict.reason == "accepted"
+    assert {n: v.status for n, v in verdict.tests.items()} == {
+        "test_weak": "rejected", "test_one": "accepted", "test_zero": "accepted"}
+    assert verdict.tests["test_weak"].reason == "trivial assertion"
+    assert verdict.code is not None and "test_weak" not in verdict.code
+    assert "def test_one" in verdict.code and "def test_zero" in verdict.code
+    assert (verdict.covered_lines, verdict.uncovered_lines) == ((2, 3), ())
+    assert (verdict.isolation, verdict.duration_s) == ("bwrap", 1.235)
+    assert verdict.checks["coverage"].ok and verdict.checks["pass"].detail == "3/3 pass"
+
+
+def test_a_test_that_covers_nothing_new_is_rejected() -> None:
+    report = run({"test_one": "passed", "test_zero": "passed"}, {"test_one": [2, 3]})
+    verdict = build_verdict(0, CODE, check_static(CODE),
+                            batch(report, baseline=Coverage(lines={2, 3})), 0)
+    assert not verdict.accepted and verdict.reason == "covers no changed line"
+    assert verdict.code is None and not verdict.checks["coverage"].ok
+
+
+def test_the_same_assertion_on_covered_lines_is_a_possible_bug_redacted() -> None:
+    report = run({"test_one": "failed", "test_zero": "failed"}, {"test_one": [2, 3]})
+    verdict = build_verdict(0, CODE, check_static(CODE), batch(report, report), 0)
+    assert not verdict.accepted and verdict.reason == "possible bug"
+    (bug,) = verdict.possible_bugs
+    assert (bug.test, bug.message, bug.file) == (
+        "test_one", "AssertionError: assert ***", "tests/test_calc.py")
+    assert verdict.tests["test_zero"].reason == "failed"  # it covered no changed line
+    assert SECRET not in verdict.feedback and "### test_one: possible bug" in verdict.feedback
+
+
+def test_an_import_error_is_the_reason() -> None:
+    report = RunReport(collect_errors={PATH: "ImportError while importing\nE   ModuleNotFound"
+                                             "Error: No module named 'calcx'\n"})
+    verdict = build_verdict(0, CODE, check_static(CODE), batch(report), 0)
+    assert verdict.reason == "import error: ModuleNotFoundError: No module named 'calcx'"
+    assert not verdict.checks["collect"].ok and "pass" not in verdict.checks
+    assert verdict.feedback == verdict.reason
+
+
+def test_a_file_the_static_gates_refuse_never_runs() -> None:
+    code = "import socket\n" + CODE
+    verdict = build_verdict(0, code, check_static(code), batch(), 0)
+    assert (verdict.accepted, verdict.reason) == (False, "forbidden call: socket")
+    assert verdict.uncovered_lines == (2, 3) and verdict.feedback == "forbidden call: socket"
+
+
+def test_a_dead_file_and_a_polluter() -> None:
+    dead = build_verdict(0, CODE, check_static(CODE), batch(RunReport(), dead={PATH: "timeout"}),
+                         0)
+    assert dead.reason == "timeout"
+    report = run({"test_one": "passed", "test_zero": "passed"}, {"test_one": [2, 3]})
+    polluter = build_verdict(0, CODE, check_static(CODE),
+                             batch(report, polluters={PATH: "tests/test_old.py::test_a"}), 0)
+    assert polluter.reason == "pollutes existing tests"
+    assert polluter.checks["pollution"].detail == "breaks tests/test_old.py::test_a"
