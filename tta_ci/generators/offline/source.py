@@ -115,7 +115,7 @@ def _docstring_raises(doc: str) -> list[str]:
             if len(entry) - len(entry.lstrip()) < indent:
                 break
             head = entry.strip().split(":", 1)[0].strip()
-            if _DOTTED.match(head) and head[0].isupper():
+            if _DOTTED.match(head) and head.rsplit(".", 1)[-1][:1].isupper():
                 found.append(head)
     return found
 
