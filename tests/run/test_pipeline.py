@@ -1,0 +1,113 @@
+"""tta_ci.run.pipeline: plan → engine → metrics document, with fake generator and validator
+on real repositories; the target filter on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from support.gitrepo import CommitFn
+
+from tta_ci.core.config import Config
+from tta_ci.core.types import PlanResult, Skip, Task
+from tta_ci.engine.fake import FakeGenerator, FakeValidator
+from tta_ci.run.pipeline import filter_targets, run_pipeline, run_tasks
+
+CALC = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+
+
+def task(path: str, symbol: str) -> Task:
+    return Task(id=f"{path}::{symbol}", file=path, symbol=symbol, kind="function",
+                changed_lines=(1,), test_file="tests/test_x.py")
+
+
+PLAN = PlanResult(tasks=(task("calc.py", "add"), task("calc.py", "Shape.area"),
+                         task("pkg/m.py", "f")), skipped=(Skip(file="a.md", reason="not python"),))
+
+
+@pytest.mark.parametrize(
+    ("targets", "ids"),
+    [
+        pytest.param(["calc.py"], ["calc.py::add", "calc.py::Shape.area"], id="a-file"),
+        pytest.param(["./calc.py::add"], ["calc.py::add"], id="a-symbol"),
+        pytest.param(["calc.py::Shape"], ["calc.py::Shape.area"], id="a-class-and-its-methods"),
+        pytest.param(["pkg/m.py", "calc.py::add", "calc.py::add"], ["pkg/m.py::f", "calc.py::add"],
+                     id="several-once-each"),
+    ],
+)
+def test_filter_targets_inside_the_change(targets: list[str], ids: list[str]) -> None:
+    def never(path: str, symbol: str | None) -> PlanResult:
+        raise AssertionError(f"planned {path} on its own")
+
+    assert [t.id for t in filter_targets(PLAN, targets, never).tasks] == ids
+
+
+def test_a_target_outside_the_change_is_planned_on_its_own() -> None:
+    asked: list[tuple[str, str | None]] = []
+
+    def plan_target(path: str, symbol: str | None) -> PlanResult:
+        asked.append((path, symbol))
+        return PlanResult(tasks=(task(path, symbol or "<module>"),),
+                          skipped=(Skip(file=path, reason="over max_tasks (1)", symbol="g"),))
+
+    result = filter_targets(PLAN, ["other.py::g", "new.py"], plan_target)
+    assert asked == [("other.py", "g"), ("new.py", None)]
+    assert [t.id for t in result.tasks] == ["other.py::g", "new.py::<module>"]
+    assert [s.file for s in result.skipped] == ["a.md", "other.py", "new.py"]
+
+
+def test_run_tasks_reports_progress_for_every_task() -> None:
+    seen: list[tuple[str, int, int]] = []
+    results, metrics = asyncio.run(run_tasks(
+        PLAN.tasks, Config(), generator=FakeGenerator(),
+        validator=FakeValidator(accept=lambda t, code: t.symbol != "f"),
+        on_progress=lambda r, done, total: seen.append((r.task_id, done, total))))
+    assert sorted(r.outcome for r in results) == ["accepted", "accepted", "rejected"]
+    assert [(done, total) for _, done, total in seen] == [(1, 3), (2, 3), (3, 3)]
+    assert metrics.document().totals.tasks == 3
+
+
+def test_a_change_planned_run_and_documented(git_repo: Path, commit: CommitFn) -> None:
+    base = commit({"calc.py": CALC, "README.md": "# calc\n"})
+    head = commit({"calc.py": CALC.replace("a + b", "b + a").replace("a - b", "b - a"),
+                   "README.md": "# calc!\n"})
+    config = Config(mode="files", cache=False, sandbox="fallback")
+    outcome = asyncio.run(run_pipeline(git_repo, config, {}, base=base, head=head,
+                                       generator=FakeGenerator(), validator=FakeValidator()))
+    doc = outcome.document
+    assert sorted(t.id for t in outcome.plan.tasks) == ["calc.py::add", "calc.py::sub"]
+    assert (doc.base, doc.head, doc.mode, doc.backend, doc.isolation) == (
+        base, head, "files", "fake", "fallback")
+    assert doc.backend_reason == "backend auto: OPENROUTER_API_KEY is not set, so no LLM is used"
+    assert doc.skipped == [{"file": "README.md", "reason": "not python"}]
+    assert doc.totals.accepted == 2 and len(outcome.results) == 2
+    assert not (git_repo / ".tta-ci").exists()  # the cache is off
+
+
+def test_targets_and_a_shard_narrow_the_plan(git_repo: Path, commit: CommitFn) -> None:
+    base = commit({"calc.py": CALC})
+    head = commit({"calc.py": CALC.replace("a + b", "b + a").replace("a - b", "b - a")})
+    config = Config(cache=False, sandbox="fallback")
+
+    def run(**kw: object) -> list[str]:
+        outcome = asyncio.run(run_pipeline(git_repo, config, {}, base=base, head=head,
+                                           generator=FakeGenerator(),
+                                           validator=FakeValidator(), **kw))  # type: ignore[arg-type]
+        return sorted(t.id for t in outcome.document.tasks)
+
+    assert run(targets=["calc.py::sub"]) == ["calc.py::sub"]
+    halves = run(shard="1/2") + run(shard="2/2")
+    assert sorted(halves) == ["calc.py::add", "calc.py::sub"]
+
+
+def test_the_cache_folder_is_under_the_repository(git_repo: Path, commit: CommitFn) -> None:
+    base = commit({"calc.py": CALC})
+    head = commit({"calc.py": CALC.replace("a + b", "b + a")})
+    config = Config(sandbox="fallback", cache_dir=".cache/tta")
+    gen = FakeGenerator()
+    for _ in range(2):
+        asyncio.run(run_pipeline(git_repo, config, {}, base=base, head=head, generator=gen,
+                                 validator=FakeValidator()))
+    assert len(gen.calls) == 1  # the second run was answered from the cache
+    assert any((git_repo / ".cache/tta").rglob("*.json"))
