@@ -49,15 +49,18 @@ def hook_files(args: argparse.Namespace, environ: Mapping[str, str]) -> list[str
     """
     repo: str = args.repo
     files: Sequence[str] = args.files
-    if not files:
+    if files:  # named on the command line: relative to the current directory
+        if not python_candidates(files):
+            return []
+        files = repo_relative(python_candidates(files), repo, os.getcwd())
+    else:  # git's staged names are relative to the top of the repository already
         from pathlib import Path
 
         from tta_ci.git.cli import staged_names
 
-        files = staged_names(Path(repo))
-    if not python_candidates(files):
-        return []
-    files = repo_relative(python_candidates(files), repo, os.getcwd())
+        files = python_candidates(staged_names(Path(repo)))
+        if not files:
+            return []
     rules = read_file_rules(repo, environ, getattr(args, "config", None))
     return files if rules is None else maybe_planned(files, rules)
 
