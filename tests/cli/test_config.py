@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tta_ci.cli.config import render_config
 from tta_ci.cli.main import main
+from tta_ci.core.config import Config
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -61,3 +63,14 @@ def test_config_command_shows_sources_and_redacts_secrets(
     doc = json.loads(capsys.readouterr().out)
     assert doc["config"]["max_tasks"] == {"value": 5, "source": ".tta-ci.toml"}
     assert doc["secrets"]["OPENROUTER_API_KEY"] == "*** (set)"
+
+
+def test_render_config_lists_keys_with_sources_then_secrets() -> None:
+    config = Config(max_tasks=4, api_key_env="MY_KEY")
+    text = render_config(config, {"MY_KEY": "k-0123456789", "GITHUB_TOKEN": "ghp_x1234567"})
+    lines = text.splitlines()
+    assert 'backend = "auto"  # default' in lines
+    assert lines[-3:] == ["", "GITHUB_TOKEN = *** (set)  # secret", "MY_KEY = *** (set)  # secret"]
+    assert "k-0123456789" not in text and "ghp_x1234567" not in text
+    last = render_config(Config(), {}).splitlines()[-1]
+    assert last == "OPENROUTER_API_KEY = (not set)  # secret"

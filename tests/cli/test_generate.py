@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from support.gitrepo import CommitFn
 
-from tta_ci.cli.main import main
+from tta_ci.cli.generate import generate
+from tta_ci.cli.main import build_parser, main
+from tta_ci.core.errors import UsageError
 
 MODULE = '''\
 def double(x: int) -> int:
@@ -40,3 +42,12 @@ def test_generate_command_runs_one_symbol_offline(
     assert "assert double(21) == 42" in (git_repo / "tests" / "test_calc.py").read_text()
     assert main(["submit-task", "--target-file", "calc.py", "--symbol", "nope", "--repo",
                  str(git_repo)], {}) == 2
+
+
+def test_an_unknown_symbol_stops_before_any_work(git_repo: Path, commit: CommitFn) -> None:
+    commit({"calc.py": MODULE})
+    args = build_parser().parse_args(["generate", "--target-file", "calc.py", "--symbol", "nope",
+                                      "--repo", str(git_repo)])
+    with pytest.raises(UsageError, match=r"calc\.py: no symbol 'nope'; available: double, half"):
+        generate(args, {})
+    assert not (git_repo / ".tta-ci").exists()

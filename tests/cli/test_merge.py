@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from support.publish_data import document, task
 
 from tta_ci.cli.main import main
+from tta_ci.cli.merge import read_document
 from tta_ci.core.config import Config
-from tta_ci.core.errors import RateLimited
+from tta_ci.core.errors import RateLimited, UsageError
 from tta_ci.core.types import PlanResult, Skip, Task
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
 from tta_ci.publish import write_documents
@@ -81,3 +83,27 @@ def test_merge_names_a_folder_without_metrics(tmp_path: Path,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no metrics.json" in err and "empty" in err
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "no metrics.json; pass the --output-dir of each shard", id="missing"),
+        pytest.param("{not json", "not a tta-ci metrics document (", id="not-json"),
+        pytest.param('{"tasks": []}', "not a tta-ci metrics document (", id="not-a-document"),
+    ],
+)
+def test_read_document_errors_name_the_file(tmp_path: Path, content: str | None,
+                                            message: str) -> None:
+    if content is not None:
+        (tmp_path / "metrics.json").write_text(content)
+    with pytest.raises(UsageError) as info:
+        read_document(tmp_path)
+    assert str(info.value).startswith(f"{tmp_path / 'metrics.json'}: {message}")
+    assert "\n" not in str(info.value)
+
+
+def test_read_document_reads_what_write_documents_wrote(tmp_path: Path) -> None:
+    doc = document([task(id=t.id, file=t.file, symbol=t.symbol) for t in plan().tasks])
+    write_documents(doc, tmp_path)
+    assert read_document(tmp_path) == doc

@@ -9,6 +9,8 @@ import pytest
 from support.gitrepo import CommitFn, git, write
 
 from tta_ci.cli.main import main
+from tta_ci.cli.plan import render_plan
+from tta_ci.core.types import PlanResult, Skip, Task, TaskPriority
 
 LIB = "def one():\n    return 1\n\n\ndef two():\n    return 2\n\n\ndef _three():\n    return 3\n"
 
@@ -109,3 +111,24 @@ def test_not_a_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     code, _, err = run(capsys, "--repo", str(tmp_path))
     assert code == 2
     assert err == f"tta-ci: error: {tmp_path}: not a git repository; check --repo\n"
+
+
+def test_render_plan_aligns_the_columns() -> None:
+    tasks = (
+        Task(id="lib.py::one", file="lib.py", symbol="one", kind="function",
+             changed_lines=(2, 3, 7), test_file="tests/test_lib.py", priority=TaskPriority.HIGH),
+        Task(id="pkg/longer.py::C.m", file="pkg/longer.py", symbol="C.m", kind="method",
+             changed_lines=(), test_file="tests/pkg/test_longer.py", test_file_exists=True),
+    )
+    result = PlanResult(tasks=tasks, skipped=(Skip(file="a.md", reason="not python"),
+                                              Skip(file="lib.py", reason="cap", symbol="two")),
+                        base="a" * 40, head=None)
+    assert render_plan(result).splitlines() == [
+        "PRIORITY  TASK                KIND      LINES  TEST FILE",
+        "high      lib.py::one         function  2-3,7  tests/test_lib.py (new)",
+        "normal    pkg/longer.py::C.m  method    -      tests/pkg/test_longer.py",
+        "skipped  a.md: not python",
+        "skipped  lib.py::two: cap",
+        "2 tasks, 2 skipped (aaaaaaa..index)",
+    ]
+    assert render_plan(PlanResult()) == "0 tasks, 0 skipped (index..index)"
