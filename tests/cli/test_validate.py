@@ -20,8 +20,9 @@ from support.corpus import (
 from support.gitrepo import git
 
 from tta_ci.cli.main import main
-
-pytestmark = pytest.mark.slow
+from tta_ci.cli.validate import parse_target, render_verdict
+from tta_ci.core.errors import UsageError
+from tta_ci.core.types import TestVerdict, Verdict
 
 STATIC = ("syntax error", "no assertion", "trivial assertion", "forbidden call: os._exit",
           "forbidden call: sys.exit", "forbidden call: socket", "forbidden call: network",
@@ -37,6 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return make_project(tmp_path_factory)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("candidate", CLI, ids=[p.stem for p in CLI])
 def test_corpus_entry_is_classified(project: tuple[Path, str], candidate: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,3 +58,48 @@ def test_corpus_entry_is_classified(project: tuple[Path, str], candidate: Path,
     assert verdict["isolation"] in ("bwrap", "fallback")
     assert tree_hash(repo) == before, "the user's working tree changed"
     assert "tta" not in git(repo, "status", "--porcelain")
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        pytest.param("pkg/m.py", ("pkg/m.py", None), id="whole-file"),
+        pytest.param("pkg/m.py:3-5", ("pkg/m.py", [3, 4, 5]), id="range"),
+        pytest.param("pkg/m.py:7", ("pkg/m.py", [7]), id="one-line"),
+        pytest.param("C:/x.py:2-2", ("C:/x.py", [2]), id="last-colon"),
+    ],
+)
+def test_parse_target(target: str, expected: tuple[str, list[int] | None]) -> None:
+    assert parse_target(target) == expected
+
+
+@pytest.mark.parametrize("target", ["m.py:5-3", "m.py:0", "m.py:a-b", ":3", "m.py:"])
+def test_parse_target_refuses_bad_ranges(target: str) -> None:
+    with pytest.raises(UsageError, match=r"bad line range .*use PATH:START-END"):
+        parse_target(target)
+
+
+def test_render_verdict() -> None:
+    verdict = Verdict(accepted=False, reason="flaky", isolation="bwrap", duration_s=2.26,
+                      tests={"test_a": TestVerdict(status="accepted", reason="accepted"),
+                             "test_b": TestVerdict(status="rejected", reason="flaky",
+                                                   message="outcomes [failed, passed]\nmore")},
+                      covered_lines=(3, 4, 5), uncovered_lines=(9,))
+    assert render_verdict(verdict).splitlines() == [
+        "rejected: flaky (bwrap, 2.3s)",
+        "  accepted     test_a: accepted",
+        "  rejected     test_b: flaky (outcomes [failed, passed])",
+        "  newly covered lines: 3-5",
+        "  changed lines not covered: 9",
+    ]
+    accepted = verdict.model_copy(update={"accepted": True, "tests": {}, "covered_lines": (),
+                                          "uncovered_lines": ()})
+    assert render_verdict(accepted) == "accepted (bwrap, 2.3s)"
+
+
+def test_a_missing_candidate_is_a_usage_error(git_repo: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["validate", str(git_repo / "nope.py"), "--target", "calc.py", "--repo",
+                 str(git_repo)], {})
+    assert code == 2
+    assert "nope.py: candidate test file not found" in capsys.readouterr().err

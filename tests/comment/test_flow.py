@@ -16,7 +16,7 @@ from support.github_server import BOT, FakeGitHub, fake_github
 from support.gitrepo import CommitFn
 from support.publish_data import document
 
-from tta_ci.cli.comment import handle_comment
+from tta_ci.comment.flow import handle_comment
 from tta_ci.github.api import MARKER
 from tta_ci.github.event import Event, parse_event
 

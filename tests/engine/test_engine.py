@@ -10,7 +10,7 @@ import pytest
 from tta_ci.core.config import Config
 from tta_ci.core.errors import AuthError, ProviderUnavailable, RateLimited, SkipTask
 from tta_ci.core.types import Task, TaskPriority, TaskStatus
-from tta_ci.engine import Engine as ExecutionEngine
+from tta_ci.engine.engine import Engine as ExecutionEngine
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tta_ci.core.types import Task, TaskPriority
-from tta_ci.engine import QueuedTask, TaskQueue
+from tta_ci.engine.queue import QueuedTask, TaskQueue
 
 
 def make_task(name: str, priority: TaskPriority = TaskPriority.NORMAL) -> Task:

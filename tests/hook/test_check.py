@@ -76,6 +76,7 @@ def _run(git_repo: Path, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str
     return main(["hook", "--check", "pkg/calc.py"], environ or {"PRE_COMMIT": "1"})
 
 
+@pytest.mark.slow
 def test_check_lists_the_uncovered_public_function(
     git_repo: Path, commit: CommitFn, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -93,6 +94,7 @@ def test_check_lists_the_uncovered_public_function(
     assert git(git_repo, "status", "--porcelain") == "M  pkg/calc.py"
 
 
+@pytest.mark.slow
 def test_check_passes_when_every_changed_public_function_is_run(
     git_repo: Path, commit: CommitFn, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -104,6 +106,7 @@ def test_check_passes_when_every_changed_public_function_is_run(
     assert "2 of 2 changed public function(s) covered" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_check_measures_the_staged_content_not_the_working_tree(
     git_repo: Path, commit: CommitFn, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -116,6 +119,7 @@ def test_check_measures_the_staged_content_not_the_working_tree(
     assert "not covered by any test: pkg/calc.py::scale" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_check_without_tests_lists_everything(
     git_repo: Path, commit: CommitFn, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -127,6 +131,7 @@ def test_check_without_tests_lists_everything(
     assert "note: no existing test files found" in out
 
 
+@pytest.mark.slow
 def test_check_fails_clearly_when_the_tests_cannot_run(
     git_repo: Path, commit: CommitFn, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -12,7 +12,7 @@ from support.gitrepo import CommitFn, git, write
 from tta_ci.core.config import Config
 from tta_ci.core.errors import GitError
 from tta_ci.core.types import PlanResult, Skip, TaskPriority
-from tta_ci.plan import plan_change
+from tta_ci.plan.change import plan_change
 
 CALC = '''\
 """Calculator."""

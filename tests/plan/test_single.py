@@ -10,7 +10,7 @@ from support.gitrepo import CommitFn, write
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import UsageError
-from tta_ci.plan import changed_lines_for, plan_file, task_for_lines
+from tta_ci.plan.single import changed_lines_for, plan_file, task_for_lines
 
 SHAPES = '''\
 """Shapes."""

@@ -15,8 +15,9 @@ from support.gitrepo import CommitFn, git
 from support.publish_data import document, task
 
 from tta_ci.core.config import Config
-from tta_ci.github.event import Event, parse_event
+from tta_ci.github.event import Event, PullTarget, parse_event
 from tta_ci.publish import PublishContext, publish
+from tta_ci.publish.commit import CommitPublisher, commit_message, push_refusal
 
 REPO = "Codertocat/Hello-World"
 CALC = "def add(a, b):\n    return a + b\n"
@@ -99,3 +100,34 @@ def test_commit_never_pushes_to_a_fork(git_repo: Path, pr: tuple[Path, str],
     assert "comes from a fork" in gh.comments(REPO, 2)[0]["body"]
 
 
+
+
+TARGET = PullTarget(repo_full_name=REPO, number=2, head_ref="changes", head_sha="1" * 40)
+
+
+@pytest.mark.parametrize(
+    ("target", "remote", "expected"),
+    [
+        pytest.param(TARGET, "1" * 40, None, id="still-the-tested-head"),
+        pytest.param(TARGET.model_copy(update={"is_fork": True}), "1" * 40,
+                     "this pull request comes from a fork: tta-ci does not push to forks, so "
+                     "the tests are in this comment instead", id="fork"),
+        pytest.param(TARGET, None, "the branch `changes` no longer exists: nothing was pushed",
+                     id="deleted"),
+        pytest.param(TARGET, "2" * 40, "the branch `changes` moved from 111111111111 (tested) to "
+                     "222222222222 during the run: nothing was pushed; rerun on the new head",
+                     id="moved"),
+    ],
+)
+def test_push_refusal(target: PullTarget, remote: str | None, expected: str | None) -> None:
+    assert push_refusal(target, "1" * 40, remote) == expected
+
+
+def test_commit_message_names_at_most_five_targets() -> None:
+    tasks = [task(id=f"m.py::f{i}", test_file=f"tests/test_{i}.py") for i in range(7)]
+    message = commit_message(tasks, "a" * 40)
+    subject, _, rest = message.partition("\n\n")
+    assert subject == "tta-ci: add tests for m.py::f0, m.py::f1, m.py::f2, m.py::f3, m.py::f4 " \
+                      "and 2 more"
+    assert rest.splitlines()[0] == "- tests/test_0.py: m.py::f0"
+    assert message.endswith(f"on {'a' * 40}.") and CommitPublisher.name == "commit"

@@ -130,6 +130,7 @@ def _project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_write_merges_runs_and_is_byte_stable(tmp_path: Path) -> None:
     repo = _project(tmp_path)
     tests = [

@@ -14,8 +14,9 @@ from support.gitrepo import CommitFn, git
 from support.publish_data import document, task
 
 from tta_ci.core.config import Config
-from tta_ci.github.event import Event, parse_event
+from tta_ci.github.event import Event, PullTarget, parse_event
 from tta_ci.publish import PublishContext, publish
+from tta_ci.publish.pull import PullPublisher, follow_up_branch, pull_body
 
 REPO = "Codertocat/Hello-World"
 
@@ -70,3 +71,27 @@ def test_pr_mode_opens_a_follow_up_pull_request(git_repo: Path, pr: tuple[Path, 
     (create,) = gh.calls("POST", r"/pulls$")
     assert create.body["base"] == "changes" and create.body["head"] == branch
     assert result.pull_url is not None and result.pull_url in gh.comments(REPO, 2)[0]["body"]
+
+
+def test_branch_and_body_of_the_follow_up_pull_request() -> None:
+    target = PullTarget(repo_full_name=REPO, number=7, head_ref="changes")
+    assert follow_up_branch(target, "abcdef0123456789") == "tta-ci/pr-7-abcdef0123"
+    body = pull_body(target, [task(), task(id="calc.py::sub", tests=["t1", "t2"])], "f" * 40)
+    assert body.splitlines() == [
+        "Tests generated and validated by tta-ci for #7 at ffffffffffff.", "",
+        "- `tests/test_calc.py`: `calc.py::add` (1 tests)",
+        "- `tests/test_calc.py`: `calc.py::sub` (2 tests)", "",
+        "Merge this pull request into the branch to take the tests."]
+
+
+def test_a_fork_gets_the_comment_instead(git_repo: Path, pr: tuple[Path, str],
+                                         gh: FakeGitHub) -> None:
+    _, head = pr
+    ctx = PublishContext(repo=git_repo, config=Config(mode="pr"),
+                         environ={"GITHUB_TOKEN": gh.token, "GITHUB_API_URL": gh.url},
+                         event=event(head, fork=True), output_dir=git_repo / "out",
+                         stream=io.StringIO())
+    result = PullPublisher().publish(document([task()], head=head), ctx)
+    assert result.mode == "comment" and gh.calls("POST", r"/pulls$") == []
+    assert "opens follow-up pull requests only for branches of this repository" in \
+        gh.comments(REPO, 2)[0]["body"]

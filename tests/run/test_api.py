@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from support.gitrepo import CommitFn
 
-from tta_ci import Config, TaskPriority, TaskStatus, TestGenerator
+from tta_ci import Config, TaskPriority, TaskStatus
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
+from tta_ci.run.api import TestGenerator
 
 MODULE = '''\
 def double(x: int) -> int:

@@ -8,6 +8,8 @@ from support.gitrepo import CommitFn
 
 from tta_ci import Config, TaskPriority, TaskStatus
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
+from tta_ci.engine.queue import QueuedTask
+from tta_ci.run.engine import ExecutionEngine
 
 MODULE = '''\
 def double(x: int) -> int:
@@ -25,8 +27,6 @@ def half(x: int) -> float:
 
 
 async def test_engine_plans_a_queued_task_given_as_a_file(git_repo: Path, commit: CommitFn) -> None:
-    from tta_ci import ExecutionEngine, QueuedTask
-
     commit({"calc.py": MODULE})
     engine = ExecutionEngine(Config(), max_concurrent_tasks=2, repo=git_repo,
                              generator=FakeGenerator(), validator=FakeValidator())

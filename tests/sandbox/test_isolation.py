@@ -52,6 +52,7 @@ def test_isolation_level_bwrap_missing_is_one_line_error(
         sandbox.bwrap_works.cache_clear()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", LEVELS)
 def test_secrets_do_not_reach_the_environment(tmp_path: Path, isolation: str) -> None:
     result = run_py("import os; print(sorted(os.environ)); print(os.environ.get('HOME'))",
@@ -63,6 +64,7 @@ def test_secrets_do_not_reach_the_environment(tmp_path: Path, isolation: str) ->
     assert str(Path.home()) not in result.stdout.splitlines()[-1]
 
 
+@pytest.mark.slow
 @needs_bwrap
 def test_bwrap_hides_the_parents_environ_in_proc(tmp_path: Path) -> None:
     """A sandboxed process cannot read /proc/<ppid>/environ of the tta-ci process."""
@@ -92,6 +94,7 @@ def test_bwrap_hides_the_parents_environ_in_proc(tmp_path: Path) -> None:
     assert leaked == "False"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", LEVELS)
 def test_no_connection_to_a_local_listener(tmp_path: Path, isolation: str) -> None:
     with socket.socket() as listener:
@@ -109,6 +112,7 @@ def test_no_connection_to_a_local_listener(tmp_path: Path, isolation: str) -> No
     assert result.stdout.startswith("blocked"), result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @needs_bwrap
 def test_bwrap_only_workdir_and_temp_are_writable(tmp_path: Path) -> None:
     work, other = tmp_path / "work", tmp_path / "other"
@@ -129,6 +133,7 @@ def test_bwrap_only_workdir_and_temp_are_writable(tmp_path: Path) -> None:
     assert list(other.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", LEVELS)
 def test_timeout_kills_the_whole_process_group(tmp_path: Path, isolation: str) -> None:
     marker = tmp_path / "alive"
@@ -144,6 +149,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path, isolation: str) -
     assert not marker.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", LEVELS)
 def test_output_is_capped(tmp_path: Path, isolation: str) -> None:
     result = run_py("import sys; sys.stdout.write('x' * 3_000_000); print('end')",
@@ -153,6 +159,7 @@ def test_output_is_capped(tmp_path: Path, isolation: str) -> None:
     assert result.truncated
 
 
+@pytest.mark.slow
 def test_fallback_memory_limit(tmp_path: Path) -> None:
     result = run_py("b = bytearray(1024 * 1024 * 1024)\nprint('allocated')", tmp_path,
                     "fallback", memory_mb=256)

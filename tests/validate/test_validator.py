@@ -14,7 +14,7 @@ from support.corpus import CANDIDATES, SECRET, TOKEN, environ, expected, make_pr
 from tta_ci.core.config import load_config
 from tta_ci.core.types import Verdict
 from tta_ci.plan.single import task_for_lines
-from tta_ci.validate import ResultValidator
+from tta_ci.validate.validator import ResultValidator
 
 pytestmark = pytest.mark.slow
 

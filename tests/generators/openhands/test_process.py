@@ -119,6 +119,7 @@ def test_openhands_worker_process_gets_the_key_on_stdin_not_in_its_environ(
     assert str(os.getpid()) not in errors[1:]  # this process did not start with the key
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not bwrap_works(), reason="needs bubblewrap")
 def test_openhands_worker_under_bwrap_sees_no_process_holding_the_key(tmp_path: Path) -> None:
     # A parent that started with the key in its environment, as a CI job's tta-ci does.
