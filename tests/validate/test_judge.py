@@ -13,7 +13,6 @@ from tta_ci.validate.judge import (
     function_name,
     judge_function,
     merge_outcomes,
-    prune,
     render_feedback,
 )
 from tta_ci.validate.runner import RunReport, TestRecord
@@ -111,19 +110,6 @@ def test_merge_keeps_the_worst_parametrized_case_per_run() -> None:
     runs = merge_outcomes(reports, "a.py", ["test_x", "test_y"])
     assert [r.outcome if r else None for r in runs["test_x"].records] == ["failed", "passed"]
     assert runs["test_y"].records == [None, None]
-
-
-def test_prune_keeps_imports_helpers_and_the_chosen_tests() -> None:
-    code = ("import math\n\n\ndef helper():\n    return 1\n\n\ndef test_keep():\n"
-            "    assert helper() == 1\n\n\ndef test_drop():\n    assert 0\n\n\n"
-            "class TestGroup:\n    def test_a(self):\n        assert 1\n\n"
-            "    def test_b(self):\n        assert 2\n\n\nclass TestGone:\n"
-            "    def test_c(self):\n        assert 3\n")
-    pruned = prune(code, ["test_keep", "TestGroup::test_b"])
-    assert "import math" in pruned and "def helper" in pruned and "def test_keep" in pruned
-    assert "test_drop" not in pruned and "test_a" not in pruned and "TestGone" not in pruned
-    assert "class TestGroup" in pruned and "def test_b" in pruned
-    compile(pruned, "<pruned>", "exec")
 
 
 def test_feedback_names_each_failure_and_the_uncovered_lines() -> None:

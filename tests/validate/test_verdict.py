@@ -4,7 +4,9 @@ runs (scripted run reports, no sandbox)."""
 from __future__ import annotations
 
 from tta_ci.core.types import Task
-from tta_ci.validate.gates import check_static
+from tta_ci.validate.gates import StaticReport
+from tta_ci.validate.gates import check_static as _check_static
+from tta_ci.validate.imports import ImportPolicy
 from tta_ci.validate.judge import Coverage
 from tta_ci.validate.runner import RunReport, TestRecord
 from tta_ci.validate.verdict import Batch, build_verdict
@@ -16,6 +18,10 @@ CODE = ("from calc import f\n\n\ndef test_one():\n    assert f(1) == 1\n\n\n"
         "def test_zero():\n    assert f(0) == 0\n\n\ndef test_weak():\n    assert True\n")
 PATH = "tests/test_tta_0.py"
 SECRET = "sk-or-v1-verdict-secret"
+
+
+def check_static(code: str) -> StaticReport:
+    return _check_static(code, policy=ImportPolicy(project=frozenset({"calc"})))
 
 
 def batch(*reports: RunReport, **fields: object) -> Batch:
@@ -85,8 +91,9 @@ def test_an_import_error_is_the_reason() -> None:
 def test_a_file_the_static_gates_refuse_never_runs() -> None:
     code = "import socket\n" + CODE
     verdict = build_verdict(0, code, check_static(code), batch(), 0)
-    assert (verdict.accepted, verdict.reason) == (False, "forbidden call: socket")
-    assert verdict.uncovered_lines == (2, 3) and verdict.feedback == "forbidden call: socket"
+    assert (verdict.accepted, verdict.reason) == (False, "forbidden call: socket (line 1)")
+    assert verdict.uncovered_lines == (2, 3)
+    assert verdict.feedback == "forbidden call: socket (line 1)"
 
 
 def test_a_dead_file_and_a_polluter() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tta_ci.cli._common import config_from_args
 from tta_ci.core.types import TaskPriority
-from tta_ci.publish.console import Progress, output_dir, print_table
+from tta_ci.publish.console import Progress, checked_output_dir, print_table
 
 __all__ = ["generate"]
 
@@ -30,8 +30,8 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     plan = plan.model_copy(
         update={"tasks": tuple(t.model_copy(update={"priority": prio}) for t in plan.tasks)}
     )
+    out = checked_output_dir(config, repo)
     outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=Progress()))
-    out = output_dir(config, repo)
     write_documents(outcome.document, out)
     publish(
         outcome.document,

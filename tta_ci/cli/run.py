@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tta_ci.cli._common import config_from_args
 from tta_ci.core.report import MetricsDocument
-from tta_ci.publish.console import Progress, output_dir, print_table
+from tta_ci.publish.console import Progress, checked_output_dir, print_table
 
 __all__ = ["findings", "run"]
 
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     config = config_from_args(args, environ)
     event = read_event(environ)
     preflight(config, environ, event)  # a missing token or event fails before any work
+    out = checked_output_dir(config, repo)  # so does an output folder that cannot be written
     outcome = asyncio.run(
         run_pipeline(
             repo,
@@ -39,7 +40,6 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             on_progress=Progress(),
         )
     )
-    out = output_dir(config, repo)
     metrics_path, summary_path = write_documents(outcome.document, out)
     ctx = PublishContext(repo=repo, config=config, environ=environ, event=event, output_dir=out)
     published = publish(outcome.document, ctx)

@@ -17,8 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["HELP", "MAX_TARGETS", "Command", "CommandError", "parse_commands"]
+__all__ = ["HELP", "MAX_COMMANDS", "MAX_TARGETS", "Command", "CommandError", "parse_commands"]
 
+MAX_COMMANDS = 5  # commands run per comment; the rest get one reply naming the cap
 MAX_TARGETS = 50
 MAX_LINE = 1000
 MAX_TASKS = 1000

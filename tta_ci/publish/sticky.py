@@ -16,7 +16,7 @@ from tta_ci.github.api import MARKER, GitHubAPIError, repository, upsert_sticky
 from tta_ci.github.event import PullTarget, run_url
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.files import accepted_records
-from tta_ci.publish.summary import OUTCOME_LABELS, cell, outcome_line
+from tta_ci.publish.summary import FALLBACK_WARNING, OUTCOME_LABELS, cell, outcome_line
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -105,6 +105,8 @@ def render_comment(
 ) -> str:
     """The sticky comment's body (starts with the marker), under ``limit`` characters."""
     head = [MARKER, f"### {outcome_line(doc)}", ""]
+    if doc.isolation == "fallback":
+        head.extend([f"> ⚠️ **{FALLBACK_WARNING[0].upper()}{FALLBACK_WARNING[1:]}.**", ""])
     head.extend(f"> {cell(note, 500)}" for note in [*doc.notes, *notes])
     head.extend(["", *_results_table(doc), ""])
     accepted = [t for t in doc.tasks if t.status == "accepted" and t.code]

@@ -13,6 +13,7 @@ from tta_ci.core.report import MetricsDocument, ModelStats, TaskRecord
 
 __all__ = [
     "DEFAULT_LIMIT_BYTES",
+    "FALLBACK_WARNING",
     "OUTCOME_LABELS",
     "cell",
     "outcome_line",
@@ -29,11 +30,15 @@ OUTCOME_LABELS = {
     "failed": "💥 failed",
     "cancelled": "⏹️ cancelled",
 }
+FALLBACK_WARNING = (
+    'weak sandbox: the configuration chose sandbox = "fallback", so the pull request\'s code '
+    "and the generated tests ran without bubblewrap (scrubbed environment, resource limits, "
+    "network blocked, no capabilities), not in a namespace sandbox")
 ISOLATION_TEXT = {
     "bwrap": "Generated tests ran in a bubblewrap sandbox: no network, own PID namespace, "
-    "cleared environment, only a temporary worktree writable.",
-    "fallback": "⚠️ bubblewrap was not available: generated tests ran with the weaker fallback "
-    "(scrubbed environment, resource limits, sockets blocked), not in a namespace sandbox.",
+    "cleared environment, nothing of the checkout but the tree under test, only a temporary "
+    "workspace writable.",
+    "fallback": f"⚠️ {FALLBACK_WARNING[0].upper()}{FALLBACK_WARNING[1:]}.",
 }
 MAX_CELL = 200
 
@@ -74,6 +79,8 @@ def _context_lines(doc: MetricsDocument) -> list[str]:
         refs.append(f"shard {doc.shard}")
     refs.append(f"wall {doc.wall_s:.1f}s")
     lines.append(" · ".join(refs))
+    if doc.isolation == "fallback":
+        lines.append(f"> ⚠️ **{FALLBACK_WARNING}**")
     lines.extend(f"> {cell(note, 500)}" for note in doc.notes)
     return [line + "  " for line in lines]
 

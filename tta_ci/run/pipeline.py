@@ -112,6 +112,16 @@ def _isolation(config: Config) -> str:
     return isolation_level(config)
 
 
+def _clean_up_after_killed_runs(repo: Path) -> None:
+    """What a run that was killed left: its temporary folders, then the worktrees git still
+    lists for them."""
+    from tta_ci.core.scratch import sweep_stale
+    from tta_ci.git.cli import prune_worktrees
+
+    if sweep_stale():
+        prune_worktrees(repo)
+
+
 async def run_pipeline(
     repo: Path,
     config: Config,
@@ -131,6 +141,8 @@ async def run_pipeline(
     from tta_ci.plan import parse_shard, plan_change, plan_file
     from tta_ci.plan import shard as take_shard
 
+    isolation = _isolation(config)  # fails closed, before any work, when no sandbox will do
+    _clean_up_after_killed_runs(repo)
     if plan is None:
         plan = plan_change(repo, config, environ, base=base, head=head)
     if targets:
@@ -169,7 +181,7 @@ async def run_pipeline(
     doc = metrics.document(
         backend=backend,
         backend_reason=reason,
-        isolation=_isolation(config),
+        isolation=isolation,
         mode=config.mode,
         base=plan.base,
         head=plan.head,

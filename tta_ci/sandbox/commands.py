@@ -24,12 +24,14 @@ def pytest_argv(
     plugin: str | None = None,
     coverage_rc: str | None = None,
     coverage_include: Sequence[str] = (),
+    junit_xml: str | None = None,
     python: str | None = None,
 ) -> list[str]:
     """``python -m pytest`` over ``files`` (relative to the workspace).
 
     ``plugin``: a plugin module to load (tta-ci's event reporter). ``coverage_rc``: run pytest
     under ``coverage run`` with that rc file, measuring ``coverage_include`` only.
+    ``junit_xml``: where pytest writes its JUnit XML report (read by tta-ci afterwards).
     """
     exe = python or sys.executable
     head = [exe, "-m"]
@@ -39,4 +41,7 @@ def pytest_argv(
             head.append(f"--include={','.join(coverage_include)}")
         head.append("-m")
     extra = ["-p", plugin, "-rN", "--continue-on-collection-errors"] if plugin else []
+    if junit_xml is not None:
+        extra += [f"--junitxml={junit_xml}", "-o", "junit_family=xunit2",
+                  "-o", "junit_logging=no"]
     return [*head, "pytest", *extra, *_COMMON, *files]

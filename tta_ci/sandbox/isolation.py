@@ -1,14 +1,21 @@
-"""Run untrusted code (generated tests, PR code) away from the user's checkout and secrets.
+"""Run untrusted code (generated tests, PR code) where nothing secret is reachable.
 
-Two isolation levels:
+Two isolation levels, chosen by ``isolation_level(config)``:
 
-* ``bwrap`` — bubblewrap: read-only root, no network, own PID namespace, cleared environment,
-  only the workspace, a private temp dir and the ``writable`` paths are writable.
-* ``fallback`` — where bubblewrap is missing: a scrubbed environment, rlimits (CPU, memory,
-  processes, file size), its own process group, and a ``sitecustomize`` that refuses
-  internet sockets.
+* ``bwrap`` — bubblewrap with the view of ``view.py``: no network, its own PID namespace, no
+  capability, and of the file system only the system and interpreter paths (read-only), the
+  workspace, a private home and the folders the caller names.
+* ``fallback`` — only when the configuration names it (``sandbox = "fallback"``); see
+  ``fallback.py``. The summary, the PR comment and the console say so on every run.
 
-Both: a wall-clock timeout, the whole process group killed at the end, output capped.
+It fails closed: otherwise bubblewrap must work here (as root, without a user namespace if
+need be), or ``isolation_level`` stops the run with one line saying what to install or set
+(``SandboxUnavailable``, exit 2: the machine's configuration, fixed by the user).
+
+``sandbox_command`` builds the command line and environment of one sandboxed process;
+``sandboxed_process`` starts one with pipes (for a long-lived process), and ``run_sandboxed``
+runs one to the end under a wall-clock timeout with its output capped. All of them, at every
+level, end by killing what the command left running.
 """
 
 from __future__ import annotations
@@ -17,29 +24,33 @@ import asyncio
 import contextlib
 import functools
 import os
-import resource
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from tta_ci.core.config import Config
-from tta_ci.core.errors import SandboxError
+from tta_ci.core.errors import SandboxError, SandboxUnavailable
+from tta_ci.core.scratch import scratch_dir
 from tta_ci.core.secrets import scrubbed_env
+from tta_ci.sandbox import fallback, view
 
 __all__ = [
     "OUTPUT_CAP",
+    "BwrapProbe",
+    "SandboxCommand",
     "SandboxResult",
     "bwrap_works",
     "isolation_level",
+    "probe_bwrap",
     "run_sandboxed",
+    "sandbox_command",
     "sandbox_env",
+    "sandboxed_process",
 ]
 
 OUTPUT_CAP = 1024 * 1024  # bytes kept of stdout and of stderr
@@ -48,26 +59,15 @@ ALLOWED_ENV = frozenset(
      "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONIOENCODING", "TERM"}
 )
 ALLOWED_PREFIXES = ("TTA_SANDBOX_", "COVERAGE_", "HYPOTHESIS_")
+NET_ENV = frozenset({"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy",
+                     "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"})
 _READ_CHUNK = 65536
 _DRAIN_GRACE_S = 2.0
-
-_SITECUSTOMIZE = '''\
-"""Installed by tta-ci's fallback sandbox: no internet sockets."""
-import socket as _socket
-
-_REAL = _socket.socket
-_BLOCKED = {_socket.AF_INET, _socket.AF_INET6}
-
-
-class _GuardedSocket(_REAL):
-    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-        if fileno is None and (family == -1 or family in _BLOCKED):
-            raise PermissionError("network access is disabled in the tta-ci sandbox")
-        super().__init__(family, type, proto, fileno)
-
-
-_socket.socket = _GuardedSocket
-'''
+_STOP_GRACE_S = 2.0
+FIX_HINT = ("on Ubuntu 24.04 allow it with `sudo sysctl -w "
+            "kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile that lets "
+            "bwrap create user namespaces (the tta-ci Action does this itself)")
+FALLBACK_HINT = 'or set sandbox = "fallback" in the configuration to accept the weak sandbox'
 
 
 @dataclass(frozen=True)
@@ -83,36 +83,69 @@ class SandboxResult:
     truncated: bool = False
 
 
+@dataclass(frozen=True)
+class BwrapProbe:
+    """Whether bubblewrap can build its sandbox here, in which form, and if not, why."""
+
+    ok: bool
+    form: str = "userns"
+    detail: str = ""
+
+
+def _try_bwrap(exe: str, form: str) -> str | None:
+    """None when ``form`` works, else bwrap's first line of complaint."""
+    with scratch_dir("probe-") as home:
+        argv = view.bwrap_argv(["true"], bwrap=exe, workdir=home, home=home, form=form)
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=20, check=False,
+                                  env={"PATH": os.defpath})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    return lines[0] if lines else f"bwrap exited with status {done.returncode}"
+
+
 @functools.cache
-def bwrap_works() -> bool:
-    """Whether ``bwrap`` is on PATH and can build a sandbox here (checked once)."""
+def probe_bwrap() -> BwrapProbe:
+    """Check once whether ``bwrap`` builds the sandbox: with a user namespace, else (as root)
+    without one."""
     exe = shutil.which("bwrap")
     if exe is None:
-        return False
-    argv = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
-            "--die-with-parent", "--clearenv", "true"]
-    try:
-        done = subprocess.run(argv, capture_output=True, timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+        return BwrapProbe(ok=False, detail="missing")
+    detail = _try_bwrap(exe, "userns")
+    if detail is None:
+        return BwrapProbe(ok=True, form="userns")
+    if os.geteuid() == 0 and _try_bwrap(exe, "root") is None:
+        return BwrapProbe(ok=True, form="root")
+    return BwrapProbe(ok=False, detail=detail)
+
+
+def bwrap_works() -> bool:
+    return probe_bwrap().ok
+
+
+def unavailable_message(probe: BwrapProbe) -> str:
+    if probe.detail == "missing":
+        return ("bubblewrap (bwrap) is not installed, and tta-ci does not run untrusted code "
+                "without it: install it (`sudo apt-get install -y bubblewrap`), "
+                + FALLBACK_HINT)
+    return (f"bubblewrap cannot build its sandbox ({probe.detail}), and tta-ci does not run "
+            f"untrusted code without it: {FIX_HINT}; {FALLBACK_HINT}")
 
 
 def isolation_level(config: Config) -> Literal["bwrap", "fallback"]:
-    """The isolation that ``config.sandbox`` asks for and this machine can give."""
+    """``fallback`` when the configuration names it; otherwise bubblewrap, which must work."""
     if config.sandbox == "fallback":
         return "fallback"
-    if bwrap_works():
-        return "bwrap"
-    if config.sandbox == "bwrap":
-        raise SandboxError(
-            "sandbox = 'bwrap' but bubblewrap is missing or cannot run here; "
-            "install bubblewrap or set sandbox = 'auto'"
-        )
-    return "fallback"
+    probe = probe_bwrap()
+    if not probe.ok:
+        raise SandboxUnavailable(unavailable_message(probe))
+    return "bwrap"
 
 
-# -- running ------------------------------------------------------------------------------
+# -- one sandboxed process ----------------------------------------------------------------
 
 
 def sandbox_env(environ: Mapping[str, str], *, home: Path) -> dict[str, str]:
@@ -129,53 +162,98 @@ def sandbox_env(environ: Mapping[str, str], *, home: Path) -> dict[str, str]:
     return env
 
 
-def _interpreter_prefixes() -> list[str]:
-    """Where the running Python and its packages live, when the private ``/tmp`` would hide it.
+@dataclass(frozen=True)
+class SandboxCommand:
+    """How to start one sandboxed process: its command line, environment and rlimits."""
 
-    An interpreter or a checkout under ``/tmp`` (a ``pre-commit try-repo`` environment, a CI
-    clone with an editable install) must stay readable inside the sandbox.
-    """
-    package_root = str(Path(__file__).resolve().parents[2])  # the folder holding tta_ci/
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, package_root, *sys.path}
-    under_tmp = sorted(
-        str(Path(p).resolve())
-        for p in candidates
-        if p and Path(p).is_absolute() and Path(p).resolve().is_relative_to("/tmp")
-        and Path(p).resolve() != Path("/tmp") and Path(p).exists()
-    )
-    kept: list[str] = []
-    for path in under_tmp:  # sorted: a parent comes before its children
-        if not any(Path(path).is_relative_to(parent) for parent in kept):
-            kept.append(path)
-    return kept
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    isolation: str
+    preexec: Callable[[], None] | None = None
 
 
-def _bwrap_argv(argv: Sequence[str], workdir: Path, tmp: Path, env: Mapping[str, str],
-                writable: Sequence[Path]) -> list[str]:
-    exe = shutil.which("bwrap") or "bwrap"
-    cmd = [exe, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc"]
-    for prefix in _interpreter_prefixes():  # an interpreter under /tmp (pre-commit try-repo)
-        cmd += ["--ro-bind", prefix, prefix]
-    for path in (workdir, tmp, *writable):
-        cmd += ["--bind", str(path), str(path)]
-    cmd += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
-    for key, value in sorted(env.items()):
-        cmd += ["--setenv", key, value]
-    return [*cmd, "--chdir", str(workdir), "--", *argv]
+def sandbox_command(
+    argv: Sequence[str],
+    *,
+    workdir: Path,
+    home: Path,
+    environ: Mapping[str, str],
+    isolation: str,
+    writable: Sequence[Path] = (),
+    share_net: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    timeout_s: float = 600.0,
+    memory_mb: int = 2048,
+) -> SandboxCommand:
+    """The command that runs ``argv`` in ``workdir`` under ``isolation``, with ``home`` (an
+    empty folder of the caller's) as its private home and temp folder. ``extra_env`` adds
+    variables the caller knows to hold no secret; ``share_net`` keeps the network."""
+    env = sandbox_env(environ, home=home)
+    if share_net:
+        env.update({k: v for k, v in scrubbed_env(environ).items() if k in NET_ENV})
+    env.update(extra_env or {})
+    if isolation == "bwrap":
+        probe = probe_bwrap()
+        if not probe.ok:
+            raise SandboxUnavailable(unavailable_message(probe))
+        cmd = view.bwrap_argv(argv, bwrap=shutil.which("bwrap") or "bwrap", workdir=workdir,
+                              home=home, writable=writable, share_net=share_net,
+                              form=probe.form)
+        return SandboxCommand(tuple(cmd), env, isolation)
+    if isolation != "fallback":
+        raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
+    if not share_net:
+        site = home / ".tta-site"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(fallback.SITECUSTOMIZE, encoding="utf-8")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+    cmd = fallback.fallback_argv(argv, writable=[workdir, home, *writable])
+    return SandboxCommand(tuple(cmd), env, isolation, fallback.limits(timeout_s, memory_mb))
 
 
-def _limits(timeout_s: float, memory_mb: int, nproc: bool) -> Callable[[], None]:
-    def apply() -> None:
-        cpu = int(timeout_s) + 5
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        mem = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        size = 512 * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        if nproc:
-            resource.setrlimit(resource.RLIMIT_NPROC, (1024, 1024))
+async def _stop(proc: asyncio.subprocess.Process, isolation: str) -> None:
+    """End the process and whatever it started: the reaper kills its tree on SIGTERM;
+    bubblewrap's PID namespace dies with its first process."""
+    if proc.returncode is None and isolation == "fallback":
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), timeout=_STOP_GRACE_S)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    await proc.wait()
 
-    return apply
+
+@contextlib.asynccontextmanager
+async def sandboxed_process(
+    argv: Sequence[str],
+    *,
+    workdir: Path,
+    environ: Mapping[str, str],
+    isolation: str,
+    writable: Sequence[Path] = (),
+    share_net: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    timeout_s: float = 600.0,
+    memory_mb: int = 2048,
+    stdin: int = subprocess.PIPE,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A sandboxed process with pipes, stopped (with all it started) when the block ends."""
+    with scratch_dir("sbx-") as home:
+        command = sandbox_command(argv, workdir=workdir, home=home, environ=environ,
+                                  isolation=isolation, writable=writable, share_net=share_net,
+                                  extra_env=extra_env, timeout_s=timeout_s, memory_mb=memory_mb)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *command.argv, cwd=workdir, env=command.env, stdin=stdin,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                preexec_fn=command.preexec)
+        except OSError as exc:
+            raise SandboxError(f"cannot start {command.argv[0]}: {exc}") from exc
+        try:
+            yield proc
+        finally:
+            await _stop(proc, isolation)
 
 
 async def _read_capped(stream: asyncio.StreamReader | None, cap: int) -> tuple[bytes, bool]:
@@ -188,11 +266,6 @@ async def _read_capped(stream: asyncio.StreamReader | None, cap: int) -> tuple[b
         kept += chunk[:room]
         truncated = truncated or len(chunk) > room
     return bytes(kept), truncated
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 async def _finish_readers(readers: Sequence[asyncio.Task[tuple[bytes, bool]]]
@@ -213,47 +286,23 @@ async def run_sandboxed(
     writable: Sequence[Path] = (),
     memory_mb: int = 2048,
 ) -> SandboxResult:
-    """Run ``argv`` in ``workdir`` under ``isolation`` ("bwrap" or "fallback")."""
+    """Run ``argv`` in ``workdir`` under ``isolation`` ("bwrap" or "fallback") to its end."""
     if isolation not in ("bwrap", "fallback"):
         raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
-    with tempfile.TemporaryDirectory(prefix="tta-ci-sbx-") as tmp_name:
-        tmp = Path(tmp_name)
-        env = sandbox_env(environ, home=tmp)
-        if isolation == "bwrap":
-            cmd = _bwrap_argv(argv, workdir, tmp, env, writable)
-            env = {"PATH": env["PATH"]}
-        else:
-            site = tmp / ".tta-site"
-            site.mkdir()
-            (site / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-            cmd = list(argv)
-        return await _run(cmd, workdir, env, timeout_s, isolation,
-                          _limits(timeout_s, memory_mb, nproc=isolation == "fallback"))
-
-
-async def _run(cmd: Sequence[str], workdir: Path, env: Mapping[str, str], timeout_s: float,
-               isolation: str, preexec: Callable[[], None]) -> SandboxResult:
     start = time.monotonic()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *cmd, cwd=workdir, env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-            preexec_fn=preexec,
-        )
-    except OSError as exc:
-        raise SandboxError(f"cannot start {cmd[0]}: {exc}") from exc
-    readers = [asyncio.ensure_future(_read_capped(s, OUTPUT_CAP))
-               for s in (proc.stdout, proc.stderr)]
     timed_out = False
-    try:
-        await asyncio.wait_for(proc.wait(), timeout=timeout_s)
-    except TimeoutError:
-        timed_out = True
-    finally:
-        _kill_group(proc.pid)
-        await proc.wait()
-    (out, cut_out), (err, cut_err) = await _finish_readers(readers)
+    async with sandboxed_process(argv, workdir=workdir, environ=environ, isolation=isolation,
+                                 writable=writable, timeout_s=timeout_s, memory_mb=memory_mb,
+                                 stdin=subprocess.DEVNULL) as proc:
+        readers = [asyncio.ensure_future(_read_capped(s, OUTPUT_CAP))
+                   for s in (proc.stdout, proc.stderr)]
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=timeout_s)
+        except TimeoutError:
+            timed_out = True
+        finally:
+            await _stop(proc, isolation)
+        (out, cut_out), (err, cut_err) = await _finish_readers(readers)
     return SandboxResult(
         returncode=proc.returncode if proc.returncode is not None else -9,
         stdout=out.decode("utf-8", errors="replace"),

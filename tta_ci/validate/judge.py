@@ -1,4 +1,5 @@
-"""Judging one test function from its runs; coverage sets; pruning; repair feedback."""
+"""Judging one test function from its runs; coverage sets; repair feedback (and ``prune``,
+from ``prune.py``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from tta_ci.core.types import CheckResult, PossibleBug, TestVerdict
+from tta_ci.validate.prune import prune
 from tta_ci.validate.runner import RunReport, TestRecord
 
 __all__ = [
@@ -138,45 +138,6 @@ def judge_function(runs: FunctionRuns) -> TestVerdict:
 
 def possible_bug(name: str, verdict: TestVerdict, test_file: str) -> PossibleBug:
     return PossibleBug(test=name, message=verdict.message, file=test_file)
-
-
-class _Pruner(cst.CSTTransformer):
-    def __init__(self, keep: set[str]) -> None:
-        super().__init__()
-        self.keep = keep
-        self.cls: str | None = None
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.cls = node.name.value
-        return True
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef
-                       ) -> cst.ClassDef | cst.RemovalSentinel:
-        self.cls = None
-        if not original.name.value.startswith("Test"):
-            return updated
-        body = [s for s in updated.body.body if not isinstance(s, cst.SimpleStatementLine)
-                or not all(isinstance(x, cst.Pass) for x in s.body)]
-        if not any(isinstance(s, cst.FunctionDef) and s.name.value.startswith("test")
-                   for s in body):
-            return cst.RemoveFromParent()
-        return updated
-
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
-                          ) -> cst.FunctionDef | cst.RemovalSentinel:
-        name = original.name.value
-        if not name.startswith("test"):
-            return updated
-        if self.cls is not None and not self.cls.startswith("Test"):
-            return updated
-        full = f"{self.cls}::{name}" if self.cls else name
-        return updated if full in self.keep else cst.RemoveFromParent()
-
-
-def prune(code: str, keep: Sequence[str]) -> str:
-    """``code`` without the test functions not in ``keep`` (imports and helpers kept)."""
-    module = cst.parse_module(code)
-    return module.visit(_Pruner(set(keep))).code
 
 
 def render_feedback(tests: Mapping[str, TestVerdict], failures: Mapping[str, str],

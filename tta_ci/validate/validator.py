@@ -1,12 +1,14 @@
 """ResultValidator: the gates, cheapest first, for one or many candidates of one task.
 
-Per call: static gates in process; then one workspace, the candidates placed beside the
-task's test file, and a few pytest processes for all of them together (run 0 alone with
-per-test coverage, then alternately with and without the existing tests, each run in the
-reverse order of the one before); pollution is pinned on a candidate only when an existing
-test breaks. The existing tests' coverage of the changed lines is measured once per target.
-With ``mutation = true``, the accepted candidates then face gate 8 (``mutation.py``) in the
-same workspace: one more pytest process per mutant of the changed lines.
+Per call: one workspace; the static gates in process (the allowlist of ``policy.py``, with the
+imports the project allows); then the candidates placed beside the task's test file, and a
+few pytest processes for all of them together (run 0 alone with per-test coverage, then
+alternately with and without the existing tests, each run in the reverse order of the one
+before); pollution is pinned on a candidate only when an existing test breaks. The existing
+tests' coverage of the changed lines is measured once per target. With ``mutation = true``,
+the accepted candidates then face the mutants of the changed lines (``mutation.py``) in the
+same workspace. Last, every file still accepted — its pruned code, exactly what will be
+published — is re-checked from outside (``confirm.py``) in a fresh workspace and sandbox.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from tta_ci.core.secrets import Redactor
 from tta_ci.core.types import Task, Verdict
 from tta_ci.sandbox.isolation import isolation_level
 from tta_ci.sandbox.workspace import workspace
-from tta_ci.validate.gates import StaticReport, check_static
+from tta_ci.validate.confirm import confirmed, disagreement, plain_run
+from tta_ci.validate.gates import check_static
+from tta_ci.validate.imports import import_policy
 from tta_ci.validate.judge import Coverage, executable_lines, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
 from tta_ci.validate.mutation import mutation_gate
 from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
-from tta_ci.validate.verdict import Batch, build_verdict
+from tta_ci.validate.verdict import Batch, build_verdict, redacted
 
 __all__ = ["ResultValidator"]
 
@@ -56,31 +60,45 @@ class ResultValidator:
     async def validate_many(self, task: Task, codes: Sequence[str]) -> list[Verdict]:
         start = time.monotonic()
         isolation = isolation_level(self.config)
-        statics = [check_static(code) for code in codes]
-        runnable = {
-            i: prune(code, [n for n, r in st.functions.items() if r is None])
-            for i, (code, st) in enumerate(zip(codes, statics, strict=True))
-            if st.file_reason is None
-        }
         batch = Batch(task=task, isolation=isolation, changed=set(task.changed_lines),
                       redact=Redactor.from_env(self.environ, self.config))
-        verdicts: list[Verdict] | None = None
-        if runnable:
-            context = workspace(self.repo, ref=self.ref)
-            ws = await asyncio.to_thread(context.__enter__)
-            try:
-                baseline = await self._run_batch(ws, task, runnable, batch)
-                if self.config.mutation:  # gate 8, opt-in: needs the workspace
-                    verdicts = await self._mutation(ws, task, codes, statics, batch, baseline)
-            finally:
-                await asyncio.to_thread(context.__exit__, None, None, None)
-        if verdicts is not None:
-            spent = round(time.monotonic() - start, 3)
-            return [v.model_copy(update={"duration_s": spent}) for v in verdicts]
-        return [
-            build_verdict(i, code, st, batch, time.monotonic() - start)
-            for i, (code, st) in enumerate(zip(codes, statics, strict=True))
-        ]
+        context = workspace(self.repo, ref=self.ref)
+        ws = await asyncio.to_thread(context.__enter__)
+        try:
+            policy = import_policy(ws, roots=(task.import_root or ".",), target=task.file)
+            statics = [check_static(code, policy=policy) for code in codes]
+            runnable = {
+                i: prune(code, [n for n, r in st.functions.items() if r is None])
+                for i, (code, st) in enumerate(zip(codes, statics, strict=True))
+                if st.file_reason is None
+            }
+            baseline = await self._run_batch(ws, task, runnable, batch) if runnable else None
+            verdicts = [build_verdict(i, code, st, batch, 0.0)
+                        for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
+            if baseline is not None and self.config.mutation:
+                verdicts = await self._mutation(ws, task, verdicts, batch, baseline)
+        finally:
+            await asyncio.to_thread(context.__exit__, None, None, None)
+        verdicts = [await self._confirm(task, v, batch, i) if v.accepted else v
+                    for i, v in enumerate(verdicts)]
+        spent = round(time.monotonic() - start, 3)
+        return [redacted(v, batch.redact).model_copy(update={"duration_s": spent})
+                for v in verdicts]
+
+    async def _confirm(self, task: Task, verdict: Verdict, batch: Batch, index: int) -> Verdict:
+        """Gate 8: the accepted (pruned) code, run plainly in a fresh workspace and sandbox."""
+        context = workspace(self.repo, ref=self.ref)
+        ws = await asyncio.to_thread(context.__enter__)
+        try:
+            path = place_candidates(ws, task.test_file, {0: verdict.code or ""})[0]
+            names = [n for n, v in verdict.tests.items() if v.status == "accepted"]
+            run = await plain_run(ws, path, task.file, names, environ=self.environ,
+                                  python_path=(task.import_root or ".",),
+                                  isolation=batch.isolation,
+                                  timeout_s=self.config.validation_timeout_s)
+        finally:
+            await asyncio.to_thread(context.__exit__, None, None, None)
+        return confirmed(verdict, disagreement(verdict, run, batch.changed))
 
     async def recheck(self, task: Task, code: str) -> bool:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
@@ -98,12 +116,8 @@ class ResultValidator:
         clean = not report.collect_errors and not report.dead_files
         return clean and bool(outcomes) and all(o == "passed" for o in outcomes)
 
-    async def _mutation(self, ws: Path, task: Task, codes: Sequence[str],
-                        statics: Sequence[StaticReport], batch: Batch,
+    async def _mutation(self, ws: Path, task: Task, verdicts: list[Verdict], batch: Batch,
                         baseline: _Baseline) -> list[Verdict]:
-        verdicts = [build_verdict(i, code, st, batch, 0.0)
-                    for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
-
         async def run(spec: RunSpec) -> RunReport:
             return await self._run(ws, spec, batch.isolation)
 
