@@ -119,8 +119,9 @@ def fallback_argv(argv: Sequence[str], *, writable: Sequence[Path]) -> list[str]
     return [sys.executable, "-I", "-S", str(REAPER), json.dumps(spec), "--", *argv]
 
 
-def limits(timeout_s: float, memory_mb: int) -> Callable[[], None]:
-    """A ``preexec_fn`` setting the rlimits of the fallback's process tree."""
+def limits(timeout_s: float, memory_mb: int, *, nproc: bool = True) -> Callable[[], None]:
+    """A ``preexec_fn`` setting the rlimits of a sandboxed process tree (CPU, memory, file
+    size; with ``nproc``, processes: per user, so not under bubblewrap's user namespace)."""
     def apply() -> None:
         cpu = int(timeout_s) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
@@ -128,6 +129,7 @@ def limits(timeout_s: float, memory_mb: int) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         size = 512 * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_NPROC, (1024, 1024))
+        if nproc:
+            resource.setrlimit(resource.RLIMIT_NPROC, (1024, 1024))
 
     return apply

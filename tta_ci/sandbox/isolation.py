@@ -199,7 +199,8 @@ def sandbox_command(
         cmd = view.bwrap_argv(argv, bwrap=shutil.which("bwrap") or "bwrap", workdir=workdir,
                               home=home, writable=writable, share_net=share_net,
                               form=probe.form)
-        return SandboxCommand(tuple(cmd), env, isolation)
+        return SandboxCommand(tuple(cmd), env, isolation,
+                              fallback.limits(timeout_s, memory_mb, nproc=False))
     if isolation != "fallback":
         raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
     if not share_net:

@@ -73,8 +73,10 @@ class _State:
         self.violations: dict[str, str] = {}
         self.writable = [os.path.realpath(p) for p in _split(_ENV.get("TTA_SANDBOX_WRITABLE"))]
         self.writable.append(os.path.realpath(_ENV.get("TMPDIR", "/tmp")))
+        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         self.readable = [os.path.realpath(p) for p in (
-            os.getcwd(), *_split(_ENV.get("TTA_SANDBOX_READABLE")), *_ALWAYS_READABLE)]
+            os.getcwd(), *prefixes, *_split(_ENV.get("TTA_SANDBOX_READABLE")),
+            *_ALWAYS_READABLE)]
         self.readable.append(f"/proc/{os.getpid()}")
         self.guarded = {os.path.realpath(p) for p in _split(_ENV.get("TTA_SANDBOX_GUARDED"))}
         self.results: dict[str, dict[str, Any]] = {}

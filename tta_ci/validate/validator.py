@@ -95,7 +95,8 @@ class ResultValidator:
             run = await plain_run(ws, path, task.file, names, environ=self.environ,
                                   python_path=(task.import_root or ".",),
                                   isolation=batch.isolation,
-                                  timeout_s=self.config.validation_timeout_s)
+                                  # coverage traces from the start here: pytest's own start-up too
+                                  timeout_s=2 * self.config.validation_timeout_s)
         finally:
             await asyncio.to_thread(context.__exit__, None, None, None)
         return confirmed(verdict, disagreement(verdict, run, batch.changed))
