@@ -8,6 +8,7 @@ ask for its staged file names without paying for it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import shutil
 import subprocess
@@ -38,6 +39,7 @@ __all__ = [
     "run",
     "show",
     "staged_names",
+    "token_env",
     "worktree",
 ]
 
@@ -107,10 +109,38 @@ def has_commit(repo: Path, sha: str) -> bool:
     return True
 
 
-def ensure_commit(repo: Path, sha: str, ref: str | None = None) -> None:
+def ensure_commit(repo: Path, sha: str, ref: str | None = None,
+                  env: Mapping[str, str] | None = None) -> None:
     """Fetch ``ref`` (default: ``sha``) from ``origin`` unless ``sha`` is already here."""
     if not has_commit(repo, sha):
-        run(repo, "fetch", "--quiet", "--no-tags", REMOTE, ref or sha)
+        run(repo, "fetch", "--quiet", "--no-tags", REMOTE, ref or sha, env=env)
+
+
+def token_env(repo: Path, environ: Mapping[str, str]) -> dict[str, str] | None:
+    """The environment for a git command that talks to GitHub with the job's token.
+
+    Workflows check out with ``persist-credentials: false``, so no token sits in
+    ``.git/config`` for a test to read. For a fetch or a push, the token goes to that one git
+    process as an ``http.<server>/.extraheader`` in ``GIT_CONFIG_*`` variables: never on a
+    command line, never written to a file. None without ``GITHUB_TOKEN``, or when the checkout
+    already carries a header (a second one would be refused by GitHub).
+    """
+    token = environ.get("GITHUB_TOKEN", "")
+    if not token:
+        return None
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    key = f"http.{server}/.extraheader"
+    try:
+        run(repo, "config", "--get-all", key)
+        return None  # persisted by the checkout: git sends that one
+    except GitError:
+        pass
+    env = dict(environ)
+    index = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    env.update({"GIT_CONFIG_COUNT": str(index + 1), f"GIT_CONFIG_KEY_{index}": key,
+                f"GIT_CONFIG_VALUE_{index}": f"AUTHORIZATION: basic {basic}"})
+    return env
 
 
 def show(repo: Path, sha: str, path: str) -> str | None:
@@ -217,9 +247,10 @@ def index_snapshot(repo: Path, environ: Mapping[str, str]) -> str:
     return run(repo, *args, env={**environ, **IDENTITY})
 
 
-def ls_remote(repo: Path, branch: str, remote: str = REMOTE) -> str | None:
+def ls_remote(repo: Path, branch: str, remote: str = REMOTE,
+              env: Mapping[str, str] | None = None) -> str | None:
     """The SHA the remote branch points at now, or None when it does not exist."""
-    out = run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}")
+    out = run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}", env=env)
     for line in out.splitlines():
         sha, _, ref = line.partition("\t")
         if ref == f"refs/heads/{branch}":
@@ -239,15 +270,16 @@ def identity_args(repo: Path) -> list[str]:
 
 @contextlib.contextmanager
 def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-",
-             fetch: bool = False) -> Iterator[Path]:
+             fetch: bool = False, env: Mapping[str, str] | None = None) -> Iterator[Path]:
     """A detached worktree of ``repo`` at ``sha`` (with ``fetch``: fetched from ``origin`` when
-    missing), removed afterwards."""
+    missing, with ``env``), removed afterwards. For the commit publisher only: untrusted code
+    never runs in it."""
     parent = scratch(prefix)
     # a unique name: git keeps each worktree's admin files under .git/worktrees/<name>
     path = parent / f"{repo.resolve().name}-{parent.name.rsplit('-', 1)[-1]}"
     try:
         if fetch:
-            ensure_commit(repo, sha)
+            ensure_commit(repo, sha, env=env)
         with _WORKTREE_LOCK:
             run(repo, "worktree", "add", "--detach", "--quiet", str(path), sha)
         yield path

@@ -9,6 +9,7 @@ merge commit of the pull request) is never touched.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from tta_ci._version import __version__
@@ -38,13 +39,16 @@ def commit_message(tasks: list[TaskRecord], head_sha: str) -> str:
 
 
 def commit_tests(
-    repo: Path, tasks: list[TaskRecord], *, base_sha: str, branch: str, lease: str | None
+    repo: Path, tasks: list[TaskRecord], *, base_sha: str, branch: str, lease: str | None,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """Commit the tests on ``base_sha`` and push to ``branch``; (commit SHA, files).
 
-    ``lease`` is the SHA the remote branch must still have (None: the branch must not exist).
+    ``lease`` is the SHA the remote branch must still have (None: the branch must not exist);
+    ``env`` is the fetch's and the push's environment (``gitcli.token_env``).
     """
-    with gitcli.worktree(repo, base_sha, prefix="tta-ci-commit-", fetch=True) as worktree:
+    with gitcli.worktree(repo, base_sha, prefix="tta-ci-commit-", fetch=True,
+                         env=env) as worktree:
         files = write_tests(worktree, tasks)
         gitcli.run(worktree, "add", "--", *files)
         message = commit_message(tasks, base_sha)
@@ -53,7 +57,7 @@ def commit_tests(
         sha = gitcli.run(worktree, "rev-parse", "HEAD")
         expect = f"refs/heads/{branch}:{lease or ''}"
         gitcli.run(worktree, "push", "--quiet", f"--force-with-lease={expect}", gitcli.REMOTE,
-                   f"HEAD:refs/heads/{branch}")
+                   f"HEAD:refs/heads/{branch}", env=env)
     return sha, files
 
 
@@ -81,16 +85,19 @@ class CommitPublisher(BranchPublisher):
     def push(self, doc: MetricsDocument, ctx: PublishContext, target: PullTarget,
              tasks: list[TaskRecord]) -> PublishResult:
         tested = doc.head or target.head_sha
-        remote_sha = None if target.is_fork else gitcli.ls_remote(ctx.repo, target.head_ref)
+        env = gitcli.token_env(ctx.repo, ctx.environ)
+        remote_sha = None if target.is_fork else gitcli.ls_remote(ctx.repo, target.head_ref,
+                                                                  env=env)
         refusal = push_refusal(target, tested, remote_sha)
         if refusal:
             return CommentPublisher().publish(doc, ctx, [refusal])
         try:
             sha, files = commit_tests(
-                ctx.repo, tasks, base_sha=tested, branch=target.head_ref, lease=tested
+                ctx.repo, tasks, base_sha=tested, branch=target.head_ref, lease=tested, env=env
             )
         except GitError:
-            refusal = push_refusal(target, tested, gitcli.ls_remote(ctx.repo, target.head_ref))
+            refusal = push_refusal(target, tested,
+                                   gitcli.ls_remote(ctx.repo, target.head_ref, env=env))
             if refusal is None:  # not a race with another push: a real failure
                 raise
             return CommentPublisher().publish(doc, ctx, [refusal])

@@ -7,6 +7,7 @@ exists, so nothing anyone wrote is lost. Forks fall back to the sticky comment.
 from __future__ import annotations
 
 from tta_ci.core.report import MetricsDocument, TaskRecord
+from tta_ci.git import cli as gitcli
 from tta_ci.github.api import open_pull, repository
 from tta_ci.github.event import PullTarget
 from tta_ci.publish.base import PublishContext, PublishResult
@@ -45,7 +46,8 @@ class PullPublisher(BranchPublisher):
             return CommentPublisher().publish(doc, ctx, [note])
         tested = doc.head or target.head_sha
         branch = follow_up_branch(target, tested)
-        sha, files = commit_tests(ctx.repo, tasks, base_sha=tested, branch=branch, lease=None)
+        sha, files = commit_tests(ctx.repo, tasks, base_sha=tested, branch=branch, lease=None,
+                                  env=gitcli.token_env(ctx.repo, ctx.environ))
         gh = ctx.github_factory(ctx.environ)
         pull = open_pull(
             repository(gh, target.repo_full_name),
