@@ -158,7 +158,7 @@ def _walk(folder: Path) -> list[Path]:
 
 def venv_cache_key(action: Path) -> str:
     """The key of action.yml's "Cache the tta-ci environment" step for the job's Python."""
-    version = "%d.%d.%d" % sys.version_info[:3]
+    version = ".".join(map(str, sys.version_info[:3]))
     sources = [p for p in _walk(action / "tta_ci") if p.suffix == ".py"]
     return (f"tta-ci-venv-Linux-{version}-{hash_files([action / 'pyproject.toml'])}-"
             f"{hash_files(sources)}")
