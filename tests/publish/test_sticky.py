@@ -95,3 +95,9 @@ def test_comment_fits_the_limit_without_cutting_code() -> None:
 def test_fence_is_longer_than_backticks_in_code() -> None:
     assert fence("x = '```'") == "````"
     assert fence("plain") == "```"
+
+
+def test_a_run_in_the_weak_sandbox_says_so_in_the_comment() -> None:
+    body = render_comment(document(isolation="fallback"))
+    assert '⚠️ **Weak sandbox: the configuration chose sandbox = "fallback"' in body
+    assert "Weak sandbox" not in render_comment(document(isolation="bwrap"))

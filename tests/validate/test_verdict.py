@@ -3,7 +3,7 @@ runs (scripted run reports, no sandbox)."""
 
 from __future__ import annotations
 
-from tta_ci.core.types import Task
+from tta_ci.core.types import Task, TestVerdict, Verdict
 from tta_ci.validate.gates import StaticReport
 from tta_ci.validate.gates import check_static as _check_static
 from tta_ci.validate.imports import ImportPolicy
@@ -105,3 +105,30 @@ def test_a_dead_file_and_a_polluter() -> None:
                              batch(report, polluters={PATH: "tests/test_old.py::test_a"}), 0)
     assert polluter.reason == "pollutes existing tests"
     assert polluter.checks["pollution"].detail == "breaks tests/test_old.py::test_a"
+
+
+def test_what_the_module_level_tried_rejects_the_file() -> None:
+    report = run({"test_one": "passed", "test_zero": "passed"},
+                 {"test_one": [2, 3], "test_zero": [2, 4]},
+                 file_violations={PATH: "reads outside the workspace: /root/.git-credentials"})
+    verdict = build_verdict(0, CODE, check_static(CODE), batch(report), 0)
+    assert not verdict.accepted and verdict.code is None
+    assert verdict.reason == "reads outside the workspace: /root/.git-credentials"
+    assert {v.reason for v in verdict.tests.values() if v.reason != "trivial assertion"} == {
+        verdict.reason}
+    after = run({"test_one": "passed"}, {"test_one": [2, 3]}, guarded=(PATH,),
+                exit_violation="forbidden call: subprocess")
+    late = build_verdict(0, CODE, check_static(CODE), batch(after), 0)
+    assert late.reason == "forbidden call: subprocess (after the tests ended)"
+
+
+def test_nothing_secret_leaves_in_any_field() -> None:
+    from tta_ci.core.types import CheckResult, PossibleBug
+    from tta_ci.validate.verdict import redacted
+
+    leaky = Verdict(accepted=False, reason=f"import error: {SECRET}",
+                    checks={"collect": CheckResult(ok=False, detail=SECRET)},
+                    tests={"t": TestVerdict(status="rejected", reason=SECRET, message=SECRET)},
+                    possible_bugs=(PossibleBug(test="t", message=SECRET),), feedback=SECRET)
+    clean = redacted(leaky, lambda text: text.replace(SECRET, "***"))
+    assert SECRET not in clean.model_dump_json() and "***" in clean.reason
