@@ -129,7 +129,7 @@ def test_sigterm_ends_a_run_like_ctrl_c(git_repo: Path, commit: CommitFn,
         time.sleep(0.2)  # until something runs in the sandbox
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
     assert err.strip().splitlines()[-1] == "tta-ci: terminated by SIGTERM; workspaces removed"
     assert list(temp.iterdir()) == []  # every temporary folder went

@@ -29,8 +29,8 @@ def test_the_view_is_an_allowlist(tmp_path: Path) -> None:
     assert "/" not in binds(argv, "--ro-bind") and "/" not in binds(argv, "--bind")
     assert binds(argv, "--bind") == [str(work), str(home), str(extra)]
     readonly = binds(argv, "--ro-bind")
-    assert "/usr" in readonly and sys.base_prefix in readonly or any(
-        Path(sys.base_prefix).is_relative_to(p) for p in readonly)
+    assert "/usr" in readonly
+    assert any(Path(sys.base_prefix).resolve().is_relative_to(p) for p in readonly)
     assert str(Path.home()) not in readonly and "/root" not in readonly
     assert all(not Path(p).is_relative_to("/etc") or Path(p).name in view.ETC_FILES
                for p in readonly)
@@ -41,8 +41,8 @@ def test_the_view_is_an_allowlist(tmp_path: Path) -> None:
     assert argv.index("--tmpfs") < argv.index("--bind")  # the workspace is bound over /tmp
     assert argv[-3:] == [sys.executable, "-c", "pass"] and "--setenv" not in argv
     net = view.bwrap_argv(["true"], bwrap="bwrap", workdir=work, home=home, share_net=True)
-    assert "--share-net" in net and "/etc/resolv.conf" in binds(net, "--ro-bind") or not Path(
-        "/etc/resolv.conf").exists()
+    assert "--share-net" in net
+    assert "/etc/resolv.conf" in binds(net, "--ro-bind") or not Path("/etc/resolv.conf").exists()
     root = view.bwrap_argv(["true"], bwrap="bwrap", workdir=work, home=home, form="root")
     assert "--unshare-all" not in root and "--unshare-pid" in root and "--unshare-net" in root
 
