@@ -14,9 +14,11 @@ from tta_ci.sandbox.isolation import bwrap_works
 from tta_ci.validate.confirm import PlainRun, confirmed, disagreement, plain_run
 
 SOURCE = "def f(x):\n    if x > 0:\n        return 1\n    return 0\n"
-TESTS = ("from calc import f\n\n\ndef test_pos():\n    assert f(1) == 1\n\n\n"
+TESTS = ("from hypothesis import given, strategies as st\n\nfrom calc import f\n\n\n"
+         "def test_pos():\n    assert f(1) == 1\n\n\n"
          "def test_wrong():\n    assert f(0) == 1\n\n\nclass TestZero:\n"
-         "    def test_zero(self):\n        assert f(-1) == 0\n")
+         "    def test_zero(self):\n        assert f(-1) == 0\n\n\n"
+         "@given(st.integers(max_value=0))\ndef test_never_positive(x):\n    assert f(x) == 0\n")
 
 
 def verdict(*accepted: str, covered: tuple[int, ...] = (3,)) -> Verdict:
@@ -62,14 +64,17 @@ def test_the_plain_run_is_read_from_outside(tmp_path: Path, isolation: str) -> N
     (tmp_path / "calc.py").write_text(SOURCE)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_calc.py").write_text(TESTS)
-    names = ["test_pos", "test_wrong", "TestZero::test_zero"]
+    names = ["test_pos", "test_wrong", "TestZero::test_zero", "test_never_positive"]
     run = asyncio.run(plain_run(tmp_path, "tests/test_calc.py", "calc.py", names,
                                 environ={"PATH": os.defpath}, python_path=(".",),
                                 isolation=isolation, timeout_s=120))
     assert run.problem is None
     assert run.outcomes == {"test_pos": "passed", "test_wrong": "failed",
-                            "TestZero::test_zero": "passed"}
+                            "TestZero::test_zero": "passed", "test_never_positive": "passed"}
     assert run.lines["test_pos"] >= {2, 3} and 3 not in run.lines["TestZero::test_zero"]
+    # Hypothesis runs the test body under its own test_function: the lines still count
+    assert run.lines["test_never_positive"] >= {2, 4}
     # what a forged verdict claimed — a failing test passed, a line ran — does not hold
-    forged = verdict("test_pos", "test_wrong", "TestZero::test_zero", covered=(3,))
+    forged = verdict("test_pos", "test_wrong", "TestZero::test_zero", "test_never_positive",
+                     covered=(3,))
     assert disagreement(forged, run, {2, 3, 4}) == "test_wrong failed when run plainly"

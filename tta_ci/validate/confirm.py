@@ -70,8 +70,20 @@ def _outcomes(path: Path, test_file: str) -> dict[str, str]:
     return outcomes
 
 
-def _coverage(data_file: Path, target: Path, names: Iterable[str]
+def _owner(context: str, names: Iterable[str]) -> str | None:
+    """The accepted test a coverage context (``module.Class.test``) belongs to, if any."""
+    for name in names:
+        qualname = name.replace("::", ".")
+        if context == qualname or context.endswith("." + qualname):
+            return name
+    return None
+
+
+def _coverage(data_file: Path, target: Path, names: list[str]
               ) -> tuple[dict[str, set[int]], dict[str, set[tuple[int, int]]]]:
+    """Lines and arcs of the target each test ran. coverage's ``test_function`` context names
+    the first ``test*`` function called, which for a Hypothesis test is Hypothesis's own
+    ``test_function``: what no context of a test holds goes to the tests that have none."""
     from coverage import CoverageData
 
     data = CoverageData(basename=str(data_file))
@@ -80,15 +92,21 @@ def _coverage(data_file: Path, target: Path, names: Iterable[str]
     files = [f for f in data.measured_files() if os.path.realpath(f) == wanted]
     lines: dict[str, set[int]] = {n: set() for n in names}
     arcs: dict[str, set[tuple[int, int]]] = {n: set() for n in names}
-    if not files:
-        return lines, arcs
-    for context in data.measured_contexts():
+    other_lines: set[int] = set()
+    other_arcs: set[tuple[int, int]] = set()
+    for context in data.measured_contexts() if files else ():
         data.set_query_context(context)
-        for name in names:
-            qualname = name.replace("::", ".")
-            if context == qualname or context.endswith("." + qualname):
-                lines[name] |= set(data.lines(files[0]) or ())
-                arcs[name] |= set(data.arcs(files[0]) or ())
+        found, branches = set(data.lines(files[0]) or ()), set(data.arcs(files[0]) or ())
+        owner = _owner(context, names)
+        if owner is not None:
+            lines[owner] |= found
+            arcs[owner] |= branches
+        elif context:  # "" is the import of the module, before any test
+            other_lines |= found
+            other_arcs |= branches
+    for name in names:
+        if not lines[name] and not arcs[name]:
+            lines[name], arcs[name] = set(other_lines), set(other_arcs)
     return lines, arcs
 
 

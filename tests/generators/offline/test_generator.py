@@ -110,12 +110,11 @@ def test_every_candidate_runs_with_plain_pytest(demo: tuple[Path, dict[str, Task
     candidates = {s: o for s, o in outcomes.items() if isinstance(o, Candidate)}
     assert set(candidates) == {"apply_discount", "format_price", "Cart.add", "Cart.total"}
     results = _pytest(repo, candidates)
-    # the base format_price printed -1 cent as "-1.99": the regression test reports it
-    assert results.pop("test_format_price_equivalent_to_base") == "FAILED"
     assert set(results.values()) == {"PASSED"}, results
-    assert {"test_fuzz_apply_discount", "test_apply_discount_equivalent_to_base",
-            "test_format_price_doctest", "test_fuzz_Cart_add",
+    assert {"test_fuzz_apply_discount", "test_format_price_doctest", "test_fuzz_Cart_add",
             "test_fuzz_Cart_total"} <= set(results)
+    # the base-equivalence test (exec of the old source) is never part of a candidate
+    assert not any("equivalent_to_base" in name for name in results)
 
 
 def test_typed_function_gets_a_property_test_with_documented_errors(
@@ -123,8 +122,8 @@ def test_typed_function_gets_a_property_test_with_documented_errors(
 ) -> None:
     candidate = _candidate(demo[2], "apply_discount")
     assert candidate.generator == "offline" and candidate.calls == ()
-    assert candidate.strategy == "ghostwriter.fuzz+equivalent"
-    assert "except ValueError:" in candidate.code and "reject()" in candidate.code
+    assert candidate.strategy == "ghostwriter.fuzz"
+    assert "ValueError" in candidate.code and "exec(" not in candidate.code
     assert "assert isinstance(result, int)" in candidate.code
     assert "max_examples=10" in candidate.code and "derandomize=True" in candidate.code
 
@@ -142,7 +141,7 @@ def test_docstring_examples_become_assertions_and_differences_are_findings(
     demo: tuple[Path, dict[str, Task], dict[str, Outcome]],
 ) -> None:
     candidate = _candidate(demo[2], "format_price")
-    assert candidate.strategy == "doctest+ghostwriter.fuzz+equivalent"
+    assert candidate.strategy == "doctest+ghostwriter.fuzz"
     assert 'assert format_price(-5, "USD") == "-0.05 USD"' in candidate.code
     assert any("differs from its base version" in n and "-1.99" in n for n in candidate.notes)
 
