@@ -179,13 +179,8 @@ async def run_pipeline(
             if closer is not None:
                 await closer()
     doc = metrics.document(
-        backend=backend,
-        backend_reason=reason,
-        isolation=isolation,
-        mode=config.mode,
-        base=plan.base,
-        head=plan.head,
-        shard=shard,
+        backend=backend, backend_reason=reason, isolation=isolation, mode=config.mode,
+        base=plan.base, head=plan.head, shard=shard,
         skipped=[_skip_json(s) for s in plan.skipped],
     )
     return RunOutcome(document=doc, plan=plan, results=tuple(results))

@@ -31,7 +31,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import SandboxError, SandboxUnavailable
@@ -227,23 +227,15 @@ async def _stop(proc: asyncio.subprocess.Process, isolation: str) -> None:
 
 @contextlib.asynccontextmanager
 async def sandboxed_process(
-    argv: Sequence[str],
-    *,
-    workdir: Path,
-    environ: Mapping[str, str],
-    isolation: str,
-    writable: Sequence[Path] = (),
-    share_net: bool = False,
-    extra_env: Mapping[str, str] | None = None,
-    timeout_s: float = 600.0,
-    memory_mb: int = 2048,
-    stdin: int = subprocess.PIPE,
+    argv: Sequence[str], *, workdir: Path, environ: Mapping[str, str], isolation: str,
+    stdin: int = subprocess.PIPE, **options: Any,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A sandboxed process with pipes, stopped (with all it started) when the block ends."""
+    """A sandboxed process with pipes (a long-lived one too), stopped with all it started when
+    the block ends. ``options``: ``writable``, ``share_net``, ``extra_env``, ``timeout_s`` and
+    ``memory_mb``, as ``sandbox_command`` takes them; its home is made and removed here."""
     with scratch_dir("sbx-") as home:
         command = sandbox_command(argv, workdir=workdir, home=home, environ=environ,
-                                  isolation=isolation, writable=writable, share_net=share_net,
-                                  extra_env=extra_env, timeout_s=timeout_s, memory_mb=memory_mb)
+                                  isolation=isolation, **options)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *command.argv, cwd=workdir, env=command.env, stdin=stdin,
