@@ -76,7 +76,7 @@ class AgentRun(BaseModel):
 
 
 def read_test_file(workdir: Path, test_file: str) -> str | None:
-    """The named test file of the worktree, or None when the agent did not write it."""
+    """The named test file of the workspace, or None when the agent did not write it."""
     path = workdir / test_file
     if path.is_symlink() or not path.resolve().is_relative_to(workdir.resolve()):
         raise BadResponse(f"the agent made {test_file} a symbolic link; it must be a plain file")

@@ -1,20 +1,20 @@
-"""The OpenHands backend: an agent writes and runs the tests of one task in its own worktree.
+"""The OpenHands backend: an agent writes and runs the tests of one task in its own workspace.
 
 Needs the optional extra ``tta-ci[openhands]`` (``openhands-sdk`` and ``openhands-tools``,
 Python >= 3.12); without it ``make`` raises ``ConfigError`` with the install hint.
 
-Per task: a detached git worktree of ``repo`` at ``ref``; a prompt naming the target, its changed
-lines and the exact test file; one conversation (own ``LLM``, ``Agent`` with the terminal and
-file-editor tools, iteration cap, budget) run in a worker process of its own
-(``worker``), started with no secret in its environment and, where bubblewrap works,
-in its own PID namespace (``process``); the API key reaches it on stdin only.
-Afterwards only the named test file is read; anything else the agent wrote is discarded and
-listed in ``Candidate.notes``. The worktree is then removed.
+Per task: a workspace of ``repo`` at ``ref`` (the tree under test, nothing of git); a prompt
+naming the target, its changed lines and the exact test file; one conversation (own ``LLM``,
+``Agent`` with the terminal and file-editor tools, iteration cap, budget) run in a worker
+process of its own (``worker``) inside the one sandbox, network shared (``process``); the API
+key reaches it on stdin only. Afterwards only the named test file is read; the files the
+agent changed (found by comparing contents before and after) are discarded and listed in
+``Candidate.notes``. The workspace is then removed.
 
 What the agent can reach: its terminal's environment and that of every ancestor up to the
-worker hold no secret. Under bubblewrap no other process is visible in its ``/proc``; without
-it, the tta-ci process (and the CI job's environment it started with) stays readable to the
-same user, and the job summary's isolation says ``fallback``.
+worker hold no secret. Under bubblewrap no other process is visible in its ``/proc``; in the
+named fallback, tta-ci is non-dumpable and the worker holds no capability, and the job
+summary's isolation says ``fallback``.
 """
 
 from __future__ import annotations
