@@ -103,3 +103,27 @@ def test_a_missing_candidate_is_a_usage_error(git_repo: Path,
                  str(git_repo)], {})
     assert code == 2
     assert "nope.py: candidate test file not found" in capsys.readouterr().err
+
+
+def test_a_machine_where_bwrap_cannot_work_runs_nothing(
+        project: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tta_ci.sandbox import isolation
+
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    isolation.probe_bwrap.cache_clear()
+    try:
+        repo, before = project
+        good = next(p for p in CANDIDATES if p.stem == "good")
+        code = main(["validate", str(good), "--target", TARGET, "--repo", str(repo)], environ())
+    finally:
+        monkeypatch.undo()
+        isolation.probe_bwrap.cache_clear()
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("tta-ci: error: bubblewrap cannot build its sandbox (bwrap: setting up "
+                          "uid map: Permission denied), and tta-ci does not run untrusted code")
+    assert tree_hash(repo) == before
