@@ -54,7 +54,7 @@ def test_a_sys_path_entry_in_a_checkout_is_left_out(git_repo: Path, tmp_path: Pa
     (venv / "lib").mkdir(parents=True)
     paths = ((str(venv),), (str(git_repo), str(git_repo / "src"), str(venv / "lib")))
     monkeypatch.setattr(view, "interpreter_paths", lambda python: paths)
-    kept = view.readonly_paths("/no/such/python")
+    kept = view.readonly_paths.__wrapped__("/no/such/python")
     assert str(venv) in kept  # the interpreter's own prefix, even inside a checkout
     assert str(git_repo) not in kept and str(git_repo / "src") not in kept
     assert str(view.PACKAGE_DIR) in kept or any(

@@ -76,8 +76,10 @@ def _exposes_home(path: Path) -> bool:
     return path == Path("/") or path == home or home.is_relative_to(path)
 
 
+@functools.cache
 def readonly_paths(python: str) -> list[str]:
-    """The interpreter's prefixes, the ``sys.path`` entries worth seeing, tta-ci's package."""
+    """The interpreter's prefixes, the ``sys.path`` entries worth seeing, tta-ci's package
+    (worked out once per interpreter)."""
     prefixes, paths = interpreter_paths(python)
     resolved = [Path(p).resolve() for p in prefixes if p and Path(p).exists()]
     kept: list[Path] = [p for p in resolved if not _exposes_home(p)]

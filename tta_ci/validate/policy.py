@@ -28,6 +28,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from tta_ci.validate.access import file_access, fold, short
 from tta_ci.validate.imports import ImportPolicy, refusal
 
 __all__ = ["OS_ALLOWED", "SYS_ALLOWED", "Problem", "file_problems"]
@@ -72,25 +73,9 @@ SECRET_NAME = re.compile(r"^(OPENROUTER_API_KEY|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RU
                          r"[A-Z0-9_]*(_API_KEY|_TOKEN|_SECRET|_PASSWORD))$")
 SECRET_FILES = (".git/config", ".git-credentials", ".netrc", "/.ssh", "id_rsa", "id_ed25519",
                 ".pypirc", ".docker/config")
-WRITE_METHODS = frozenset({"write_text", "write_bytes", "unlink", "rmdir", "mkdir", "touch",
-                           "rename", "replace", "symlink_to", "hardlink_to", "chmod"})
-READ_METHODS = frozenset({"read_text", "read_bytes", "iterdir", "glob", "rglob", "exists",
-                          "is_file", "is_dir", "stat"})
-WRITE_FUNCS = {"os.remove": (0,), "os.unlink": (0,), "os.rmdir": (0,), "os.removedirs": (0,),
-               "os.mkdir": (0,), "os.makedirs": (0,), "os.chmod": (0,), "os.utime": (0,),
-               "os.truncate": (0,), "os.rename": (0, 1), "os.renames": (0, 1),
-               "os.replace": (0, 1), "shutil.copy": (1,), "shutil.copy2": (1,),
-               "shutil.copyfile": (1,), "shutil.copytree": (1,), "shutil.move": (0, 1)}
-READ_FUNCS = {"os.listdir": (0,), "os.scandir": (0,), "os.walk": (0,), "os.stat": (0,),
-              "os.lstat": (0,), "os.access": (0,), "os.readlink": (0,), "glob.glob": (0,),
-              "glob.iglob": (0,), "shutil.copy": (0,), "shutil.copy2": (0,),
-              "shutil.copyfile": (0,), "shutil.copytree": (0,), "io.open": (0,), "open": (0,)}
-OUTSIDE_CALLS = frozenset({"os.getcwd", "pathlib.Path.cwd", "pathlib.Path.home",
-                           "os.path.expanduser", "os.path.expandvars"})
 PATCHERS = re.compile(r"^(unittest\.mock|mock)\.patch(\.dict|\.multiple)?$|^monkeypatch\."
                       r"(setattr|delattr)$")
 MAX_SLEEP_S = 1.0
-_SHOWN = 60
 
 
 @dataclass(frozen=True, order=True)
@@ -101,63 +86,6 @@ class Problem:
     line: int
     rank: int
     message: str
-
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node).replace("\n", " ")
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
-
-
-def _fold(node: ast.AST) -> str | None:
-    """The string value of a constant expression (``'a' + 'b'``, ``f'x'``), else None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _fold(node.left), _fold(node.right)
-        return None if left is None or right is None else left + right
-    if isinstance(node, ast.JoinedStr):
-        parts = [_fold(v) for v in node.values]
-        return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
-    return None
-
-
-def _lead(node: ast.AST) -> str:
-    """The constant text an expression starts with ("" when it starts with a value)."""
-    whole = _fold(node)
-    if whole is not None:
-        return whole
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Div | ast.Mod):
-        left = _fold(node.left)
-        if left is not None and isinstance(node.op, ast.Add):
-            return left + _lead(node.right)
-        return _lead(node.left)
-    if isinstance(node, ast.JoinedStr) and node.values:
-        return _lead(node.values[0])
-    if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Name | ast.Attribute):
-        name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
-        if name in ("Path", "PurePath", "PosixPath", "PurePosixPath", "join", "str", "format"):
-            return _lead(node.args[0]) if name != "format" else _lead(node.func)
-    if isinstance(node, ast.Attribute):
-        return _lead(node.value)
-    return ""
-
-
-def _components(node: ast.AST) -> list[str]:
-    """Constant strings used as path components: ``/`` operands and path-joining arguments."""
-    found = [_lead(node)]
-    for child in ast.walk(node):
-        if isinstance(child, ast.BinOp) and isinstance(child.op, ast.Div):
-            found += [v for v in (_fold(child.left), _fold(child.right)) if v is not None]
-        elif isinstance(child, ast.Call) and isinstance(child.func, ast.Name | ast.Attribute):
-            name = child.func.id if isinstance(child.func, ast.Name) else child.func.attr
-            if name in ("Path", "PurePath", "PosixPath", "join", "joinpath"):
-                found += [v for v in map(_fold, child.args) if v is not None]
-    return found
-
-
-def _leaves(parts: list[str]) -> bool:
-    """Whether any component is absolute, in the home folder, or climbs with ``..``."""
-    return any(p.startswith(("/", "~")) or ".." in re.split(r"[/\\]", p) for p in parts if p)
 
 
 class _Checker:
@@ -266,7 +194,7 @@ class _Checker:
         if name in ("getattr", "setattr", "delattr", "hasattr") and len(node.args) >= 2:
             self.computed_attribute(node, name)
         elif name in ("__import__", "importlib.import_module") and arg0 is not None:
-            module = _fold(arg0)
+            module = fold(arg0)
             if module is not None and refusal(module) is not None:
                 self.module(node, module)
         elif name == "time.sleep" and isinstance(arg0, ast.Constant) and \
@@ -275,7 +203,7 @@ class _Checker:
         elif name == "shutil.rmtree" and not _mentions(node, TMP_NAMES):
             self.add(0, node, "forbidden call: shutil.rmtree")
         elif name in ("pytest.mark.skipif", "pytest.mark.xfail") and arg0 is not None and \
-                _fold(arg0) is not None:
+                fold(arg0) is not None:
             self.add(1, node, f"forbidden: string condition in `{name.rsplit('.', 1)[-1]}`")
         elif name == "pytest.importorskip" and arg0 is not None:
             self.string_import(node, arg0, "import")
@@ -286,13 +214,14 @@ class _Checker:
                 self.string_import(node, arg0, "patch target")
         elif name == "pytest.main" and id(node) not in self.main_guard:
             self.add(1, node, "forbidden: `pytest.main`")
-        elif method == "getfixturevalue" and (arg0 is None or _fold(arg0) in
+        elif method == "getfixturevalue" and (arg0 is None or fold(arg0) in
                                               (None, *FORBIDDEN_FIXTURES)):
-            self.add(1, node, f"forbidden: `{_short(node)}`")
-        self.file_access(node, name, method)
+            self.add(1, node, f"forbidden: `{short(node)}`")
+        for message in file_access(node, name, method, self.dotted):
+            self.add(0, node, message)
 
     def computed_attribute(self, node: ast.Call, name: str) -> None:
-        attr = _fold(node.args[1])
+        attr = fold(node.args[1])
         if attr is None:
             self.add(1, node, f"forbidden: `{name}` with a computed name")
             return
@@ -300,59 +229,15 @@ class _Checker:
         self.attribute(node, f"{target or '_'}.{attr}")
 
     def string_import(self, node: ast.Call, arg: ast.AST, what: str) -> None:
-        target = _fold(arg)
+        target = fold(arg)
         if target is None:
-            self.add(1, node, f"forbidden: computed {what} in `{_short(node.func)}`")
+            self.add(1, node, f"forbidden: computed {what} in `{short(node.func)}`")
             return
         if what == "patch target" and target.split(".")[0] == "builtins":
             self.attribute(node, target)
             return
         self.attribute(node, target)
         self.module(node, target, what=what)
-
-    def open_call(self, node: ast.Call, name: str, method: str
-                  ) -> tuple[ast.AST | None, bool]:
-        """(the path an ``open`` call opens, whether it may write), or (None, False)."""
-        if name in ("open", "io.open"):
-            target, mode = (node.args[0] if node.args else None), (
-                node.args[1] if len(node.args) > 1 else None)
-        elif method == "open" and isinstance(node.func, ast.Attribute):
-            target, mode = node.func.value, node.args[0] if node.args else None
-        else:
-            return None, False
-        mode = next((k.value for k in node.keywords if k.arg == "mode"), mode)
-        text = "r" if mode is None else _fold(mode)
-        return target, text is None or any(c in text for c in "wax+")
-
-    def file_access(self, node: ast.Call, name: str, method: str) -> None:
-        writes: list[ast.AST] = []
-        reads: list[ast.AST] = []
-        target, writing = self.open_call(node, name, method)
-        if target is not None:
-            (writes if writing else reads).append(target)
-        elif name in WRITE_FUNCS or name in READ_FUNCS:
-            writes += [node.args[i] for i in WRITE_FUNCS.get(name, ()) if i < len(node.args)]
-            reads += [node.args[i] for i in READ_FUNCS.get(name, ()) if i < len(node.args)]
-        elif isinstance(node.func, ast.Attribute) and method in WRITE_METHODS:
-            writes.append(node.func.value)
-        elif isinstance(node.func, ast.Attribute) and method in READ_METHODS:
-            reads.append(node.func.value)
-        for path in writes:
-            if self.outside_tmp(path):
-                self.add(0, node, f"writes outside tmp_path: `{_short(node)}`")
-        for path in reads:
-            if _leaves(_components(path)):
-                self.add(0, node, f"reads outside the workspace: `{_short(node)}`")
-
-    def outside_tmp(self, node: ast.AST) -> bool:
-        for child in ast.walk(node):
-            if isinstance(child, ast.Name) and child.id == "__file__":
-                return True
-            if isinstance(child, ast.Attribute) and child.attr == "__file__":
-                return True
-            if isinstance(child, ast.Call) and (self.dotted(child.func) or "") in OUTSIDE_CALLS:
-                return True
-        return _leaves(_components(node))
 
 
 def _dunder(name: str) -> bool:
@@ -380,7 +265,7 @@ def _is_main_guard(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
             and test.left.id == "__name__" and len(test.comparators) == 1
-            and _fold(test.comparators[0]) == "__main__")
+            and fold(test.comparators[0]) == "__main__")
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -401,7 +286,7 @@ def _shape(checker: _Checker, tree: ast.Module) -> None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = [n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
             if not all(isinstance(t, ast.Name | ast.Tuple) for t in targets):
-                checker.add(2, node, f"forbidden: module-level code `{_short(node)}`")
+                checker.add(2, node, f"forbidden: module-level code `{short(node)}`")
             for name in names:
                 if name.id.startswith("pytest_") or name.id == "collect_ignore":
                     checker.add(0, node, f"defines pytest hook: {name.id}", rank=0)
@@ -410,7 +295,7 @@ def _shape(checker: _Checker, tree: ast.Module) -> None:
         elif not (isinstance(node, ast.Import | ast.ImportFrom | ast.Pass)
                   or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
                   or (isinstance(node, ast.If) and _is_type_checking(node))):
-            checker.add(2, node, f"forbidden: module-level code `{_short(node)}`")
+            checker.add(2, node, f"forbidden: module-level code `{short(node)}`")
 
 
 def _class_shape(checker: _Checker, cls: ast.ClassDef) -> None:
@@ -421,7 +306,7 @@ def _class_shape(checker: _Checker, cls: ast.ClassDef) -> None:
             _class_shape(checker, node)
         elif not isinstance(node, allowed) and not (
                 isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
-            checker.add(2, node, f"forbidden: class-level code `{_short(node)}`")
+            checker.add(2, node, f"forbidden: class-level code `{short(node)}`")
 
 
 def file_problems(tree: ast.Module, policy: ImportPolicy) -> list[Problem]:
@@ -438,13 +323,13 @@ def file_problems(tree: ast.Module, policy: ImportPolicy) -> list[Problem]:
                 checker.attribute(node, dotted)
             elif (_dunder(node.attr) and node.attr not in SAFE_DUNDERS) or \
                     node.attr in FRAME_ATTRS:
-                checker.add(1, node, f"forbidden: `{_short(node)}`")
+                checker.add(1, node, f"forbidden: `{short(node)}`")
         elif isinstance(node, ast.Name):
             checker.name(node)
         elif isinstance(node, ast.arg) and node.arg in FORBIDDEN_FIXTURES:
             checker.add(1, node, f"forbidden: fixture `{node.arg}`")
         if isinstance(node, ast.Constant | ast.BinOp | ast.JoinedStr):
-            value = _fold(node)
+            value = fold(node)
             if value is not None:
                 checker.string(node, value)
     return sorted(set(checker.found))

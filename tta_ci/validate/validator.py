@@ -79,13 +79,12 @@ class ResultValidator:
                 verdicts = await self._mutation(ws, task, verdicts, batch, baseline)
         finally:
             await asyncio.to_thread(context.__exit__, None, None, None)
-        verdicts = [await self._confirm(task, v, batch, i) if v.accepted else v
-                    for i, v in enumerate(verdicts)]
+        verdicts = [await self._confirm(task, v, batch) if v.accepted else v for v in verdicts]
         spent = round(time.monotonic() - start, 3)
         return [redacted(v, batch.redact).model_copy(update={"duration_s": spent})
                 for v in verdicts]
 
-    async def _confirm(self, task: Task, verdict: Verdict, batch: Batch, index: int) -> Verdict:
+    async def _confirm(self, task: Task, verdict: Verdict, batch: Batch) -> Verdict:
         """Gate 8: the accepted (pruned) code, run plainly in a fresh workspace and sandbox."""
         context = workspace(self.repo, ref=self.ref)
         ws = await asyncio.to_thread(context.__enter__)
