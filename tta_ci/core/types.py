@@ -10,13 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from tta_ci.core.lines import spans
 
 __all__ = [
+    "BehaviourChange",
     "Candidate",
     "CheckResult",
     "LLMCall",
+    "MutationScore",
     "Outcome",
     "PlanResult",
     "PossibleBug",
     "Skip",
+    "Survivor",
     "Task",
     "TaskKind",
     "TaskPriority",
@@ -145,6 +148,7 @@ class Candidate(_Frozen):
     messages: tuple[dict[str, Any], ...] = ()
     strategy: str | None = None  # offline: "ghostwriter.fuzz", "doctest", ...
     notes: tuple[str, ...] = ()  # shown in the summary (e.g. discarded files)
+    behaviour_changes: tuple[BehaviourChange, ...] = ()  # where base and head differ
 
     @property
     def prompt_tokens(self) -> int:
@@ -181,6 +185,35 @@ class PossibleBug(_Frozen):
     line: int | None = None
 
 
+class BehaviourChange(_Frozen):
+    """An input on which the base and the head of a changed function differ.
+
+    ``before`` and ``after`` are what a reviewer reads: a value's repr, ``raises X('...')``, or
+    the argument's state after the call (``items == [1, 2]``).
+    """
+
+    call: str  # "parse_size('1.5K')"
+    before: str
+    after: str
+
+
+class Survivor(_Frozen):
+    """A mutant of the changed lines that no test kills."""
+
+    line: int
+    operator: str  # "`<` → `<=`"
+    code: str  # the mutated line
+
+
+class MutationScore(_Frozen):
+    """The changed lines' mutants, as ``metrics.json`` records them per task."""
+
+    tried: int = 0
+    killed_by_existing: int = 0
+    killed_with_accepted: int = 0  # by the existing tests and the accepted ones together
+    survivors: tuple[Survivor, ...] = ()
+
+
 class Verdict(_Frozen):
     """The validator's judgement of one candidate file."""
 
@@ -193,6 +226,7 @@ class Verdict(_Frozen):
     covered_lines: tuple[int, ...] = ()  # changed lines newly covered by the accepted tests
     uncovered_lines: tuple[int, ...] = ()  # changed lines still not covered
     isolation: str = ""  # "bwrap" or "fallback"
+    mutation: MutationScore | None = None  # None: mutation testing did not run
     feedback: str = ""  # trimmed failure text for a repair attempt
     duration_s: float = 0.0
 

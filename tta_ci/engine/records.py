@@ -40,6 +40,8 @@ def task_record(item: QueuedTask, result: TaskResult) -> TaskRecord:
         covered_lines=list(verdict.covered_lines) if verdict and accepted else [],
         code=result.accepted_code,
         possible_bugs=list(result.possible_bugs),
+        behaviour_changes=list(candidate.behaviour_changes) if candidate else [],
+        mutation=verdict.mutation if verdict else None,
         rejected_tests={n: v.reason for n, v in verdict.tests.items() if v.status != "accepted"}
         if verdict
         else {},
