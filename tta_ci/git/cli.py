@@ -22,6 +22,7 @@ __all__ = [
     "IDENTITY",
     "REMOTE",
     "changed_paths",
+    "commits_between",
     "ensure_commit",
     "has_commit",
     "index_snapshot",
@@ -169,6 +170,17 @@ def ls_remote(repo: Path, branch: str, remote: str = REMOTE) -> str | None:
         if ref == f"refs/heads/{branch}":
             return sha
     return None
+
+
+def commits_between(repo: Path, tip: str, base: str) -> list[tuple[str, str]]:
+    """(SHA, message) of the commits reachable from ``tip`` and not from ``base``, newest first."""
+    out = run(repo, "log", "--format=%H%x1f%B%x1e", tip, "--not", base, "--")
+    found = []
+    for entry in out.split("\x1e"):
+        sha, _, message = entry.strip().partition("\x1f")
+        if sha:
+            found.append((sha, message.strip()))
+    return found
 
 
 def identity_args(repo: Path) -> list[str]:

@@ -38,16 +38,18 @@ def commit_message(tasks: list[TaskRecord], head_sha: str) -> str:
 
 
 def commit_tests(
-    repo: Path, tasks: list[TaskRecord], *, base_sha: str, branch: str, lease: str | None
+    repo: Path, tasks: list[TaskRecord], *, base_sha: str, branch: str, lease: str | None,
+    message: str | None = None,
 ) -> tuple[str, list[str]]:
     """Commit the tests on ``base_sha`` and push to ``branch``; (commit SHA, files).
 
-    ``lease`` is the SHA the remote branch must still have (None: the branch must not exist).
+    ``lease`` is the SHA the remote branch must still have (None: the branch must not exist);
+    ``message`` defaults to ``commit_message``.
     """
     with gitcli.worktree(repo, base_sha, prefix="tta-ci-commit-", fetch=True) as worktree:
         files = write_tests(worktree, tasks)
         gitcli.run(worktree, "add", "--", *files)
-        message = commit_message(tasks, base_sha)
+        message = message or commit_message(tasks, base_sha)
         gitcli.run(worktree, *gitcli.identity_args(worktree), "commit", "--quiet", "--no-verify",
                    "-m", message)
         sha = gitcli.run(worktree, "rev-parse", "HEAD")
