@@ -33,14 +33,19 @@ from tta_ci.engine.queue import QueuedTask
 from tta_ci.engine.records import task_record
 from tta_ci.run.state import Finished, RunFolder, RunState
 
-__all__ = ["NOT_INHERITED", "main", "partial_document", "spawn"]
+__all__ = ["NOT_INHERITED", "child_environ", "main", "partial_document", "spawn"]
 
 NOT_INHERITED = ("GITHUB_TOKEN", "GH_TOKEN")  # publishing is collect's job, never the child's
 
 
+def child_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The background process's environment: the caller's, without the GitHub token."""
+    return {k: v for k, v in environ.items() if k not in NOT_INHERITED}
+
+
 def spawn(folder: RunFolder, environ: Mapping[str, str]) -> int:
     """Start the background process of ``folder``, detached; its pid. Returns at once."""
-    env = {k: v for k, v in environ.items() if k not in NOT_INHERITED}
+    env = child_environ(environ)
     fd = folder.hold()  # locked before the child exists: the run is never seen as dead
     try:
         with open(os.devnull, "rb") as stdin, folder.log.open("ab") as log:
@@ -112,7 +117,9 @@ class _Recorder:
 
 
 def _interrupt_on_sigterm() -> None:
-    """SIGTERM becomes the SIGINT that asyncio.run turns into a clean cancellation."""
+    """SIGTERM becomes the SIGINT that asyncio.run turns into a clean cancellation (SIGINT
+    itself may arrive ignored from the parent, so its default is put back)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda signum, frame: signal.raise_signal(signal.SIGINT))
 
 
