@@ -97,3 +97,13 @@ def test_index_snapshot_of_a_repository_without_commits(tmp_path: Path) -> None:
     sha = gitcli.index_snapshot(tmp_path, {})
     assert git(tmp_path, "show", f"{sha}:a.py") == "A = 1"
     assert git(tmp_path, "log", "--format=%an|%P", "-1", sha) == "github-actions[bot]|"
+
+
+def test_commits_between_lists_the_commits_only_the_tip_has(git_repo: Path,
+                                                            commit: CommitFn) -> None:
+    base = commit({"a.py": "A = 1\n"}, "base")
+    one = commit({"a.py": "A = 2\n"}, "one\n\nbody line\nTrailer: x")
+    two = commit({"a.py": "A = 3\n"}, "two")
+    assert gitcli.commits_between(git_repo, two, base) == [
+        (two, "two"), (one, "one\n\nbody line\nTrailer: x")]
+    assert gitcli.commits_between(git_repo, base, two) == []

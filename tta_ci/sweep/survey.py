@@ -63,7 +63,8 @@ class Survey(BaseModel):
 
 
 def public_tasks(repo: Path, config: Config, files: Sequence[str]) -> tuple[list[Task], list[Skip]]:
-    """A task for each public function and method of ``files``, covering all its lines."""
+    """A task for each public function and method of ``files`` (in file order), covering all
+    its lines."""
     every = config.model_copy(update={"max_tasks": NO_LIMIT})
     tasks: list[Task] = []
     skips: list[Skip] = []
@@ -74,8 +75,8 @@ def public_tasks(repo: Path, config: Config, files: Sequence[str]) -> tuple[list
             skips.append(Skip(file=path, reason=str(exc).removeprefix(f"{path}: ")))
             continue
         # the file has no other version to compare with: no base source
-        tasks += [t.model_copy(update={"base_source": None}) for t in planned.tasks
-                  if is_public(t)]
+        tasks += [t.model_copy(update={"base_source": None})
+                  for t in sorted(planned.tasks, key=lambda t: t.start_line) if is_public(t)]
     return tasks, skips
 
 
