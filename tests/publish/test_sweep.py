@@ -67,7 +67,8 @@ def test_one_pull_request_updated_while_open_and_replaced_when_closed(
     assert "def test_add_small_numbers" in git(bare, "show", f"{SWEEP_BRANCH}:tests/test_calc.py")
     second = _publish(git_repo, gh, _doc(head))
     assert second.pull_url == first.pull_url and second.notes[0].startswith("updated ")
-    assert git(bare, "rev-parse", SWEEP_BRANCH) == second.commit_sha != first.commit_sha
+    assert git(bare, "rev-parse", SWEEP_BRANCH) == second.commit_sha
+    assert git(bare, "rev-parse", f"{SWEEP_BRANCH}^") == head  # replaced, not stacked
     assert len(gh.calls("POST", r"/pulls$")) == 1 and len(gh.calls("PATCH", r"/pulls/")) == 1
     (number,) = gh.pulls(REPO)
     gh.close_pull(REPO, number)

@@ -86,9 +86,9 @@ class SweepPublisher:
         if not tasks:
             return _result(mode="summary", notes=["no accepted test: no pull request"])
         tested = doc.head or gitcli.run(ctx.repo, "rev-parse", "HEAD")
-        remote = gitcli.ls_remote(ctx.repo, SWEEP_BRANCH)
+        remote = gitcli.ls_remote(ctx.repo, SWEEP_BRANCH, environ=ctx.environ)
         if remote is not None:
-            gitcli.ensure_commit(ctx.repo, remote, f"refs/heads/{SWEEP_BRANCH}")
+            gitcli.ensure_commit(ctx.repo, remote, f"refs/heads/{SWEEP_BRANCH}", ctx.environ)
             foreign = foreign_commits(gitcli.commits_between(ctx.repo, remote, tested))
             if foreign:
                 note = (f"`{SWEEP_BRANCH}` holds commits tta-ci did not make ({foreign[0][:12]}"
@@ -100,7 +100,7 @@ class SweepPublisher:
         base = default_branch(repo)
         message = f"{commit_message(tasks, tested)}\n\n{TRAILER}"
         sha, files = commit_tests(ctx.repo, tasks, base_sha=tested, branch=SWEEP_BRANCH,
-                                  lease=remote, message=message)
+                                  lease=remote, message=message, environ=ctx.environ)
         body = sweep_body(doc, tasks, tested)
         pull = find_open_pull(repo, head=SWEEP_BRANCH, base=base)
         if pull is not None:
