@@ -35,6 +35,19 @@ async def test_executed_lines_and_missing_branches(tmp_path: Path, branch: bool)
     executed = measured.executed["src/pkg/calc.py"]
     assert {2, 3} <= executed and not {4, 8} & executed
     assert measured.missing_branches == ({"src/pkg/calc.py": ((2, 4),)} if branch else {})
+    assert not [p for p in tmp_path.rglob("*") if "coverage" in p.name]  # kept out of the tree
+
+
+async def test_a_planted_link_in_the_workspace_is_never_written_through(tmp_path: Path) -> None:
+    ws, outside = tmp_path / "ws", tmp_path / "outside.txt"
+    write(ws, {"calc.py": CALC, "test_calc.py": TESTS.replace("pkg.calc", "calc")})
+    outside.write_text("precious\n")
+    for name in (".coverage", "coveragerc", "coverage.json", ".tta-ci-check.coveragerc"):
+        (ws / name).symlink_to(outside)
+    measured = await measure_existing(ws, ["calc.py"], [""], Config(sandbox="fallback"), {},
+                                      ["test_calc.py"], branch=True)
+    assert measured.problem is None and 2 in measured.executed["calc.py"]
+    assert outside.read_text() == "precious\n"
 
 
 async def test_a_failing_suite_still_measures_and_a_broken_one_says_why(tmp_path: Path) -> None:

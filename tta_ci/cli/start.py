@@ -49,8 +49,8 @@ def start(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                          concurrency=config.concurrency, **plan.to_json())
         folder.save_inputs(plan, config, redact)
         folder.save(state, redact)
+        write_outputs(environ, {"run-id": folder.id})  # fails before anything runs
         pid = spawn(folder, environ)
-    write_outputs(environ, {"run-id": folder.id})
     if args.json:
         print(json.dumps({"run_id": folder.id, "pid": pid, "tasks": state.total,
                           "folder": str(folder.path)}))

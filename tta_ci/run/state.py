@@ -143,12 +143,17 @@ class RunFolder:
     @classmethod
     def create(cls, output_dir: Path) -> RunFolder:
         root = runs_root(output_dir)
-        root.mkdir(parents=True, exist_ok=True)
         while True:
             path = root / _new_id()
-            with contextlib.suppress(FileExistsError):
+            try:
+                root.mkdir(parents=True, exist_ok=True)
                 path.mkdir()
                 return cls(path)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise UsageError(f"{root}: cannot create the run's folder ({exc.strerror}); "
+                                 "check --output-dir") from exc
 
     # -- files ----------------------------------------------------------------------------
     @property
@@ -221,8 +226,12 @@ class RunFolder:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """An exclusive lock on ``path`` (created) for the block: one start, one publish at a time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create it ({exc.strerror}); check --output-dir"
+                         ) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -108,7 +108,8 @@ class _Mutation:
         target = self.ws / task.file
         relevant = relevant_tests(self.ws, self.tests, task.test_file, task.module)
         executed = [n for n in gap.lines if n not in gap.uncovered_lines]
-        if target.is_symlink() or not relevant or not executed:
+        inside = target.resolve().is_relative_to(self.ws.resolve())
+        if target.is_symlink() or not inside or not relevant or not executed:
             return None  # never written through a link; nothing runs these lines
         original = target.read_bytes()
         found = mutants(original.decode("utf-8", "replace"), executed,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import tempfile
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,9 +29,9 @@ from tta_ci.sandbox.isolation import SandboxResult, isolation_level, run_sandbox
 
 __all__ = ["Measured", "body_lines", "is_public", "measure_existing"]
 
-_DATA_FILE = ".tta-ci-existing.coverage"
-_RC_FILE = ".tta-ci-existing.coveragerc"
-_JSON_FILE = ".tta-ci-existing.json"
+_DATA_FILE = ".coverage"
+_RC_FILE = "coveragerc"
+_JSON_FILE = "coverage.json"
 # pytest exit statuses: 0 all passed, 1 some failed, 5 no tests collected
 _MEASURED = {0: "", 1: "some existing tests failed", 5: "the existing test files hold no test"}
 
@@ -86,10 +87,10 @@ def _problem(result: SandboxResult, timeout_s: float) -> str | None:
     return f"pytest could not run the existing tests (exit status {result.returncode}): {detail}"
 
 
-def _read(ws: Path, files: Sequence[str], branch: bool) -> Measured:
+def _read(ws: Path, ctrl: Path, files: Sequence[str], branch: bool) -> Measured:
     from coverage import Coverage
 
-    cov = Coverage(data_file=str(ws / _DATA_FILE), config_file=str(ws / _RC_FILE))
+    cov = Coverage(data_file=str(ctrl / _DATA_FILE), config_file=str(ctrl / _RC_FILE))
     cov.load()
     data = cov.get_data()
     measured = {os.path.realpath(f): f for f in data.measured_files()}
@@ -99,8 +100,8 @@ def _read(ws: Path, files: Sequence[str], branch: bool) -> Measured:
     missing: dict[str, tuple[Arc, ...]] = {}
     reported = [name for name in names.values() if name]
     if branch and reported:
-        cov.json_report(morfs=reported, outfile=str(ws / _JSON_FILE))
-        report = json.loads((ws / _JSON_FILE).read_text(encoding="utf-8"))["files"]
+        cov.json_report(morfs=reported, outfile=str(ctrl / _JSON_FILE))
+        report = json.loads((ctrl / _JSON_FILE).read_text(encoding="utf-8"))["files"]
         by_path = {os.path.realpath(os.path.join(os.getcwd(), k)): v for k, v in report.items()}
         for rel, name in names.items():
             entry = by_path.get(os.path.realpath(name)) if name else None
@@ -115,16 +116,19 @@ async def measure_existing(ws: Path, files: Sequence[str], roots: Sequence[str],
     """Run ``tests`` once under coverage of ``files``, with ``roots`` (workspace-relative) on
     ``sys.path``; what each file ran (and, with ``branch``, the branches it missed)."""
     paths = sorted({str(ws / r) for r in roots} | {str(ws)})
-    (ws / _RC_FILE).write_text(f"[run]\nbranch = {branch}\n", encoding="utf-8")
-    env = {**environ, "PYTHONPATH": os.pathsep.join(paths),
-           "COVERAGE_FILE": str(ws / _DATA_FILE)}
-    timeout = config.validation_timeout_s
-    argv = pytest_argv(tests, coverage_rc=str(ws / _RC_FILE),
-                       coverage_include=[str(ws / f) for f in files])
-    result = await run_sandboxed(argv, workdir=ws, environ=env,
-                                 timeout_s=timeout, isolation=isolation_level(config))
-    problem = _problem(result, timeout)
-    if problem is not None:
-        return Measured(problem=problem)
-    measured = _read(ws, files, branch)
+    # coverage's files live outside the workspace: the repository cannot plant a link there
+    with tempfile.TemporaryDirectory(prefix="tta-ci-coverage-") as name:
+        ctrl = Path(name)
+        (ctrl / _RC_FILE).write_text(f"[run]\nbranch = {branch}\n", encoding="utf-8")
+        env = {**environ, "PYTHONPATH": os.pathsep.join(paths),
+               "COVERAGE_FILE": str(ctrl / _DATA_FILE)}
+        timeout = config.validation_timeout_s
+        argv = pytest_argv(tests, coverage_rc=str(ctrl / _RC_FILE),
+                           coverage_include=[str(ws / f) for f in files])
+        result = await run_sandboxed(argv, workdir=ws, environ=env, timeout_s=timeout,
+                                     isolation=isolation_level(config), writable=[ctrl])
+        problem = _problem(result, timeout)
+        if problem is not None:
+            return Measured(problem=problem)
+        measured = _read(ws, ctrl, files, branch)
     return measured.model_copy(update={"note": _MEASURED[result.returncode]})
