@@ -97,3 +97,33 @@ def test_index_snapshot_of_a_repository_without_commits(tmp_path: Path) -> None:
     sha = gitcli.index_snapshot(tmp_path, {})
     assert git(tmp_path, "show", f"{sha}:a.py") == "A = 1"
     assert git(tmp_path, "log", "--format=%an|%P", "-1", sha) == "github-actions[bot]|"
+
+
+def test_commits_between_lists_the_commits_only_the_tip_has(git_repo: Path,
+                                                            commit: CommitFn) -> None:
+    base = commit({"a.py": "A = 1\n"}, "base")
+    one = commit({"a.py": "A = 2\n"}, "one\n\nbody line\nTrailer: x")
+    two = commit({"a.py": "A = 3\n"}, "two")
+    assert gitcli.commits_between(git_repo, two, base) == [
+        (two, "two"), (one, "one\n\nbody line\nTrailer: x")]
+    assert gitcli.commits_between(git_repo, base, two) == []
+
+
+def test_remote_env_gives_the_token_to_git_for_a_github_remote_only(git_repo: Path) -> None:
+    environ = {"GITHUB_TOKEN": "ghs_remote_token", "GIT_CONFIG_COUNT": "1", "PATH": "/bin"}
+    assert gitcli.remote_env(git_repo, environ) is None  # no origin at all
+    git(git_repo, "remote", "add", "origin", "/srv/git/calc.git")
+    assert gitcli.remote_env(git_repo, environ) is None  # not GitHub
+    git(git_repo, "remote", "set-url", "origin", "https://github.com/octo/calc")
+    env = gitcli.remote_env(git_repo, environ)
+    assert env is not None and env["PATH"] == "/bin" and env["GIT_CONFIG_COUNT"] == "2"
+    assert env["GIT_CONFIG_KEY_1"] == "http.https://github.com/.extraheader"
+    basic = "eC1hY2Nlc3MtdG9rZW46Z2hzX3JlbW90ZV90b2tlbg=="  # x-access-token:ghs_remote_token
+    assert env["GIT_CONFIG_VALUE_1"] == f"AUTHORIZATION: basic {basic}"
+    assert gitcli.remote_env(git_repo, {"PATH": "/bin"}) is None  # no token
+    git(git_repo, "config", "http.https://github.com/.extraheader", "AUTHORIZATION: basic x")
+    assert gitcli.remote_env(git_repo, environ) is None  # the checkout kept its credentials
+    ghe = {"GITHUB_TOKEN": "t0ken_value", "GITHUB_SERVER_URL": "https://ghe.example.com/"}
+    git(git_repo, "remote", "set-url", "origin", "https://ghe.example.com/octo/calc.git")
+    assert gitcli.remote_env(git_repo, ghe)["GIT_CONFIG_KEY_0"] == (  # type: ignore[index]
+        "http.https://ghe.example.com/.extraheader")

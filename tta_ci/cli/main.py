@@ -31,6 +31,10 @@ COMMANDS: dict[str, str] = {
     "merge": "tta_ci.cli.merge:merge",
     "demo": "tta_ci.cli.demo:demo",
     "config": "tta_ci.cli.config:config",
+    "start": "tta_ci.cli.start:start",
+    "status": "tta_ci.cli.status:status",
+    "collect": "tta_ci.cli.collect:collect",
+    "sweep": "tta_ci.cli.sweep:sweep",
 }
 ALIASES = {"submit-task": "generate"}
 
@@ -65,6 +69,25 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget-usd", type=float, metavar="X")
 
 
+def _add_run_options(p: argparse.ArgumentParser, *, refs: bool = True) -> None:
+    _add_repo(p)
+    if refs:
+        _add_refs(p)
+    _add_run_flags(p)
+    p.add_argument("--mode", choices=("none", "files", "commit", "comment", "pr", "summary"))
+    p.add_argument("--output-dir", metavar="DIR")
+    p.add_argument("--fail-on-rejected", action="store_true", default=None,
+                   help="exit 1 when a task ends rejected or as a possible bug")
+    p.add_argument("--json", action="store_true", help="print metrics.json on stdout")
+
+
+def _add_run_lookup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_id", nargs="?", metavar="ID", help="the run (default: the latest)")
+    _add_repo(p)
+    p.add_argument("--output-dir", metavar="DIR", help="where start wrote the run")
+    p.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tta-ci", description="Turn code changes into validated unit tests.")
     parser.add_argument("--version", action="version", version=f"tta-ci {__version__}")
@@ -72,14 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="plan, generate, validate and publish tests for a change")
-    _add_repo(run)
-    _add_refs(run)
-    _add_run_flags(run)
-    run.add_argument("--mode", choices=("none", "files", "commit", "comment", "pr", "summary"))
-    run.add_argument("--output-dir", metavar="DIR")
-    run.add_argument("--fail-on-rejected", action="store_true", default=None,
-                     help="exit 1 when a task ends rejected or as a possible bug")
-    run.add_argument("--json", action="store_true", help="print metrics.json on stdout")
+    _add_run_options(run)
+    start = sub.add_parser("start", help="plan, then run in the background; prints a run id")
+    _add_run_options(start)
+    status = sub.add_parser("status", help="how far a started run is (never waits)")
+    _add_run_lookup(status)
+    collect = sub.add_parser("collect", help="wait for a started run, then publish it as run does")
+    _add_run_lookup(collect)
+    collect.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
+    collect.add_argument("--fail-on-rejected", action="store_true", default=None,
+                         help="exit 1 when a task ends rejected or as a possible bug")
+    sweep = sub.add_parser("sweep", help="tests for the repository's untested public functions, "
+                           "as one pull request")
+    _add_run_options(sweep, refs=False)
 
     plan = sub.add_parser("plan", help="show the tasks that run would do")
     _add_repo(plan)

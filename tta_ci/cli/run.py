@@ -1,4 +1,8 @@
-"""``tta-ci run``: the main job. Plan, generate, validate, write outputs, publish."""
+"""``tta-ci run``: the main job. Plan, generate, validate, write outputs, publish.
+
+``publish_finished`` is the second half, shared with ``collect`` and ``sweep``: the run's
+files, the publisher of its mode, the table (or the JSON document) and the exit code.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,62 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tta_ci.cli._common import config_from_args
+from tta_ci.core.config import Config
 from tta_ci.core.report import MetricsDocument
 from tta_ci.publish.console import Progress, output_dir, print_table
 
-__all__ = ["findings", "run"]
+if TYPE_CHECKING:
+    from tta_ci.github.event import Event
+    from tta_ci.publish import Publisher
+
+__all__ = ["exit_code", "findings", "publish_finished", "run", "show"]
+
 
 def findings(doc: MetricsDocument) -> bool:
     return doc.totals.rejected > 0 or doc.totals.possible_bugs > 0
 
 
+def exit_code(doc: MetricsDocument, config: Config) -> int:
+    return 1 if config.fail_on_rejected and findings(doc) else 0
+
+
+def publish_finished(
+    doc: MetricsDocument,
+    *,
+    repo: Path,
+    config: Config,
+    environ: Mapping[str, str],
+    event: Event | None,
+    out: Path,
+    as_json: bool,
+    publisher: Publisher | None = None,
+) -> MetricsDocument:
+    """Write ``metrics.json`` and ``summary.md`` into ``out``, publish, print the result;
+    returns the document as published (its mode and notes)."""
+    from tta_ci.publish import PublishContext, publish, write_documents
+
+    write_documents(doc, out)
+    ctx = PublishContext(repo=repo, config=config, environ=environ, event=event, output_dir=out)
+    published = publish(doc, ctx, publisher)
+    final = doc.model_copy(update={"mode": published.mode, "notes": doc.notes + published.notes})
+    show(final, out, as_json)
+    return final
+
+
+def show(doc: MetricsDocument, out: Path, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(doc.to_json(), indent=2))
+    else:
+        print_table(doc, sys.stdout)
+        print(f"metrics: {out / 'metrics.json'}\nsummary: {out / 'summary.md'}")
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.github.event import read_event
-    from tta_ci.publish import PublishContext, preflight, publish, write_documents
+    from tta_ci.publish import preflight
     from tta_ci.run.pipeline import run_pipeline
 
     repo = Path(args.repo)
@@ -39,16 +85,6 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             on_progress=Progress(),
         )
     )
-    out = output_dir(config, repo)
-    metrics_path, summary_path = write_documents(outcome.document, out)
-    ctx = PublishContext(repo=repo, config=config, environ=environ, event=event, output_dir=out)
-    published = publish(outcome.document, ctx)
-    doc = outcome.document.model_copy(
-        update={"mode": published.mode, "notes": outcome.document.notes + published.notes}
-    )
-    if args.json:
-        print(json.dumps(doc.to_json(), indent=2))
-    else:
-        print_table(doc, sys.stdout)
-        print(f"metrics: {metrics_path}\nsummary: {summary_path}")
-    return 1 if config.fail_on_rejected and findings(doc) else 0
+    final = publish_finished(outcome.document, repo=repo, config=config, environ=environ,
+                             event=event, out=output_dir(config, repo), as_json=args.json)
+    return exit_code(final, config)

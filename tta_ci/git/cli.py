@@ -8,6 +8,7 @@ ask for its staged file names without paying for it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ __all__ = [
     "IDENTITY",
     "REMOTE",
     "changed_paths",
+    "commits_between",
     "ensure_commit",
     "has_commit",
     "index_snapshot",
@@ -29,6 +31,7 @@ __all__ = [
     "listed_files",
     "ls_remote",
     "protected_paths",
+    "remote_env",
     "repo_root",
     "run",
     "show",
@@ -102,10 +105,46 @@ def has_commit(repo: Path, sha: str) -> bool:
     return True
 
 
-def ensure_commit(repo: Path, sha: str, ref: str | None = None) -> None:
+def remote_env(repo: Path, environ: Mapping[str, str] | None,
+               remote: str = REMOTE) -> dict[str, str] | None:
+    """The environment for a git command that talks to ``remote`` on GitHub with the job's
+    ``GITHUB_TOKEN`` (None: git's own configuration is enough).
+
+    A checkout with ``persist-credentials: false`` keeps no token, so the token goes to git as
+    an ``Authorization`` header scoped to the GitHub server, through git's ``GIT_CONFIG_*``
+    variables: never on a command line, never in ``.git/config``. A remote elsewhere, or a
+    checkout that kept its own header, gets nothing.
+    """
+    token = (environ or {}).get("GITHUB_TOKEN", "")
+    if not token or environ is None:
+        return None
+    server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    key = f"http.{server}/.extraheader"
+    try:
+        url = run(repo, "remote", "get-url", remote)
+    except GitError:
+        return None
+    if not url.startswith(f"{server}/") or _configured(repo, key):
+        return None
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    count = int(environ.get("GIT_CONFIG_COUNT") or 0)
+    return {**environ, "GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": key,
+            f"GIT_CONFIG_VALUE_{count}": f"AUTHORIZATION: basic {basic}"}
+
+
+def _configured(repo: Path, key: str) -> bool:
+    try:
+        return bool(run(repo, "config", "--get-all", key))
+    except GitError:  # git exits 1 for a key it does not have
+        return False
+
+
+def ensure_commit(repo: Path, sha: str, ref: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> None:
     """Fetch ``ref`` (default: ``sha``) from ``origin`` unless ``sha`` is already here."""
     if not has_commit(repo, sha):
-        run(repo, "fetch", "--quiet", "--no-tags", REMOTE, ref or sha)
+        run(repo, "fetch", "--quiet", "--no-tags", REMOTE, ref or sha,
+            env=remote_env(repo, environ))
 
 
 def show(repo: Path, sha: str, path: str) -> str | None:
@@ -161,14 +200,27 @@ def index_snapshot(repo: Path, environ: Mapping[str, str]) -> str:
     return run(repo, *args, env={**environ, **IDENTITY})
 
 
-def ls_remote(repo: Path, branch: str, remote: str = REMOTE) -> str | None:
+def ls_remote(repo: Path, branch: str, remote: str = REMOTE,
+              environ: Mapping[str, str] | None = None) -> str | None:
     """The SHA the remote branch points at now, or None when it does not exist."""
-    out = run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}")
+    out = run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}",
+              env=remote_env(repo, environ, remote))
     for line in out.splitlines():
         sha, _, ref = line.partition("\t")
         if ref == f"refs/heads/{branch}":
             return sha
     return None
+
+
+def commits_between(repo: Path, tip: str, base: str) -> list[tuple[str, str]]:
+    """(SHA, message) of the commits reachable from ``tip`` and not from ``base``, newest first."""
+    out = run(repo, "log", "--format=%H%x1f%B%x1e", tip, "--not", base, "--")
+    found = []
+    for entry in out.split("\x1e"):
+        sha, _, message = entry.strip().partition("\x1f")
+        if sha:
+            found.append((sha, message.strip()))
+    return found
 
 
 def identity_args(repo: Path) -> list[str]:
@@ -182,8 +234,8 @@ def identity_args(repo: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-",
-             fetch: bool = False) -> Iterator[Path]:
+def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-", fetch: bool = False,
+             environ: Mapping[str, str] | None = None) -> Iterator[Path]:
     """A detached worktree of ``repo`` at ``sha`` (with ``fetch``: fetched from ``origin`` when
     missing), removed afterwards."""
     parent = Path(tempfile.mkdtemp(prefix=prefix))
@@ -191,7 +243,7 @@ def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-",
     path = parent / f"{repo.resolve().name}-{parent.name.rsplit('-', 1)[-1]}"
     try:
         if fetch:
-            ensure_commit(repo, sha)
+            ensure_commit(repo, sha, environ=environ)
         with _WORKTREE_LOCK:
             run(repo, "worktree", "add", "--detach", "--quiet", str(path), sha)
         yield path

@@ -45,7 +45,8 @@ class PullPublisher(BranchPublisher):
             return CommentPublisher().publish(doc, ctx, [note])
         tested = doc.head or target.head_sha
         branch = follow_up_branch(target, tested)
-        sha, files = commit_tests(ctx.repo, tasks, base_sha=tested, branch=branch, lease=None)
+        sha, files = commit_tests(ctx.repo, tasks, base_sha=tested, branch=branch, lease=None,
+                                  environ=ctx.environ)
         gh = ctx.github_factory(ctx.environ)
         pull = open_pull(
             repository(gh, target.repo_full_name),

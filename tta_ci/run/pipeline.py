@@ -17,7 +17,7 @@ from tta_ci.engine import Engine, MetricsCollector, TaskResult, Validator
 from tta_ci.engine.cache import ResultCache
 from tta_ci.generators import Generator, choose_backend, make_generator
 
-__all__ = ["RunOutcome", "filter_targets", "run_pipeline", "run_tasks"]
+__all__ = ["RunOutcome", "filter_targets", "narrow", "plan_run", "run_pipeline", "run_tasks"]
 
 ProgressFn = Callable[[TaskResult, int, int], None]  # result, finished so far, total
 
@@ -112,6 +112,31 @@ def _isolation(config: Config) -> str:
     return isolation_level(config)
 
 
+def narrow(plan: PlanResult, repo: Path, config: Config, *, targets: Sequence[str] | None = None,
+           shard: str | None = None) -> PlanResult:
+    """Only the tasks named by ``targets``, then the ``shard`` (``I/N``) of them."""
+    from tta_ci.plan import parse_shard, plan_file
+    from tta_ci.plan import shard as take_shard
+
+    if targets:
+        plan = filter_targets(plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s))
+    if shard is not None:
+        index, total = parse_shard(shard)
+        plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total)})
+    return plan
+
+
+def plan_run(repo: Path, config: Config, environ: Mapping[str, str], *, base: str | None = None,
+             head: str | None = None, targets: Sequence[str] | None = None,
+             shard: str | None = None) -> PlanResult:
+    """The tasks ``run_pipeline`` runs for ``base..head`` (narrowed): what ``start`` plans in
+    the foreground before the background process runs them."""
+    from tta_ci.plan import plan_change
+
+    plan = plan_change(repo, config, environ, base=base, head=head)
+    return narrow(plan, repo, config, targets=targets, shard=shard)
+
+
 async def run_pipeline(
     repo: Path,
     config: Config,
@@ -126,18 +151,13 @@ async def run_pipeline(
     targets: Sequence[str] | None = None,
     shard: str | None = None,
 ) -> RunOutcome:
-    """Plan (unless ``plan`` is given: ``base..head``, narrowed to ``targets`` and ``shard``),
+    """Plan (unless ``plan`` is given: ``base..head``), narrow to ``targets`` and ``shard``,
     run every task through one engine, and return the metrics document."""
-    from tta_ci.plan import parse_shard, plan_change, plan_file
-    from tta_ci.plan import shard as take_shard
-
     if plan is None:
-        plan = plan_change(repo, config, environ, base=base, head=head)
-    if targets:
-        plan = filter_targets(plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s))
-    if shard is not None:
-        index, total = parse_shard(shard)
-        plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total)})
+        plan = plan_run(repo, config, environ, base=base, head=head, targets=targets,
+                        shard=shard)
+    else:
+        plan = narrow(plan, repo, config, targets=targets, shard=shard)
     backend, reason = choose_backend(config, environ)
     metrics = MetricsCollector()
     owned: list[object] = []
