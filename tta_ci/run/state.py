@@ -129,7 +129,8 @@ def runs_root(output_dir: Path) -> Path:
 
 
 def _new_id() -> str:
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+    """A run id that sorts by start time (to the microsecond), then a random part."""
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S.%f")
     return f"{stamp}-{secrets.token_hex(3)}"
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import UsageError
+from tta_ci.core.mutants import mutants
 from tta_ci.core.types import PlanResult, Skip, Task
 from tta_ci.git import cli as gitcli
 from tta_ci.git import repo as gitops
@@ -33,7 +34,6 @@ from tta_ci.sandbox.workspace import workspace
 from tta_ci.sweep.rank import Gap, gap_of, ranked
 from tta_ci.validate.coverage import Measured, is_public, measure_existing
 from tta_ci.validate.layout import existing_tests, relevant_tests
-from tta_ci.validate.mutation import mutants
 from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
 
 __all__ = ["Survey", "public_tasks", "survey"]
