@@ -30,7 +30,10 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     plan = plan.model_copy(
         update={"tasks": tuple(t.model_copy(update={"priority": prio}) for t in plan.tasks)}
     )
-    outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=Progress()))
+    console = Progress()
+    with console.live():
+        outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan,
+                                           on_progress=console))
     out = output_dir(config, repo)
     write_documents(outcome.document, out)
     publish(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tta_ci._version import __version__
+from tta_ci.core.paths import make_dirs
 from tta_ci.core.types import PossibleBug, Task, Verdict
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class ResultCache:
             update={"created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
         )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(stamped.model_dump_json(indent=1))

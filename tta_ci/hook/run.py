@@ -15,6 +15,7 @@ from pathlib import Path
 from tta_ci.core.config import Config
 from tta_ci.core.types import PlanResult
 from tta_ci.engine import TaskResult
+from tta_ci.generators import choose_backend, precheck_for
 from tta_ci.git.cli import index_snapshot, protected_paths
 from tta_ci.hook.check import check_tasks, is_public, render_check
 from tta_ci.hook.write import (
@@ -41,7 +42,9 @@ def _plan(repo: Path, config: Config, files: Sequence[str], environ: Mapping[str
           *, check: bool) -> tuple[Config, PlanResult]:
     if check:  # every changed function is checked, not only the first max_tasks
         config = config.model_copy(update={"max_tasks": 10_000})
-    return config, plan_change(repo, config, environ, staged=True, paths=files)
+    precheck = None if check else precheck_for(choose_backend(config, environ)[0])
+    return config, plan_change(repo, config, environ, staged=True, paths=files,
+                               precheck=precheck)
 
 
 def _on_result(result: TaskResult, done: int, total: int) -> None:

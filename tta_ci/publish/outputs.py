@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from tta_ci.core.paths import make_dirs
 from tta_ci.core.report import MetricsDocument
 from tta_ci.publish.summary import render_summary
 
@@ -26,7 +27,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def write_documents(doc: MetricsDocument, out: Path) -> tuple[Path, Path]:
     """Write both files atomically; returns (metrics.json, summary.md)."""
-    out.mkdir(parents=True, exist_ok=True)
+    make_dirs(out)
     metrics_path, summary_path = out / "metrics.json", out / "summary.md"
     _atomic_write(metrics_path, json.dumps(doc.to_json(), indent=2) + "\n")
     _atomic_write(summary_path, render_summary(doc) + "\n")

@@ -10,16 +10,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.report import MetricsDocument
-from tta_ci.core.types import PlanResult, Skip, Task
+from tta_ci.core.types import PlanResult, Precheck, Skip, Task
 from tta_ci.engine import Engine, MetricsCollector, TaskResult, Validator
 from tta_ci.engine.cache import ResultCache
-from tta_ci.generators import Generator, choose_backend, make_generator
+from tta_ci.generators import Generator, choose_backend, make_generator, precheck_for
 
-__all__ = ["RunOutcome", "filter_targets", "run_pipeline", "run_tasks"]
+__all__ = ["RunOutcome", "filter_targets", "report_plan", "run_pipeline", "run_tasks"]
 
 ProgressFn = Callable[[TaskResult, int, int], None]  # result, finished so far, total
+SHOWN_SKIPS = 20  # skips named on the terminal; summary.md lists them all
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ async def run_tasks(
         if on_progress is not None:
             on_progress(result, len(finished), len(tasks))
 
+    progress.expect(len(tasks))
     engine = Engine(
         config,
         generator=generator,
@@ -128,28 +131,25 @@ async def run_pipeline(
 ) -> RunOutcome:
     """Plan (unless ``plan`` is given: ``base..head``, narrowed to ``targets`` and ``shard``),
     run every task through one engine, and return the metrics document."""
-    from tta_ci.plan import parse_shard, plan_change, plan_file
-    from tta_ci.plan import shard as take_shard
-
-    if plan is None:
-        plan = plan_change(repo, config, environ, base=base, head=head)
-    if targets:
-        plan = filter_targets(plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s))
-    if shard is not None:
-        index, total = parse_shard(shard)
-        plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total)})
     backend, reason = choose_backend(config, environ)
+    if generator is not None:
+        backend = generator.name
+    plan = _planned(repo, config, environ, plan, precheck_for(backend), base=base, head=head,
+                    targets=targets, shard=shard)
+    report_plan(plan)
     metrics = MetricsCollector()
     owned: list[object] = []
     if generator is None:
         at_head = {"ref": plan.head} if plan.head else {}  # the commit under test
         generator = make_generator(backend, config, environ, repo=repo, **at_head)
         owned.append(generator)
-    else:
-        backend = generator.name
     if validator is None:
         validator = _validator_for(config, repo, environ, plan.head)
         owned.append(validator)
+    if plan.tasks:
+        at_once = min(config.concurrency, len(plan.tasks))
+        progress.note(f"running {len(plan.tasks)} task(s) with the {backend} backend, "
+                      f"{at_once} at a time")
     try:
         results, metrics = await run_tasks(
             plan.tasks,
@@ -177,6 +177,47 @@ async def run_pipeline(
         skipped=[_skip_json(s) for s in plan.skipped],
     )
     return RunOutcome(document=doc, plan=plan, results=tuple(results))
+
+
+def _planned(
+    repo: Path,
+    config: Config,
+    environ: Mapping[str, str],
+    plan: PlanResult | None,
+    precheck: Precheck | None,
+    *,
+    base: str | None,
+    head: str | None,
+    targets: Sequence[str] | None,
+    shard: str | None,
+) -> PlanResult:
+    """The plan to run: ``base..head`` unless given, narrowed to ``targets``, without the tasks
+    the backend would skip (they are listed as skipped, as ``tta-ci plan`` lists them), then
+    the ``shard``."""
+    from tta_ci.plan import parse_shard, plan_change, plan_file, split_prechecked
+    from tta_ci.plan import shard as take_shard
+
+    if plan is None:
+        plan = plan_change(repo, config, environ, base=base, head=head, precheck=precheck)
+    if targets:
+        plan = filter_targets(
+            plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s, precheck=precheck))
+    kept, skipped = split_prechecked(plan.tasks, precheck)
+    plan = plan.model_copy(update={"tasks": tuple(kept), "skipped": (*plan.skipped, *skipped)})
+    if shard is not None:
+        index, total = parse_shard(shard)
+        plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total)})
+    return plan
+
+
+def report_plan(plan: PlanResult, limit: int = SHOWN_SKIPS) -> None:
+    """Tell the reporter what was planned, and name what was skipped (symbols first)."""
+    progress.note(f"planned {plan.headline()}")
+    skips = sorted(plan.skipped, key=lambda s: s.symbol is None)
+    for skip in skips[:limit]:
+        progress.note(f"skipped {skip.describe()}")
+    if len(skips) > limit:
+        progress.note(f"… {len(skips) - limit} more skipped: see summary.md")
 
 
 def _skip_json(skip: Skip) -> dict[str, str]:
