@@ -145,3 +145,19 @@ def test_output_dir_from_the_file_is_under_the_repo(tmp_path: Path) -> None:
     (tmp_path / ".tta-ci.toml").write_text("output_dir = 'build/tta'\n")
     assert output_dir(load_config(tmp_path, {}), tmp_path) == tmp_path / "build/tta"
     assert output_dir(Config(output_dir="x"), tmp_path) == tmp_path / "x"
+
+
+def test_table_names_what_the_plan_dropped_and_marks_cached_tasks() -> None:
+    stream = io.StringIO()
+    doc = document([task(cached=True),
+                    task("skipped", id="calc.py::untyped", symbol="untyped", reason="no offline")],
+                   skipped=[{"file": "calc.py", "symbol": "untyped", "backend": "offline",
+                             "reason": "no offline"},
+                            {"file": "calc.py", "symbol": "mul", "reason": "over max_tasks (2)"},
+                            {"file": "README.md", "reason": "not python"}])
+    print_table(doc, stream)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].endswith("1 test(s) → tests/test_calc.py (cached)")
+    assert lines[1] == "- skipped      calc.py::untyped  no offline"
+    assert lines[2] == "- skipped      calc.py::mul      over max_tasks (2)"
+    assert "; 2 skipped when planning;" in lines[3]

@@ -127,8 +127,10 @@ class Progress:
 
 
 def print_table(doc: MetricsDocument, stream: TextIO) -> None:
-    """A row per task, then a row per symbol the plan skipped, then the totals."""
-    skipped = [Skip.model_validate(s) for s in doc.skipped]
+    """A row per task, then a row per symbol the plan skipped (and did not record as a
+    task), then the totals."""
+    ids = {t.id for t in doc.tasks}
+    skipped = [s for s in map(Skip.model_validate, doc.skipped) if s.where not in ids]
     named = [s for s in skipped if s.symbol]
     width = max((len(t.id) for t in doc.tasks), default=10)
     width = max([width, *(len(s.where) for s in named)])

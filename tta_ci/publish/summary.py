@@ -158,15 +158,17 @@ def _chart_section(doc: MetricsDocument) -> list[str]:
 
 
 def _skipped_section(doc: MetricsDocument, limit: int = 30) -> list[str]:
-    if not doc.skipped:
+    """What the plan skipped (files, and symbols by name), minus the skipped task rows."""
+    ids = {t.id for t in doc.tasks}
+    skips = [s for s in map(Skip.model_validate, doc.skipped) if s.where not in ids]
+    if not skips:
         return []
-    lines = ["<details><summary>Skipped</summary>", ""]
-    for item in doc.skipped[:limit]:
-        skip = Skip.model_validate(item)
+    lines = ["<details><summary>Skipped when planning</summary>", ""]
+    for skip in skips[:limit]:
         by = f" ({text(skip.backend)} backend)" if skip.backend else ""
         lines.append(f"- {code(skip.where)}{by}: {text(skip.reason)}")
-    if len(doc.skipped) > limit:
-        lines.append(f"- … {len(doc.skipped) - limit} more in {ARTIFACT_POINTER}")
+    if len(skips) > limit:
+        lines.append(f"- … {len(skips) - limit} more in {ARTIFACT_POINTER}")
     return [*lines, "", "</details>", ""]
 
 

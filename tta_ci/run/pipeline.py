@@ -16,6 +16,7 @@ from tta_ci.core.report import MetricsDocument
 from tta_ci.core.types import PlanResult, Precheck, Skip, Task
 from tta_ci.engine import Engine, MetricsCollector, TaskResult, Validator
 from tta_ci.engine.cache import ResultCache
+from tta_ci.engine.records import skipped_record
 from tta_ci.generators import Generator, choose_backend, make_generator, precheck_for
 
 __all__ = ["RunOutcome", "filter_targets", "report_plan", "run_pipeline", "run_tasks"]
@@ -134,8 +135,8 @@ async def run_pipeline(
     backend, reason = choose_backend(config, environ)
     if generator is not None:
         backend = generator.name
-    plan = _planned(repo, config, environ, plan, precheck_for(backend), base=base, head=head,
-                    targets=targets, shard=shard)
+    plan, prechecked = _planned(repo, config, environ, plan, precheck_for(backend), base=base,
+                                head=head, targets=targets, shard=shard)
     report_plan(plan)
     metrics = MetricsCollector()
     owned: list[object] = []
@@ -166,6 +167,8 @@ async def run_pipeline(
             closer = getattr(resource, "aclose", None)
             if closer is not None:
                 await closer()
+    for task, skip in prechecked:  # skipped by the backend's plan-time check: never queued
+        metrics.record_task(skipped_record(task, skip.reason))
     doc = metrics.document(
         backend=backend,
         backend_reason=reason,
@@ -190,24 +193,40 @@ def _planned(
     head: str | None,
     targets: Sequence[str] | None,
     shard: str | None,
-) -> PlanResult:
-    """The plan to run: ``base..head`` unless given, narrowed to ``targets``, without the tasks
-    the backend would skip (they are listed as skipped, as ``tta-ci plan`` lists them), then
-    the ``shard``."""
-    from tta_ci.plan import parse_shard, plan_change, plan_file, split_prechecked
+) -> tuple[PlanResult, list[tuple[Task, Skip]]]:
+    """The plan to run: ``base..head`` unless given, narrowed to ``targets``, then the
+    ``shard``; and the tasks of this shard that the backend's ``precheck`` skips.
+
+    Those are left out of the plan's tasks and listed in its skips (with the backend), as
+    ``tta-ci plan`` lists them, so that they take no place under ``max_tasks``.
+    """
+    from tta_ci.plan import parse_shard, plan_change, plan_file
     from tta_ci.plan import shard as take_shard
 
+    skipped: dict[str, tuple[Task, Skip]] = {}
+
+    def check(task: Task) -> Skip | None:
+        skip = precheck(task) if precheck is not None else None
+        if skip is not None:
+            skipped[task.id] = (task, skip)
+        return skip
+
     if plan is None:
-        plan = plan_change(repo, config, environ, base=base, head=head, precheck=precheck)
+        plan = plan_change(repo, config, environ, base=base, head=head, precheck=check)
     if targets:
         plan = filter_targets(
-            plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s, precheck=precheck))
-    kept, skipped = split_prechecked(plan.tasks, precheck)
-    plan = plan.model_copy(update={"tasks": tuple(kept), "skipped": (*plan.skipped, *skipped)})
+            plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s, precheck=check))
+    kept = [t for t in plan.tasks if check(t) is None]  # a plan given ready-made
+    if targets:  # the change's other skipped tasks were not asked for
+        skipped = {k: v for k, v in skipped.items() if any(_matches(v[0], t) for t in targets)}
+    new = [skip for task_id, (_, skip) in skipped.items() if skip not in plan.skipped]
+    plan = plan.model_copy(update={"tasks": tuple(kept), "skipped": (*plan.skipped, *new)})
+    mine = [task for task, _ in skipped.values()]
     if shard is not None:
         index, total = parse_shard(shard)
         plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total)})
-    return plan
+        mine = list(take_shard(mine, index, total))  # each skipped task in one shard's record
+    return plan, [skipped[t.id] for t in mine]
 
 
 def report_plan(plan: PlanResult, limit: int = SHOWN_SKIPS) -> None:
