@@ -58,3 +58,24 @@ def test_comment_workflow_is_gated_and_explained() -> None:
                                    "pull-requests": "write"}
     assert "# Safety model:" in text and "author_association" in text
     assert "pull_request_target" not in yaml.safe_dump(data)
+
+
+def _readme_commands() -> list[str]:
+    """The commands of the README's first section (its one code block)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = text.split("\n## ", 2)[1]
+    blocks = first.split("```")[1::2]
+    assert len(blocks) == 1, "the first section has one code block"
+    return [line for line in blocks[0].splitlines()[1:] if line.strip()]
+
+
+def test_ci_runs_the_readme_commands_verbatim() -> None:
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("tta-ci demo") and "pytest" in commands[1]
+    for command in commands:
+        assert command.startswith("python3 -m venv .venv && ")  # each sets itself up
+        assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    runs = [step.get("run", "") for step in steps["jobs"]["tests"]["steps"]]
+    assert all(command in runs for command in commands)
