@@ -77,6 +77,10 @@ async def run_tasks(
         if on_progress is not None:
             on_progress(result, len(finished), len(tasks))
 
+    if tasks:
+        at_once = min(config.concurrency, len(tasks))
+        progress.note(f"running {len(tasks)} task(s) with the {generator.name} backend, "
+                      f"{at_once} at a time")
     progress.expect(len(tasks))
     engine = Engine(
         config,
@@ -147,10 +151,6 @@ async def run_pipeline(
     if validator is None:
         validator = _validator_for(config, repo, environ, plan.head)
         owned.append(validator)
-    if plan.tasks:
-        at_once = min(config.concurrency, len(plan.tasks))
-        progress.note(f"running {len(plan.tasks)} task(s) with the {backend} backend, "
-                      f"{at_once} at a time")
     try:
         results, metrics = await run_tasks(
             plan.tasks,
@@ -219,7 +219,7 @@ def _planned(
     kept = [t for t in plan.tasks if check(t) is None]  # a plan given ready-made
     if targets:  # the change's other skipped tasks were not asked for
         skipped = {k: v for k, v in skipped.items() if any(_matches(v[0], t) for t in targets)}
-    new = [skip for task_id, (_, skip) in skipped.items() if skip not in plan.skipped]
+    new = [skip for _, skip in skipped.values() if skip not in plan.skipped]
     plan = plan.model_copy(update={"tasks": tuple(kept), "skipped": (*plan.skipped, *new)})
     mine = [task for task, _ in skipped.values()]
     if shard is not None:
