@@ -116,5 +116,6 @@ def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     for name in published.files:
         print(f"accepted tests written to {root / name}")
     print(f"summary: {summary_path}\nmetrics: {metrics_path}")
-    print(f"try them: cd {root} && python -m pytest -q   ({time.monotonic() - started:.1f}s)")
+    print(f"try them: cd {root} && {sys.executable} -m pytest -q   "
+          f"({time.monotonic() - started:.1f}s)")
     return 0 if outcome.document.totals.accepted else 1

@@ -16,7 +16,6 @@ all of this without code of its own:
 from __future__ import annotations
 
 import argparse
-import difflib
 
 from tta_ci.core.errors import UsageError
 
@@ -42,6 +41,8 @@ CONFIG_FLAGS = (
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``known``, or ``""``."""
+    import difflib  # only on an error: the hook's no-op path does not need it
+
     close = difflib.get_close_matches(word, [str(k) for k in known], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
