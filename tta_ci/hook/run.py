@@ -69,6 +69,9 @@ def generate(repo: Path, config: Config, files: Sequence[str],
     present = already_written(repo, load_written(records, plan.tasks) if records else {})
     for task_id, test_file in present.items():
         _say(f"✔ accepted {task_id}: already in {test_file}")
+    for skip in plan.skipped:
+        if skip.backend:  # a task the backend would not try: say so, as `run` does
+            _say(f"{ICONS['skipped']} skipped {skip.describe()}")
     tasks = tuple(t for t in plan.tasks if t.id not in present)
     if not tasks:
         _say(final_line([], sorted(set(present.values())), environ) if present
