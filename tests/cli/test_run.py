@@ -83,6 +83,7 @@ def test_publishing_that_cannot_work_fails_before_any_work(
         environ = {**environ, "GITHUB_EVENT_PATH": str(EVENTS / "pull_request.opened.json")}
     argv = ["run", "--repo", str(git_repo), "--backend", "offline", "--mode", mode]
     assert main(argv, environ) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"tta-ci: error: {message}") and err.count("\n") == 1
+    first, error = capsys.readouterr().err.splitlines()  # the first line, then one error line
+    assert first.startswith("tta-ci: planning ")
+    assert error.startswith(f"tta-ci: error: {message}")
     assert not (git_repo / ".tta-ci").exists()

@@ -97,3 +97,24 @@ def test_sweep_example_is_scheduled_and_may_push_its_branch() -> None:
                if s.get("name") == "Sweep")
     assert run["run"].startswith("tta-ci sweep")
     assert run["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+
+
+def _readme_commands() -> list[str]:
+    """The commands of the README's first section (its one code block)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = text.split("\n## ", 2)[1]
+    blocks = first.split("```")[1::2]
+    assert len(blocks) == 1, "the first section has one code block"
+    return [line for line in blocks[0].splitlines()[1:] if line.strip()]
+
+
+def test_ci_runs_the_readme_commands_verbatim() -> None:
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("tta-ci demo") and "pytest" in commands[1]
+    for command in commands:
+        assert command.startswith("python3 -m venv .venv && ")  # each sets itself up
+        assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    runs = [step.get("run", "") for step in steps["jobs"]["tests"]["steps"]]
+    assert all(command in runs for command in commands)

@@ -95,3 +95,18 @@ def test_comment_fits_the_limit_without_cutting_code() -> None:
 def test_fence_is_longer_than_backticks_in_code() -> None:
     assert fence("x = '```'") == "````"
     assert fence("plain") == "```"
+
+
+def test_hostile_names_cannot_break_the_comment() -> None:
+    hostile = "pkg/m.py::<module>|x`y"
+    doc = document([
+        task(id=hostile, test_file="tests/<t>.py",
+             code="def test_x():\n    assert '```' != '````'\n"),
+        task("rejected", id="pkg/m.py::f", rejected_tests={"test_y": "assert <b> | `c`"}),
+    ])
+    body = render_comment(doc)
+    assert "<summary><code>tests/&lt;t&gt;.py</code> for <code>pkg/m.py::&lt;module&gt;|x`y"\
+           "</code> (1 test)</summary>" in body
+    assert "`````python\ndef test_x():\n    assert '```' != '````'\n`````" in body
+    assert "| ``pkg/m.py::<module>\\|x`y`` | ✅ accepted |" in body  # one row, code shown as is
+    assert "- `pkg/m.py::f` `test_y`: assert &lt;b> | \\`c\\`" in body

@@ -1,5 +1,7 @@
 """``tta-ci run``: the main job. Plan, generate, validate, write outputs, publish.
 
+Its first line (``tta-ci: planning BASE..HEAD``) is printed before anything heavy is
+imported, so that a run is never silent while Python loads the pipeline.
 ``publish_finished`` is the second half, shared with ``collect`` and ``sweep``: the run's
 files, the publisher of its mode, the table (or the JSON document) and the exit code.
 """
@@ -7,23 +9,20 @@ files, the publisher of its mode, the table (or the JSON document) and the exit 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import sys
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tta_ci.cli._common import config_from_args
-from tta_ci.core.config import Config
-from tta_ci.core.report import MetricsDocument
-from tta_ci.publish.console import Progress, output_dir, print_table
+from tta_ci.core.progress import announce
 
+TYPE_CHECKING = False  # not typing's: this module is on the path of the first line
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tta_ci.core.config import Config
+    from tta_ci.core.report import MetricsDocument
     from tta_ci.github.event import Event
     from tta_ci.publish import Publisher
 
-__all__ = ["exit_code", "findings", "publish_finished", "run", "show"]
+__all__ = ["exit_code", "findings", "planning_line", "publish_finished", "run", "show"]
 
 
 def findings(doc: MetricsDocument) -> bool:
@@ -32,6 +31,16 @@ def findings(doc: MetricsDocument) -> bool:
 
 def exit_code(doc: MetricsDocument, config: Config) -> int:
     return 1 if config.fail_on_rejected and findings(doc) else 0
+
+
+def planning_line(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
+    """What is about to be planned, from the flags alone (the refs are resolved later)."""
+    head = args.head or "HEAD"
+    if args.base:
+        return f"planning {args.base}..{head}"
+    if environ.get("GITHUB_EVENT_PATH"):
+        return f"planning the change of the GitHub event ({environ['GITHUB_EVENT_PATH']})"
+    return f"planning {head} against its upstream"
 
 
 def publish_finished(
@@ -58,6 +67,11 @@ def publish_finished(
 
 
 def show(doc: MetricsDocument, out: Path, as_json: bool) -> None:
+    import json
+    import sys
+
+    from tta_ci.publish.console import print_table
+
     if as_json:
         print(json.dumps(doc.to_json(), indent=2))
     else:
@@ -66,25 +80,25 @@ def show(doc: MetricsDocument, out: Path, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    announce(planning_line(args, environ))
+    import asyncio
+    from pathlib import Path
+
+    from tta_ci.cli._common import config_from_args
     from tta_ci.github.event import read_event
     from tta_ci.publish import preflight
+    from tta_ci.publish.console import Progress, output_dir
     from tta_ci.run.pipeline import run_pipeline
 
     repo = Path(args.repo)
     config = config_from_args(args, environ)
     event = read_event(environ)
     preflight(config, environ, event)  # a missing token or event fails before any work
-    outcome = asyncio.run(
-        run_pipeline(
-            repo,
-            config,
-            environ,
-            base=args.base,
-            head=args.head,
-            shard=args.shard,
-            on_progress=Progress(),
-        )
-    )
+    console = Progress()
+    with console.live():
+        outcome = asyncio.run(run_pipeline(repo, config, environ, base=args.base,
+                                           head=args.head, shard=args.shard,
+                                           on_progress=console))
     final = publish_finished(outcome.document, repo=repo, config=config, environ=environ,
                              event=event, out=output_dir(config, repo), as_json=args.json)
     return exit_code(final, config)

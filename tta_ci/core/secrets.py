@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from tta_ci.core.config import Config
 from tta_ci.core.errors import ConfigError
+
+TYPE_CHECKING = False  # not typing's: logging set-up, before a command's first line, needs this
+if TYPE_CHECKING:
+    from tta_ci.core.config import Config
 
 __all__ = ["Redactor", "api_key", "scrubbed_env", "secret_names"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,7 @@ __all__ = [
     "Outcome",
     "PlanResult",
     "PossibleBug",
+    "Precheck",
     "Skip",
     "Survivor",
     "Task",
@@ -110,6 +112,21 @@ class Skip(_Frozen):
     file: str
     reason: str
     symbol: str | None = None
+    backend: str | None = None  # the generator backend that would skip it (None: the planner)
+
+    @property
+    def where(self) -> str:
+        """``file::symbol``, or the file alone."""
+        return f"{self.file}::{self.symbol}" if self.symbol else self.file
+
+    def describe(self) -> str:
+        """One line for a person: where, which backend, why."""
+        by = f" ({self.backend} backend)" if self.backend else ""
+        return f"{self.where}{by}: {self.reason}"
+
+
+# A generator backend's plan-time check: the ``Skip`` of a task it would not try, or None.
+Precheck = Callable[[Task], Skip | None]
 
 
 class PlanResult(_Frozen):
@@ -117,12 +134,25 @@ class PlanResult(_Frozen):
     skipped: tuple[Skip, ...] = ()
     base: str | None = None  # resolved SHAs
     head: str | None = None
+    # tasks the backend's plan-time check skips (their ``Skip`` is in ``skipped``): never
+    # queued, recorded as skipped tasks by the run
+    prechecked: tuple[Task, ...] = ()
+
+    def headline(self) -> str:
+        """``4 tasks, 2 skipped (abc1234..def5678)``; ``index`` for the staged side."""
+        count = f"{len(self.tasks)} task{'s' * (len(self.tasks) != 1)}"
+        refs = f"{_short(self.base)}..{_short(self.head)}"
+        return f"{count}, {len(self.skipped)} skipped ({refs})"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "tasks": [t.plan_json() for t in self.tasks],
             "skipped": [s.model_dump(mode="json", exclude_none=True) for s in self.skipped],
         }
+
+
+def _short(sha: str | None) -> str:
+    return sha[:7] if sha else "index"
 
 
 class LLMCall(_Frozen):

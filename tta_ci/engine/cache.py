@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tta_ci._version import __version__
 from tta_ci.core.files import write_atomic
+from tta_ci.core.paths import make_dirs
 from tta_ci.core.types import PossibleBug, Task, Verdict
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class ResultCache:
             update={"created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
         )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(path.parent)
             write_atomic(path, stamped.model_dump_json(indent=1))
         except OSError as exc:
             log.warning("tta-ci: could not write the cache entry %s: %s", path, exc)

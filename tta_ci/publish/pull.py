@@ -11,6 +11,7 @@ from tta_ci.github.api import open_pull, repository
 from tta_ci.github.event import PullTarget
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.commit import commit_tests
+from tta_ci.publish.markdown import code
 from tta_ci.publish.sticky import BranchPublisher, CommentPublisher
 
 __all__ = ["PullPublisher", "follow_up_branch", "pull_body"]
@@ -24,7 +25,7 @@ def pull_body(target: PullTarget, tasks: list[TaskRecord], tested: str) -> str:
     lines = [
         f"Tests generated and validated by tta-ci for #{target.number} at {tested[:12]}.",
         "",
-        *(f"- `{t.test_file}`: `{t.id}` ({len(t.tests)} tests)" for t in tasks),
+        *(f"- {code(t.test_file)}: {code(t.id)} ({len(t.tests)} tests)" for t in tasks),
         "",
         "Merge this pull request into the branch to take the tests.",
     ]

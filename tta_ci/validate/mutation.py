@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from tta_ci.core import progress
 from tta_ci.core.mutants import Mutant, mutants
 from tta_ci.core.types import CheckResult, TestVerdict, Verdict
 from tta_ci.validate.runner import RunReport, RunSpec
@@ -118,7 +119,8 @@ async def _run_mutants(target: Path, original: bytes, found: Sequence[Mutant], s
     if target.is_symlink():  # never write through a link: it may point out of the workspace
         target.unlink()
     try:
-        for mutant in found:  # the same order and seeds for each: only the code differs
+        for number, mutant in enumerate(found, 1):  # the same order and seeds for each
+            progress.stage(f"mutants {number}/{len(found)}")
             target.write_bytes(mutant.source.encode("utf-8"))
             reports.append(await run(spec))
     finally:
