@@ -20,6 +20,7 @@ TARGETS = {  # name → (target, what the ratio is)
     "plan_speed": (1.0, "planning a 2,000-line diff over 100 files / 1 s"),
     "validate_batch": (0.35, "batched / one process per candidate, 20 candidates"),
     "hook_noop": (4.0, "pre-commit hook no-op / python -c pass"),
+    "start_collect": (0.6, "start → 30 s of other steps → collect / run → other steps"),
 }
 RATIO = re.compile(r"^ratio=([0-9.]+)", re.MULTILINE)
 TARGET = re.compile(r"target\s*<=\s*([0-9.]+)")

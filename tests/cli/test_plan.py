@@ -146,3 +146,31 @@ def test_a_hostile_configuration_is_a_one_line_error_at_once(
     code, out, err = run(capsys, "--repo", str(repo), "--base", "HEAD~1")
     assert code == 2 and out == "" and err.startswith("tta-ci: error: .tta-ci.toml: ")
     assert err.count("\n") == 1 and time.monotonic() - start < 5
+
+
+MIXED = (
+    "def typed(a: int) -> int:\n    return a\n\n\n"
+    "def untyped(a):\n    return a\n\n\n"
+    "def other(b: int) -> int:\n    return b\n"
+)
+
+
+def test_the_backends_own_skips_are_known_at_plan_time(
+    git_repo: Path, commit: CommitFn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit({"mixed.py": MIXED.replace("return", "return 0 +")})
+    commit({"mixed.py": MIXED})
+    code, out, _ = run(capsys, "--repo", str(git_repo), "--json", "--max-tasks", "2")
+    assert code == 0
+    doc = json.loads(out)
+    # the task offline cannot do is listed with its backend, and takes no place under the cap
+    assert [t["id"] for t in doc["tasks"]] == ["mixed.py::typed", "mixed.py::other"]
+    assert doc["skipped"] == [{
+        "file": "mixed.py", "symbol": "untyped", "backend": "offline",
+        "reason": "no offline strategy: untyped has untyped parameters (a) and no docstring "
+                  "example",
+    }]
+    code, out, _ = run(capsys, "--repo", str(git_repo), "--backend", "openrouter")
+    assert "mixed.py::untyped" in out and out.splitlines()[-1].startswith("3 tasks, 0 skipped")
+    _, out, _ = run(capsys, "--repo", str(git_repo))
+    assert "skipped  mixed.py::untyped (offline backend): no offline strategy" in out

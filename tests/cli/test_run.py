@@ -88,8 +88,9 @@ def test_publishing_that_cannot_work_fails_before_any_work(
         environ = {**environ, "GITHUB_EVENT_PATH": str(EVENTS / "pull_request.opened.json")}
     argv = ["run", "--repo", str(git_repo), "--backend", "offline", "--mode", mode]
     assert main(argv, environ) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"tta-ci: error: {message}") and err.count("\n") == 1
+    first, error = capsys.readouterr().err.splitlines()  # the first line, then one error line
+    assert first.startswith("tta-ci: planning ")
+    assert error.startswith(f"tta-ci: error: {message}")
     assert not (git_repo / ".tta-ci").exists()
 
 
@@ -101,9 +102,10 @@ def test_an_output_dir_that_cannot_be_written_stops_before_any_work(
     argv = ["run", "--repo", str(git_repo), "--base", base, "--head", head, "--backend",
             "offline", "--output-dir", where]
     assert main(argv, {}) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"tta-ci: error: --output-dir {where}: not a writable folder (")
-    assert err.endswith("; choose another\n") and err.count("\n") == 1
+    planning, error = capsys.readouterr().err.splitlines()  # the first line, then the error
+    assert planning == f"tta-ci: planning {base}..{head}"
+    assert error.startswith(f"tta-ci: error: --output-dir {where}: not a writable folder (")
+    assert error.endswith("; choose another")
 
 
 @pytest.mark.slow

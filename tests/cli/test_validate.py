@@ -123,7 +123,28 @@ def test_a_machine_where_bwrap_cannot_work_runs_nothing(
         monkeypatch.undo()
         isolation.probe_bwrap.cache_clear()
     out, err = capsys.readouterr()
-    assert code == 2 and out == "" and err.count("\n") == 1
-    assert err.startswith("tta-ci: error: bubblewrap cannot build its sandbox (bwrap: setting up "
+    first, error = err.splitlines()  # what is being validated, then the one-line error
+    assert code == 2 and out == "" and first.startswith("tta-ci: validating ")
+    assert error.startswith("tta-ci: error: bubblewrap cannot build its sandbox (bwrap: setting up "
                           "uid map: Permission denied), and tta-ci does not run untrusted code")
     assert tree_hash(repo) == before
+
+
+@pytest.mark.slow
+def test_the_gates_are_reported_as_they_start(project: tuple[Path, str],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    repo, _ = project
+    good = next(p for p in CANDIDATES if p.stem == "good")
+    env = {**environ(), "TTA_MUTATION": "true", "TTA_MUTATION_MAX_MUTANTS": "2"}
+    code = main(["validate", str(good), "--target", TARGET, "--repo", str(repo), "--json"], env)
+    out, err = capsys.readouterr()
+    verdict = json.loads(out)  # stdout stays one JSON document
+    assert code == (0 if verdict["accepted"] else 1) and "mutation" in verdict["checks"]
+    lines = err.splitlines()
+    assert lines[0] == f"tta-ci: validating {good} against {TARGET}"
+    gates = [line.removeprefix("tta-ci: ") for line in lines[1:]]
+    runs = [g for g in gates if g.startswith(("validating ", "mutants "))]
+    total = int(runs[0].rpartition("/")[2])  # the project's `runs`
+    assert runs == [*(f"validating {n}/{total}" for n in range(1, total + 1)), "mutants 1/2",
+                    "mutants 2/2"]
+    assert gates.index("preparing the sandbox") < gates.index(runs[0])

@@ -1,10 +1,13 @@
-"""tta_ci.core.paths: globs, the test-file rule, the imports of a test file."""
+"""tta_ci.core.paths: globs, the test-file rule, the imports of a test file, tta-ci's folder."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from tta_ci.core.paths import glob_match, imported_modules
+import pytest
+from support.gitrepo import git
+
+from tta_ci.core.paths import glob_match, imported_modules, make_dirs
 from tta_ci.core.paths import is_test_path as is_test_file
 
 
@@ -52,3 +55,26 @@ def test_imported_modules() -> None:
     assert imported_modules(text) == {
         "os", "pkg.a", "pkg", "pkg.b", "pkg.c", "pkg.e", "pkg.f", "pkg.f.g"
     }
+
+
+def test_the_own_folder_is_kept_out_of_git(git_repo: Path) -> None:
+    out = make_dirs(git_repo / ".tta-ci" / "out")
+    (out / "metrics.json").write_text("{}")
+    make_dirs(git_repo / ".tta-ci" / "cache" / "ab")
+    (git_repo / "code.py").write_text("x = 1\n")
+    git(git_repo, "add", "-A")
+    assert git(git_repo, "diff", "--cached", "--name-only") == "code.py"
+    assert (git_repo / ".tta-ci" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_gitignore_of_the_user_is_never_replaced(tmp_path: Path) -> None:
+    own = tmp_path / ".tta-ci"
+    own.mkdir()
+    (own / ".gitignore").write_text("out/\n")
+    make_dirs(own / "cache")
+    assert (own / ".gitignore").read_text() == "out/\n"
+
+
+def test_other_folders_get_no_gitignore(tmp_path: Path) -> None:
+    make_dirs(tmp_path / "build" / "tta")
+    assert not list(tmp_path.rglob(".gitignore"))

@@ -71,3 +71,27 @@ def test_running_again_leaves_the_test_files_unchanged(demo_dir: Path) -> None:
     assert len(accepted) >= 3 and all(t["cached"] for t in accepted)
 
 
+
+
+def test_plan_and_run_agree_on_what_is_skipped(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    metrics = json.loads((demo_dir / ".tta-ci" / "out" / "metrics.json").read_text())
+    capsys.readouterr()
+    assert main(["plan", "--repo", str(demo_dir), "--base", "HEAD~1", "--json"],
+                {"PATH": "/usr/bin:/bin"}) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["skipped"] == metrics["skipped"]
+    by_backend = {f"{s['file']}::{s['symbol']}": s["reason"] for s in plan["skipped"]
+                  if s.get("backend") == "offline"}
+    skipped_tasks = {t["id"]: t["reason"] for t in metrics["tasks"] if t["status"] == "skipped"}
+    assert by_backend == skipped_tasks
+    assert "shop/pricing.py::scale_prices" in by_backend
+    assert {t["id"] for t in plan["tasks"]} == {
+        t["id"] for t in metrics["tasks"] if t["status"] != "skipped"}
+
+
+def test_the_summary_shows_names_as_they_are_and_outputs_stay_out_of_git(demo_dir: Path) -> None:
+    summary = (demo_dir / ".tta-ci" / "out" / "summary.md").read_text()
+    assert "`shop/pricing.py::<module>`" in summary and "&lt;" not in summary
+    assert (demo_dir / ".tta-ci" / ".gitignore").read_text().splitlines()[-1] == "*"

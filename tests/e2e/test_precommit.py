@@ -77,7 +77,7 @@ def _try_repo(repo: Path, hook_repo: Path, tmp: Path) -> subprocess.CompletedPro
     )
 
 
-def test_try_repo_writes_a_test_then_passes_once_it_is_staged(
+def test_try_repo_writes_a_test_then_passes_after_git_add_all(
     git_repo: Path, hook_repo: Path, pre_commit_tmp: Path
 ) -> None:
     write(git_repo, {"pkg/__init__.py": "", "pkg/calc.py": CALC})
@@ -96,7 +96,11 @@ def test_try_repo_writes_a_test_then_passes_once_it_is_staged(
     assert (git_repo / "pkg/calc.py").read_text() == CALC
     assert (git_repo / ".tta-ci/out/metrics.json").is_file()
 
-    git(git_repo, "add", "tests/test_calc.py")
+    # what a user does next: stage everything; tta-ci's outputs stay out of the index
+    git(git_repo, "add", "-A")
+    assert git(git_repo, "diff", "--cached", "--name-only").splitlines() == [
+        "pkg/__init__.py", "pkg/calc.py", "tests/test_calc.py"]
+    assert (git_repo / ".tta-ci/.gitignore").read_text().splitlines()[-1] == "*"
     second = _try_repo(git_repo, hook_repo, pre_commit_tmp)
     output = second.stdout + second.stderr
     assert second.returncode == 0, output

@@ -26,7 +26,8 @@ const fs = require('fs');
 
 def test_workflows_exist() -> None:
     names = {p.name for p in WORKFLOWS}
-    assert {"ci.yml", "tta-ci.yml", "tta-ci-comment.yml"} <= names
+    assert {"ci.yml", "tta-ci.yml", "tta-ci-comment.yml", "tta-ci-start-collect.yml",
+            "tta-ci-sweep.yml"} <= names
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -58,3 +59,62 @@ def test_comment_workflow_is_gated_and_explained() -> None:
                                    "pull-requests": "write"}
     assert "# Safety model:" in text and "author_association" in text
     assert "pull_request_target" not in yaml.safe_dump(data)
+
+
+def _checkouts() -> list[tuple[str, dict[str, object]]]:
+    found = []
+    for path in WORKFLOWS:
+        for job in _load(path.name)["jobs"].values():  # type: ignore[attr-defined]
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    found.append((path.name, step))
+    return found
+
+
+def test_every_checkout_keeps_no_credentials() -> None:
+    checkouts = _checkouts()
+    assert len(checkouts) >= 8
+    assert [name for name, s in checkouts
+            if s.get("with", {}).get("persist-credentials") is not False] == []  # type: ignore[union-attr]
+
+
+def test_start_collect_example_runs_the_users_steps_in_between() -> None:
+    steps = _load("tta-ci-start-collect.yml")["jobs"]["tests"]["steps"]  # type: ignore[index]
+    names = [s.get("uses") or s.get("name") for s in steps]
+    start, collect = names.index("./"), names.index("./collect")
+    assert steps[start]["with"]["wait"] == "false"
+    assert {"Your tests", "Your lint"} <= set(names[start + 1:collect])
+    assert steps[collect]["with"]["run-id"] == "${{ steps.tta.outputs.run-id }}"
+    assert steps[collect]["if"] == "${{ !cancelled() }}"
+
+
+def test_sweep_example_is_scheduled_and_may_push_its_branch() -> None:
+    data = _load("tta-ci-sweep.yml")
+    assert set(data[True]) == {"schedule", "workflow_dispatch"}
+    assert data[True]["schedule"][0]["cron"]  # type: ignore[index]
+    assert data["permissions"] == {"contents": "write", "pull-requests": "write"}
+    run = next(s for s in data["jobs"]["sweep"]["steps"]  # type: ignore[index]
+               if s.get("name") == "Sweep")
+    assert run["run"].startswith("tta-ci sweep")
+    assert run["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+
+
+def _readme_commands() -> list[str]:
+    """The commands of the README's first section (its one code block)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = text.split("\n## ", 2)[1]
+    blocks = first.split("```")[1::2]
+    assert len(blocks) == 1, "the first section has one code block"
+    return [line for line in blocks[0].splitlines()[1:] if line.strip()]
+
+
+def test_ci_runs_the_readme_commands_verbatim() -> None:
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("tta-ci demo") and "pytest" in commands[1]
+    for command in commands:
+        assert command.startswith("python3 -m venv .venv && ")  # each sets itself up
+        assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    runs = [step.get("run", "") for step in steps["jobs"]["tests"]["steps"]]
+    assert all(command in runs for command in commands)

@@ -100,11 +100,12 @@ def test_index_snapshot_of_a_repository_without_commits(tmp_path: Path) -> None:
     assert git(tmp_path, "log", "--format=%an|%P", "-1", sha) == "github-actions[bot]|"
 
 
-def test_token_env_hands_the_token_to_one_git_process(git_repo: Path) -> None:
-    assert gitcli.token_env(git_repo, {"PATH": "/usr/bin:/bin"}) is None
-    env = gitcli.token_env(git_repo, {"GITHUB_TOKEN": "ghs_abc", "GIT_CONFIG_COUNT": "1",
-                                      "GIT_CONFIG_KEY_0": "core.pager",
-                                      "GIT_CONFIG_VALUE_0": "cat"})
+def test_remote_env_hands_the_token_to_one_git_process(git_repo: Path) -> None:
+    git(git_repo, "remote", "add", "origin", "https://github.com/octo/calc")
+    assert gitcli.remote_env(git_repo, {"PATH": "/usr/bin:/bin"}) is None
+    env = gitcli.remote_env(git_repo, {"GITHUB_TOKEN": "ghs_abc", "GIT_CONFIG_COUNT": "1",
+                                       "GIT_CONFIG_KEY_0": "core.pager",
+                                       "GIT_CONFIG_VALUE_0": "cat"})
     assert env is not None and env["GIT_CONFIG_COUNT"] == "2"
     assert env["GIT_CONFIG_KEY_1"] == "http.https://github.com/.extraheader"
     assert env["GIT_CONFIG_VALUE_1"] == "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX2FiYw=="
@@ -113,7 +114,7 @@ def test_token_env_hands_the_token_to_one_git_process(git_repo: Path) -> None:
     assert out == env["GIT_CONFIG_VALUE_1"]  # git sees it; no file holds it
     assert "extraheader" not in (git_repo / ".git" / "config").read_text()
     git(git_repo, "config", "http.https://github.com/.extraheader", "AUTHORIZATION: persisted")
-    assert gitcli.token_env(git_repo, {"GITHUB_TOKEN": "ghs_abc"}) is None  # not twice
+    assert gitcli.remote_env(git_repo, {"GITHUB_TOKEN": "ghs_abc"}) is None  # not twice
 
 
 def test_prune_worktrees_forgets_the_folders_a_killed_run_left(git_repo: Path,
@@ -124,3 +125,33 @@ def test_prune_worktrees_forgets_the_folders_a_killed_run_left(git_repo: Path,
     assert str(path) in git(git_repo, "worktree", "list")
     gitcli.prune_worktrees(git_repo)
     assert str(path) not in git(git_repo, "worktree", "list")
+
+
+def test_commits_between_lists_the_commits_only_the_tip_has(git_repo: Path,
+                                                            commit: CommitFn) -> None:
+    base = commit({"a.py": "A = 1\n"}, "base")
+    one = commit({"a.py": "A = 2\n"}, "one\n\nbody line\nTrailer: x")
+    two = commit({"a.py": "A = 3\n"}, "two")
+    assert gitcli.commits_between(git_repo, two, base) == [
+        (two, "two"), (one, "one\n\nbody line\nTrailer: x")]
+    assert gitcli.commits_between(git_repo, base, two) == []
+
+
+def test_remote_env_gives_the_token_to_git_for_a_github_remote_only(git_repo: Path) -> None:
+    environ = {"GITHUB_TOKEN": "ghs_remote_token", "GIT_CONFIG_COUNT": "1", "PATH": "/bin"}
+    assert gitcli.remote_env(git_repo, environ) is None  # no origin at all
+    git(git_repo, "remote", "add", "origin", "/srv/git/calc.git")
+    assert gitcli.remote_env(git_repo, environ) is None  # not GitHub
+    git(git_repo, "remote", "set-url", "origin", "https://github.com/octo/calc")
+    env = gitcli.remote_env(git_repo, environ)
+    assert env is not None and env["PATH"] == "/bin" and env["GIT_CONFIG_COUNT"] == "2"
+    assert env["GIT_CONFIG_KEY_1"] == "http.https://github.com/.extraheader"
+    basic = "eC1hY2Nlc3MtdG9rZW46Z2hzX3JlbW90ZV90b2tlbg=="  # x-access-token:ghs_remote_token
+    assert env["GIT_CONFIG_VALUE_1"] == f"AUTHORIZATION: basic {basic}"
+    assert gitcli.remote_env(git_repo, {"PATH": "/bin"}) is None  # no token
+    git(git_repo, "config", "http.https://github.com/.extraheader", "AUTHORIZATION: basic x")
+    assert gitcli.remote_env(git_repo, environ) is None  # the checkout kept its credentials
+    ghe = {"GITHUB_TOKEN": "t0ken_value", "GITHUB_SERVER_URL": "https://ghe.example.com/"}
+    git(git_repo, "remote", "set-url", "origin", "https://ghe.example.com/octo/calc.git")
+    assert gitcli.remote_env(git_repo, ghe)["GIT_CONFIG_KEY_0"] == (  # type: ignore[index]
+        "http.https://ghe.example.com/.extraheader")

@@ -123,3 +123,20 @@ def test_a_transport_error_is_one_line_naming_its_kind() -> None:
     gh = api.make_github({"GITHUB_TOKEN": token, "GITHUB_API_URL": url})
     with pytest.raises(GitHubError, match=r"^GitHub API: get pull request #1: ConnectionError$"):
         api.pull_target(api.repository(gh, REPO), 1)
+
+
+def test_find_and_edit_the_open_pull_request_of_a_branch(gh: FakeGitHub) -> None:
+    gh.add_pull(REPO, 5, head_ref="tta-ci/sweep", head_sha="5" * 40)
+    gh.add_pull(REPO, 6, head_ref="tta-ci/sweep", head_sha="6" * 40, head_repo="fork/x")
+    repo = api.repository(api.make_github({"GITHUB_TOKEN": gh.token, "GITHUB_API_URL": gh.url}),
+                          REPO)
+    assert api.default_branch(repo) == "main"
+    found = api.find_open_pull(repo, head="tta-ci/sweep", base="main")
+    assert found is not None and found.number == 5  # not the fork's branch of the same name
+    (listed,) = gh.calls("GET", r"/pulls$")
+    assert listed.query == {"state": "open", "head": "Codertocat:tta-ci/sweep", "base": "main"}
+    api.edit_pull(found, title="new title", body="new body")
+    assert (gh.pulls(REPO)[5]["title"], gh.pulls(REPO)[5]["body"]) == ("new title", "new body")
+    gh.close_pull(REPO, 5)
+    assert api.find_open_pull(repo, head="tta-ci/sweep", base="main") is None
+    assert api.find_open_pull(repo, head="other", base="main") is None

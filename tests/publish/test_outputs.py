@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from support.publish_data import document, task
 
+from tta_ci.core import files
 from tta_ci.core.report import MetricsDocument
-from tta_ci.publish import outputs
 from tta_ci.publish.outputs import write_documents
 
 
@@ -34,7 +34,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     def broken(src: str, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(outputs.os, "replace", broken)
+    monkeypatch.setattr(files.os, "replace", broken)
     with pytest.raises(OSError, match="disk full"):
         write_documents(document([]), tmp_path)
     assert metrics.read_text() == before

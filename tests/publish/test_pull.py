@@ -95,3 +95,9 @@ def test_a_fork_gets_the_comment_instead(git_repo: Path, pr: tuple[Path, str],
     assert result.mode == "comment" and gh.calls("POST", r"/pulls$") == []
     assert "opens follow-up pull requests only for branches of this repository" in \
         gh.comments(REPO, 2)[0]["body"]
+
+
+def test_the_body_shows_names_as_they_are() -> None:
+    target = PullTarget(repo_full_name=REPO, number=7, head_ref="changes")
+    body = pull_body(target, [task(id="m.py::<module>", test_file="tests/t`x`.py")], "f" * 40)
+    assert "- ``tests/t`x`.py``: `m.py::<module>` (1 tests)" in body.splitlines()

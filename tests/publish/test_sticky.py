@@ -101,3 +101,18 @@ def test_a_run_in_the_weak_sandbox_says_so_in_the_comment() -> None:
     body = render_comment(document(isolation="fallback"))
     assert '⚠️ **Weak sandbox: the configuration chose sandbox = "fallback"' in body
     assert "Weak sandbox" not in render_comment(document(isolation="bwrap"))
+
+
+def test_hostile_names_cannot_break_the_comment() -> None:
+    hostile = "pkg/m.py::<module>|x`y"
+    doc = document([
+        task(id=hostile, test_file="tests/<t>.py",
+             code="def test_x():\n    assert '```' != '````'\n"),
+        task("rejected", id="pkg/m.py::f", rejected_tests={"test_y": "assert <b> | `c`"}),
+    ])
+    body = render_comment(doc)
+    assert "<summary><code>tests/&lt;t&gt;.py</code> for <code>pkg/m.py::&lt;module&gt;|x`y"\
+           "</code> (1 test)</summary>" in body
+    assert "`````python\ndef test_x():\n    assert '```' != '````'\n`````" in body
+    assert "| ``pkg/m.py::<module>\\|x`y`` | ✅ accepted |" in body  # one row, code shown as is
+    assert "- `pkg/m.py::f` `test_y`: assert &lt;b> | \\`c\\`" in body

@@ -101,3 +101,33 @@ def test_task_notes_are_shown() -> None:
     assert "### Task notes" in text
     assert "- `a.py::f`: discarded files written outside the test file: stray.py" in text
     assert "a.py::g`:" not in text
+
+
+def test_names_are_shown_as_they_are_and_skips_by_name() -> None:
+    reason = "no offline strategy: module tasks need an LLM backend"
+    doc = document(
+        [task("skipped", id="shop/pricing.py::<module>", symbol="<module>", reason=reason)],
+        skipped=[
+            {"file": "shop/pricing.py", "symbol": "<module>", "backend": "offline",
+             "reason": reason},
+            {"file": "shop/pricing.py", "symbol": "f", "reason": "over max_tasks (3)"},
+            {"file": "shop/pricing.py", "symbol": "g", "reason": "over max_tasks (3)"},
+            {"file": "shop/cart.py", "symbol": "<module>", "backend": "offline",
+             "reason": reason},
+            {"file": "README.md", "reason": "not python"},
+        ])
+    text = render_summary(doc)
+    assert "| `shop/pricing.py::<module>` | ⏭️ skipped |" in text
+    assert "&lt;module" not in text
+    skipped = text.split("Skipped when planning</summary>", 1)[1].split("</details>", 1)[0]
+    assert skipped.strip().splitlines() == [
+        "- `shop/pricing.py::f`: over max_tasks (3)",
+        "- `shop/pricing.py::g`: over max_tasks (3)",
+        f"- `shop/cart.py::<module>` (offline backend): {reason}",
+        "- `README.md`: not python",
+    ]  # each dropped task by name, and no second line for the skipped task's row
+
+
+def test_cached_tasks_are_marked() -> None:
+    text = render_summary(document([task(cached=True)]))
+    assert "| ✅ accepted (cached) |" in text

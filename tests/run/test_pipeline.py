@@ -132,3 +132,93 @@ def test_a_start_cleans_what_a_killed_run_left(git_repo: Path, commit: CommitFn,
                              generator=FakeGenerator(), validator=FakeValidator()))
     assert not stale.exists()
     assert str(worktree) not in git(git_repo, "worktree", "list")
+
+
+MIXED = ("def typed(a: int) -> int:\n    return a\n\n\ndef untyped(a):\n    return a\n\n\n"
+         "def other(b: int) -> int:\n    return b\n\n\ndef last(c: int) -> int:\n    return c\n")
+
+
+class Notes:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
+
+    def stage(self, task_id: str | None, text: str) -> None:
+        self.lines.append(f"{task_id}: {text}")
+
+    def expect(self, total: int) -> None:
+        self.lines.append(f"expect {total}")
+
+
+def _mixed_run(git_repo: Path, commit: CommitFn, **kw: object) -> tuple[object, Notes,
+                                                                           FakeGenerator]:
+    from tta_ci.core import progress
+
+    base = commit({"mixed.py": MIXED.replace("return", "return 0 +")})
+    head = commit({"mixed.py": MIXED})
+    gen = FakeGenerator(name="offline")  # the offline backend's plan-time check applies
+    notes = Notes()
+    with progress.reporting(notes):
+        outcome = asyncio.run(run_pipeline(
+            git_repo, Config(cache=False, sandbox="fallback", max_tasks=2), {}, base=base,
+            head=head, generator=gen, validator=FakeValidator(), **kw))  # type: ignore[arg-type]
+    return outcome, notes, gen
+
+
+def test_the_backends_skips_are_not_queued_and_are_recorded(
+    git_repo: Path, commit: CommitFn
+) -> None:
+    outcome, notes, gen = _mixed_run(git_repo, commit)
+    doc = outcome.document  # type: ignore[attr-defined]
+    assert sorted(task_id for task_id, _ in gen.calls) == ["mixed.py::other", "mixed.py::typed"]
+    by_id = {t.id: t for t in doc.tasks}
+    assert by_id["mixed.py::untyped"].status == "skipped"
+    assert by_id["mixed.py::untyped"].reason.startswith("no offline strategy: untyped has")
+    assert doc.totals.skipped == 1 and doc.totals.accepted == 2
+    # the run's skips are exactly what `tta-ci plan` lists: the backend's, then the cap's
+    assert doc.skipped == [
+        {"file": "mixed.py", "symbol": "untyped", "backend": "offline",
+         "reason": by_id["mixed.py::untyped"].reason},
+        {"file": "mixed.py", "symbol": "last", "reason": "over max_tasks (2)"},
+    ]
+    assert notes.lines[:3] == [
+        notes.lines[0],
+        "skipped mixed.py::untyped (offline backend): " + by_id["mixed.py::untyped"].reason,
+        "skipped mixed.py::last: over max_tasks (2)",
+    ]
+    assert notes.lines[0].startswith("planned 2 tasks, 2 skipped (")
+    assert "running 2 task(s) with the offline backend, 2 at a time" in notes.lines
+    assert "expect 2" in notes.lines
+    assert "mixed.py::typed: generating" in notes.lines
+    assert "mixed.py::typed: validating" in notes.lines
+
+
+def test_a_skipped_task_is_recorded_by_one_shard_only(git_repo: Path, commit: CommitFn) -> None:
+    from tta_ci.core.report import merge_documents
+
+    base = commit({"mixed.py": MIXED.replace("return", "return 0 +")})
+    head = commit({"mixed.py": MIXED})
+    docs = [asyncio.run(run_pipeline(
+        git_repo, Config(cache=False, sandbox="fallback"), {}, base=base, head=head,
+        shard=f"{i}/2", generator=FakeGenerator(name="offline"),
+        validator=FakeValidator())).document for i in (1, 2)]
+    merged = merge_documents(docs)
+    assert sorted(t.id for t in merged.tasks) == [
+        "mixed.py::last", "mixed.py::other", "mixed.py::typed", "mixed.py::untyped"]
+    assert merged.totals.skipped == 1 and len(merged.skipped) == 1
+
+
+def test_many_skips_are_named_up_to_a_limit() -> None:
+    from tta_ci.core import progress
+    from tta_ci.run.pipeline import report_plan
+
+    skips = (*(Skip(file=f"f{i}.txt", reason="not python") for i in range(3)),
+             Skip(file="a.py", reason="over max_tasks (1)", symbol="g"))
+    notes = Notes()
+    with progress.reporting(notes):
+        report_plan(PlanResult(skipped=skips, base="a" * 40, head="b" * 40), limit=2)
+    assert notes.lines == ["planned 0 tasks, 4 skipped (aaaaaaa..bbbbbbb)",
+                           "skipped a.py::g: over max_tasks (1)", "skipped f0.txt: not python",
+                           "… 2 more skipped: see summary.md"]

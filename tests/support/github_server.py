@@ -1,8 +1,8 @@
 """A small fake of the GitHub REST API on 127.0.0.1, for PyGithub to talk to in tests.
 
 The response shapes follow PyGithub's recorded replay data (pull request, issue comments,
-reactions, collaborator permission, pulls create). State lives in memory; every request is
-recorded in ``requests`` so tests can assert on what was (or was not) called.
+reactions, collaborator permission, pulls create, list and edit). State lives in memory; every
+request is recorded in ``requests`` so tests can assert on what was (or was not) called.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = ["BOT", "FakeGitHub", "Request", "fake_github"]
 
@@ -29,6 +29,7 @@ class Request:
     method: str
     path: str
     body: Any
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,8 +54,15 @@ class FakeGitHub:
         repo = self.add_repo(full_name)
         repo["pulls"][number] = {"head_ref": head_ref, "head_sha": head_sha,
                                  "base_ref": base_ref, "base_sha": base_sha,
-                                 "head_repo": head_repo or full_name, "title": f"PR {number}"}
+                                 "head_repo": head_repo or full_name, "title": f"PR {number}",
+                                 "body": "", "state": "open"}
         repo["issues"][number] = {"pull": True}
+
+    def close_pull(self, full_name: str, number: int) -> None:
+        self.repos[full_name]["pulls"][number]["state"] = "closed"
+
+    def pulls(self, full_name: str) -> dict[int, dict[str, Any]]:
+        return self.repos[full_name]["pulls"]  # type: ignore[no-any-return]
 
     def add_issue(self, full_name: str, number: int) -> None:
         self.add_repo(full_name)["issues"][number] = {"pull": False}
@@ -87,7 +95,8 @@ class FakeGitHub:
     def pull_json(self, full: str, number: int) -> dict[str, Any]:
         p = self.repos[full]["pulls"][number]
         api = f"{self.url}/repos/{full}"
-        return {"url": f"{api}/pulls/{number}", "id": number, "number": number, "state": "open",
+        return {"url": f"{api}/pulls/{number}", "id": number, "number": number,
+                "state": p["state"], "body": p["body"],
                 "html_url": f"https://github.com/{full}/pull/{number}", "title": p["title"],
                 "issue_url": f"{api}/issues/{number}", "user": {"login": "octocat"},
                 "head": {"ref": p["head_ref"], "sha": p["head_sha"],
@@ -113,15 +122,42 @@ class FakeGitHub:
                 "created_at": TIMESTAMP, "updated_at": TIMESTAMP}
 
     # --- routing -------------------------------------------------------------------------
-    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
-        self.requests.append(Request(method, path, body))
+    def handle(self, method: str, path: str, body: Any,
+               query: dict[str, str] | None = None) -> tuple[int, Any]:
+        self.requests.append(Request(method, path, body, dict(query or {})))
         for fail_method, pattern, status in self.failures:
             if fail_method == method and re.search(pattern, path):
                 return status, {"message": "Resource not accessible by integration"}
         m = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
         if not m or m.group(1) not in self.repos:
             return 404, {"message": "Not Found"}
+        if method == "GET" and m.group(2) == "/pulls":
+            return 200, self._list_pulls(m.group(1), query or {})
+        if method == "PATCH" and re.fullmatch(r"/pulls/\d+", m.group(2) or ""):
+            return self._edit_pull(m.group(1), int((m.group(2) or "").rsplit("/", 1)[1]), body)
         return self._route(method, m.group(1), m.group(2) or "", body)
+
+    def _list_pulls(self, full: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """GET /pulls with ``state``, ``head`` (``owner:branch``) and ``base`` filters."""
+        found = []
+        for number, p in self.pulls(full).items():
+            owner = p["head_repo"].split("/")[0]
+            if query.get("state", "open") not in (p["state"], "all"):
+                continue
+            if "head" in query and query["head"] != f"{owner}:{p['head_ref']}":
+                continue
+            if "base" in query and query["base"] != p["base_ref"]:
+                continue
+            found.append(self.pull_json(full, number))
+        return found
+
+    def _edit_pull(self, full: str, number: int, body: Any) -> tuple[int, Any]:
+        if number not in self.pulls(full):
+            return 404, {"message": "Not Found"}
+        for key in ("title", "body", "state"):
+            if key in (body or {}):
+                self.pulls(full)[number][key] = body[key]
+        return 200, self.pull_json(full, number)
 
     def _route(self, method: str, full: str, rest: str, body: Any) -> tuple[int, Any]:
         repo = self.repos[full]
@@ -150,7 +186,7 @@ class FakeGitHub:
             number = max([*repo["issues"], 0]) + 1
             self.add_pull(full, number, head_ref=body["head"], head_sha="f" * 40,
                           base_ref=body["base"])
-            repo["pulls"][number]["title"] = body["title"]
+            repo["pulls"][number].update(title=body["title"], body=body.get("body") or "")
             return 201, self.pull_json(full, number)
         if index in (3, 4, 5) and key not in repo["issues"]:
             return 404, {"message": "Not Found"}
@@ -190,7 +226,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, data = 401, {"message": "Bad credentials"}
         else:
             body = json.loads(raw) if raw else None
-            status, data = fake.handle(self.command, unquote(urlsplit(self.path).path), body)
+            url = urlsplit(self.path)
+            query = dict(parse_qsl(url.query))
+            status, data = fake.handle(self.command, unquote(url.path), body, query)
         payload = json.dumps(data).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

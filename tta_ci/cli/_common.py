@@ -7,22 +7,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tta_ci.cli.parser import CONFIG_FLAGS
 from tta_ci.core.config import Config, load_config
 
 __all__ = ["config_from_args"]
-
-# flags that are configuration keys too
-CONFIG_FLAGS = (
-    "backend",
-    "mode",
-    "output_dir",
-    "max_tasks",
-    "concurrency",
-    "budget_usd",
-    "model",
-    "fail_on_rejected",
-)
-
 
 def config_from_args(
     args: argparse.Namespace,

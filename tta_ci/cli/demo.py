@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from tta_ci.core.errors import UsageError
+from tta_ci.core.progress import announce
 
 __all__ = ["build_demo_repo", "demo", "demo_files"]
 
@@ -89,20 +90,22 @@ def _target(args: argparse.Namespace) -> Path:
 
 
 def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    started = time.monotonic()
+    root = _target(args)
+    announce(f"demo: building an example repository in {root}")
     from tta_ci.core.config import load_config
     from tta_ci.publish import PublishContext, publish, write_documents
     from tta_ci.publish.console import Progress, output_dir, print_table
     from tta_ci.run.pipeline import run_pipeline
 
-    started = time.monotonic()
-    root = _target(args)
-    print(f"tta-ci demo: building an example repository in {root}")
     base, head = build_demo_repo(root)
     offline_env = {k: v for k, v in environ.items() if not k.startswith(("TTA_", "GITHUB_"))}
     config = load_config(root, offline_env)
-    outcome = asyncio.run(
-        run_pipeline(root, config, offline_env, base=base, head=head, on_progress=Progress())
-    )
+    console = Progress()
+    with console.live():
+        outcome = asyncio.run(
+            run_pipeline(root, config, offline_env, base=base, head=head, on_progress=console)
+        )
     out = output_dir(config, root)
     metrics_path, summary_path = write_documents(outcome.document, out)
     published = publish(
@@ -113,5 +116,6 @@ def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     for name in published.files:
         print(f"accepted tests written to {root / name}")
     print(f"summary: {summary_path}\nmetrics: {metrics_path}")
-    print(f"try them: cd {root} && python -m pytest -q   ({time.monotonic() - started:.1f}s)")
+    print(f"try them: cd {root} && {sys.executable} -m pytest -q   "
+          f"({time.monotonic() - started:.1f}s)")
     return 0 if outcome.document.totals.accepted else 1

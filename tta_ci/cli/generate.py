@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
-from tta_ci.cli._common import config_from_args
-from tta_ci.core.types import TaskPriority
-from tta_ci.publish.console import Progress, checked_output_dir, print_table
+from tta_ci.core.progress import announce
 
 __all__ = ["generate"]
 
 
 def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    where = f"{args.target_file}::{args.symbol}" if args.symbol else args.target_file
+    announce(f"planning {where}")  # before the heavy imports
+    import asyncio
+    import json
+    import sys
+    from pathlib import Path
+
+    from tta_ci.cli._common import config_from_args
+    from tta_ci.core.types import TaskPriority
     from tta_ci.plan import plan_file
     from tta_ci.publish import PublishContext, publish, write_documents
+    from tta_ci.publish.console import Progress, checked_output_dir, print_table
     from tta_ci.run.pipeline import run_pipeline
 
     repo = Path(args.repo)
@@ -31,7 +35,10 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         update={"tasks": tuple(t.model_copy(update={"priority": prio}) for t in plan.tasks)}
     )
     out = checked_output_dir(config, repo)
-    outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=Progress()))
+    console = Progress()
+    with console.live():
+        outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan,
+                                           on_progress=console))
     write_documents(outcome.document, out)
     publish(
         outcome.document,

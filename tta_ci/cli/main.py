@@ -14,6 +14,7 @@ import sys
 import threading
 
 from tta_ci._version import __version__
+from tta_ci.cli.parser import Parser, add_commands
 from tta_ci.core.errors import TtaError, UsageError
 
 TYPE_CHECKING = False  # not typing's: importing typing would slow the hook's no-op path
@@ -33,10 +34,15 @@ COMMANDS: dict[str, str] = {
     "merge": "tta_ci.cli.merge:merge",
     "demo": "tta_ci.cli.demo:demo",
     "config": "tta_ci.cli.config:config",
+    "start": "tta_ci.cli.start:start",
+    "status": "tta_ci.cli.status:status",
+    "collect": "tta_ci.cli.collect:collect",
+    "sweep": "tta_ci.cli.sweep:sweep",
 }
 ALIASES = {"submit-task": "generate"}
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+MODES = ("none", "files", "commit", "comment", "pr", "summary")
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process SIGTERM ended
 
 
@@ -50,101 +56,176 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors become ``UsageError`` so that the one handler prints them."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see: {self.prog} --help)")
-
-
 def _add_repo(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repo", default=".", metavar="DIR", help="the git checkout (default: .)")
-    p.add_argument("--config", metavar="FILE", help="configuration file (default: .tta-ci.toml "
-                   "or [tool.tta-ci] in pyproject.toml)")
+    p.add_argument("--repo", default=".", metavar="DIR", help="the git checkout")
+    p.add_argument("--config", metavar="FILE", help="the configuration file (default: "
+                   ".tta-ci.toml, else [tool.tta-ci] in pyproject.toml, in the checkout)")
 
 
 def _add_refs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--base", metavar="REF", help="base of the change (default: from the event, "
-                   "or the upstream of HEAD)")
-    p.add_argument("--head", metavar="REF", help="head of the change (default: HEAD)")
-    p.add_argument("--shard", metavar="I/N", help="take the I-th of N disjoint shares of the tasks")
+    p.add_argument("--base", metavar="REF", help="base of the change, compared from its "
+                   "merge-base with HEAD (default: the pull request's base in "
+                   "$GITHUB_EVENT_PATH, else the upstream of HEAD, else HEAD~1)")
+    p.add_argument("--head", metavar="REF", help="head of the change (default: the "
+                   "event's head, else HEAD)")
+    p.add_argument("--shard", metavar="I/N",
+                   help="take the I-th of N disjoint, balanced shares of the tasks (default: "
+                        "all of them)")
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backend", choices=("auto", "openrouter", "openhands", "offline"))
-    p.add_argument("--model", metavar="MODEL", help="model id, e.g. openai/gpt-4.1-mini")
-    p.add_argument("--max-tasks", type=int, metavar="N")
-    p.add_argument("--concurrency", type=int, metavar="N")
-    p.add_argument("--budget-usd", type=float, metavar="X")
+    p.add_argument("--backend", choices=("auto", "openrouter", "openhands", "offline"),
+                   help="the test generator; auto is openrouter when the API key is set, "
+                        "offline otherwise")
+    p.add_argument("--model", metavar="MODEL", help="model id, e.g. openai/gpt-4.1-mini "
+                   "(default: the configuration key `model`, else the model selector's "
+                   "choice)")
+    p.add_argument("--max-tasks", type=int, metavar="N",
+                   help="at most N tasks; the rest are listed as skipped")
+    p.add_argument("--concurrency", type=int, metavar="N", help="tasks run at the same time")
+    p.add_argument("--budget-usd", type=float, metavar="X",
+                   help="start no task once X US dollars were spent")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tta-ci", description="Turn code changes into validated unit tests.")
-    parser.add_argument("--version", action="version", version=f"tta-ci {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+def _add_json(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--json", action="store_true", help=f"print {what} as JSON on stdout")
 
+
+def _add_run_options(p: argparse.ArgumentParser, *, refs: bool = True) -> None:
+    """The options of ``run``, shared by ``start`` and ``sweep``."""
+    _add_repo(p)
+    if refs:
+        _add_refs(p)
+    _add_run_flags(p)
+    p.add_argument("--mode", choices=MODES, help="where accepted tests go")
+    p.add_argument("--output-dir", metavar="DIR", help="where metrics.json and summary.md "
+                   "are written (a path given here is relative to the current directory)")
+    p.add_argument("--fail-on-rejected", action="store_true", default=None,
+                   help="exit 1 when a task ends rejected or as a possible bug")
+    _add_json(p, "the metrics document")
+
+
+def _add_run_lookup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_id", nargs="?", metavar="ID", help="the run (default: the latest)")
+    _add_repo(p)
+    p.add_argument("--output-dir", metavar="DIR", help="where start wrote the run (default: "
+                   "the configuration key `output_dir`)")
+    _add_json(p, "the run's state")
+
+
+def _add_run(sub: argparse._SubParsersAction[Parser]) -> None:
     run = sub.add_parser("run", help="plan, generate, validate and publish tests for a change")
-    _add_repo(run)
-    _add_refs(run)
-    _add_run_flags(run)
-    run.add_argument("--mode", choices=("none", "files", "commit", "comment", "pr", "summary"))
-    run.add_argument("--output-dir", metavar="DIR")
-    run.add_argument("--fail-on-rejected", action="store_true", default=None,
-                     help="exit 1 when a task ends rejected or as a possible bug")
-    run.add_argument("--json", action="store_true", help="print metrics.json on stdout")
+    _add_run_options(run)
 
-    plan = sub.add_parser("plan", help="show the tasks that run would do")
+
+def _add_background(sub: argparse._SubParsersAction[Parser]) -> None:
+    start = sub.add_parser("start", help="plan, then run in the background; prints a run id")
+    _add_run_options(start)
+    status = sub.add_parser("status", help="how far a started run is (never waits)")
+    _add_run_lookup(status)
+    collect = sub.add_parser("collect", help="wait for a started run, then publish it as run does")
+    _add_run_lookup(collect)
+    collect.add_argument("--timeout", type=float, metavar="S",
+                         help="give up after S seconds (default: wait as long as it runs)")
+    collect.add_argument("--fail-on-rejected", action="store_true", default=None,
+                         help="exit 1 when a task ends rejected or as a possible bug")
+    sweep = sub.add_parser("sweep", help="tests for the repository's untested public functions, "
+                           "as one pull request")
+    _add_run_options(sweep, refs=False)
+
+
+def _add_plan(sub: argparse._SubParsersAction[Parser]) -> None:
+    plan = sub.add_parser("plan", help="show the tasks that run would do, and what it skips")
     _add_repo(plan)
     _add_refs(plan)
-    plan.add_argument("--staged", action="store_true", help="plan the staged changes")
-    plan.add_argument("--max-tasks", type=int, metavar="N")
-    plan.add_argument("--json", action="store_true")
-    plan.add_argument("--matrix", type=int, metavar="N", help="print a GitHub Actions job matrix")
+    plan.add_argument("--staged", action="store_true",
+                      help="plan the staged changes (the index against HEAD)")
+    plan.add_argument("--backend", choices=("auto", "openrouter", "openhands", "offline"),
+                      help="the backend whose skips to list, as run would choose it")
+    plan.add_argument("--max-tasks", type=int, metavar="N",
+                      help="at most N tasks; the rest are listed as skipped")
+    _add_json(plan, '{"tasks": [...], "skipped": [...]}')
+    plan.add_argument("--matrix", type=int, metavar="N",
+                      help="print a GitHub Actions job matrix of at most N shards")
 
+
+def _add_validate(sub: argparse._SubParsersAction[Parser]) -> None:
     validate = sub.add_parser("validate", help="validate one candidate test file")
-    validate.add_argument("candidate", metavar="CANDIDATE.py")
-    validate.add_argument("--target", required=True, metavar="PATH[:START-END]")
+    validate.add_argument("candidate", metavar="CANDIDATE.py", help="the test file to judge")
+    validate.add_argument("--target", required=True, metavar="PATH[:START-END]",
+                          help="the code under test and the changed lines the test must "
+                               "cover (required; without a range: the lines changed against "
+                               "HEAD, else the whole file)")
     _add_repo(validate)
-    validate.add_argument("--json", action="store_true")
+    _add_json(validate, "the verdict")
 
+
+def _add_generate(sub: argparse._SubParsersAction[Parser]) -> None:
     for name in ("generate", "submit-task"):
         gen = sub.add_parser(name, help="generate tests for one file or symbol"
                              + (" (alias of generate)" if name != "generate" else ""))
-        gen.add_argument("--target-file", required=True, metavar="PATH")
-        gen.add_argument("--symbol", metavar="NAME")
-        gen.add_argument("--task-type", default="unit_test", choices=("unit_test",))
-        gen.add_argument("--priority", default="normal", choices=("high", "normal", "low"))
-        gen.add_argument("--description", default="", metavar="TEXT")
+        gen.add_argument("--target-file", required=True, metavar="PATH",
+                         help="the file to test (required)")
+        gen.add_argument("--symbol", metavar="NAME", help="one function, Class.method or "
+                         "class of the file (default: each function and method)")
+        gen.add_argument("--task-type", default="unit_test", choices=("unit_test",),
+                         help="the kind of test")
+        gen.add_argument("--priority", default="normal", choices=("high", "normal", "low"),
+                         help="queue priority of the tasks")
+        gen.add_argument("--description", default="", metavar="TEXT",
+                         help="extra instructions for the generator (default: none)")
         _add_repo(gen)
         _add_run_flags(gen)
-        gen.add_argument("--mode", choices=("none", "files"))
-        gen.add_argument("--output-dir", metavar="DIR")
-        gen.add_argument("--json", action="store_true")
+        gen.add_argument("--mode", choices=("none", "files"), help="where accepted tests go")
+        gen.add_argument("--output-dir", metavar="DIR", help="where metrics.json and "
+                         "summary.md are written (a path given here is relative to the "
+                         "current directory)")
+        _add_json(gen, "the metrics document")
 
-    hook = sub.add_parser("hook", help="pre-commit entry point")
-    hook.add_argument("files", nargs="*", metavar="FILE")
+
+def _add_others(sub: argparse._SubParsersAction[Parser]) -> None:
+    hook = sub.add_parser("hook", help="the pre-commit entry point")
+    hook.add_argument("files", nargs="*", metavar="FILE",
+                      help="the staged files to consider (default: every staged file)")
     hook.add_argument("--check", action="store_true",
                       help="generate nothing; fail on changed public functions no test covers")
     _add_repo(hook)
 
-    comment = sub.add_parser("comment", help="handle an issue_comment event")
-    comment.add_argument("--event", metavar="PATH", help="event file (default: $GITHUB_EVENT_PATH)")
+    comment = sub.add_parser("comment", help="handle an issue_comment event (/tta commands)")
+    comment.add_argument("--event", metavar="PATH", help="the event file (default: "
+                         "$GITHUB_EVENT_PATH)")
     _add_repo(comment)
-    comment.add_argument("--output-dir", metavar="DIR")
+    comment.add_argument("--output-dir", metavar="DIR", help="where metrics.json and "
+                         "summary.md are written (default: the configuration key "
+                         "`output_dir`, else .tta-ci/out)")
 
     merge = sub.add_parser("merge", help="merge the outputs of sharded runs")
-    merge.add_argument("dirs", nargs="+", metavar="DIR")
-    merge.add_argument("--output-dir", metavar="OUT", default=None)
-    merge.add_argument("--mode", choices=("none", "comment", "summary"))
+    merge.add_argument("dirs", nargs="+", metavar="DIR",
+                       help="the output folders of the shards")
+    merge.add_argument("--output-dir", metavar="OUT", default=None,
+                       help="where the merged files go (default: merged)")
+    merge.add_argument("--mode", choices=("none", "comment", "summary"),
+                       help="how the merged result is published (default: the configuration "
+                            "key `mode` when it is none, summary or comment, else summary)")
     _add_repo(merge)
 
     demo = sub.add_parser("demo", help="the whole pipeline on a scratch repository, offline")
-    demo.add_argument("--dir", metavar="DIR", help="where to build it (default: a temp dir)")
+    demo.add_argument("--dir", metavar="DIR",
+                      help="where to build it, a new or empty folder (default: a temp dir)")
 
-    config = sub.add_parser("config", help="show the effective configuration")
+    config = sub.add_parser("config", help="show the effective configuration, secrets "
+                            "redacted")
     _add_repo(config)
-    config.add_argument("--json", action="store_true")
+    _add_json(config, "the configuration")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="tta-ci", description="Turn code changes into validated unit tests.")
+    parser.add_argument("--version", action="version", version=f"tta-ci {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = add_commands(parser)
+    for add in (_add_run, _add_plan, _add_validate, _add_generate, _add_others, _add_background):
+        add(sub)
     return parser
 
 

@@ -10,13 +10,10 @@ from pathlib import Path
 from tta_ci.cli._common import config_from_args
 from tta_ci.core.lines import format_lines
 from tta_ci.core.types import PlanResult
+from tta_ci.generators import choose_backend, precheck_for
 from tta_ci.plan import matrix, parse_shard, plan_change, shard
 
 __all__ = ["plan", "render_plan"]
-
-
-def _short(sha: str | None) -> str:
-    return sha[:7] if sha else "index"
 
 
 def render_plan(result: PlanResult) -> str:
@@ -29,12 +26,8 @@ def render_plan(result: PlanResult) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4]
              for row in rows] if result.tasks else []
-    for s in result.skipped:
-        where = f"{s.file}::{s.symbol}" if s.symbol else s.file
-        lines.append(f"skipped  {where}: {s.reason}")
-    count = f"{len(result.tasks)} task{'s' * (len(result.tasks) != 1)}"
-    lines.append(f"{count}, {len(result.skipped)} skipped "
-                 f"({_short(result.base)}..{_short(result.head)})")
+    lines.extend(f"skipped  {s.describe()}" for s in result.skipped)
+    lines.append(result.headline())
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -42,10 +35,10 @@ def plan(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     share = parse_shard(args.shard) if args.shard else None
     if args.matrix is not None:
         matrix(args.matrix)  # validate before planning
-    config = config_from_args(args, environ, keys=("max_tasks",))
-    result = plan_change(
-        Path(args.repo), config, environ, base=args.base, head=args.head, staged=args.staged
-    )
+    config = config_from_args(args, environ, keys=("max_tasks", "backend"))
+    backend, _ = choose_backend(config, environ)  # the skips of the backend `run` would use
+    result = plan_change(Path(args.repo), config, environ, base=args.base, head=args.head,
+                         staged=args.staged, precheck=precheck_for(backend))
     if args.matrix is not None:
         # No more shards than tasks: an empty job would only cost a runner.
         print(json.dumps(matrix(max(1, min(args.matrix, len(result.tasks))))))

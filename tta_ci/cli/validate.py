@@ -6,18 +6,17 @@ Exit 0 when the candidate is accepted, 1 when it is rejected, 2 on bad input.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from tta_ci.cli._common import config_from_args
 from tta_ci.core.errors import UsageError
 from tta_ci.core.lines import format_lines
-from tta_ci.core.types import Verdict
-from tta_ci.plan.single import changed_lines_for, task_for_lines
-from tta_ci.validate import ResultValidator
+from tta_ci.core.progress import announce
+
+TYPE_CHECKING = False  # not typing's: this module is on the path of the first line
+if TYPE_CHECKING:
+    from tta_ci.core.types import Verdict
 
 __all__ = ["parse_target", "render_verdict", "validate"]
 
@@ -70,17 +69,26 @@ def render_verdict(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
-
-
 def validate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """The gates are reported on stderr as they start; the verdict goes to stdout."""
     code = _read_candidate(args.candidate)
     path, lines = parse_target(args.target)
+    announce(f"validating {args.candidate} against {args.target}")
+    import asyncio
+    import json
+
+    from tta_ci.cli._common import config_from_args
+    from tta_ci.plan.single import changed_lines_for, task_for_lines
+    from tta_ci.publish.console import Progress
+    from tta_ci.validate import ResultValidator
+
     repo = Path(args.repo)
     config = config_from_args(args, environ, keys=())
     if lines is None:
         lines = changed_lines_for(repo, path) or _whole_file(repo, path)
     task = task_for_lines(repo, config, path, lines)
     validator = ResultValidator(config, repo, environ=environ)
-    verdict = asyncio.run(validator.validate(task, code))
+    with Progress().live():
+        verdict = asyncio.run(validator.validate(task, code))
     print(json.dumps(verdict.to_json(), indent=2) if args.json else render_verdict(verdict))
     return 0 if verdict.accepted else 1

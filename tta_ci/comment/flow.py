@@ -99,7 +99,7 @@ def base_config(
     repo: Path, base_sha: str, environ: Mapping[str, str], flags: Mapping[str, Any] | None = None
 ) -> Config:
     """The configuration as the base branch has it: a PR cannot change its own limits."""
-    gitcli.ensure_commit(repo, base_sha, env=gitcli.token_env(repo, environ))
+    gitcli.ensure_commit(repo, base_sha, environ=environ)
     with scratch_dir("config-") as tmp:
         path = tmp / ".tta-ci.toml"
         path.write_text("", encoding="utf-8")
@@ -176,8 +176,7 @@ class _Run:
             flags["max_tasks"] = command.max_tasks
         config = base_config(self.repo, self.target.base_sha, self.environ, flags)
         gitcli.ensure_commit(self.repo, self.target.head_sha,
-                             f"refs/pull/{self.target.number}/head",
-                             env=gitcli.token_env(self.repo, self.environ))
+                             f"refs/pull/{self.target.number}/head", self.environ)
         outcome: Any = asyncio.run(self.pipeline(
             self.repo, config, self.environ, base=self.target.base_sha,
             head=self.target.head_sha, targets=list(command.targets) or None,

@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from tta_ci.publish.markdown import code
+
 __all__ = ["HELP", "MAX_COMMANDS", "MAX_TARGETS", "Command", "CommandError", "parse_commands"]
 
 MAX_COMMANDS = 5  # commands run per comment; the rest get one reply naming the cap
@@ -89,7 +91,7 @@ def _shown(word: str) -> str:
     """How an argument is named in a reply: never a secret, never long."""
     if SECRET.search(word.split("=", 1)[-1]):
         return "an argument that looks like a secret (not repeated here)"
-    return f"`{word[:60]}`" if "`" not in word else repr(word[:60])
+    return code(word[:60])
 
 
 def _parse_test(line: str, words: list[str]) -> Command | CommandError:

@@ -2,8 +2,10 @@
 
 One test-file rule: a file is a test module when its name is ``test_*.py`` or ``*_test.py``,
 and test support when it is ``conftest.py``; a path under one of the ``test_dirs`` is a test
-path. Globs match as the planner matches them (``**`` spans directories). Nothing here imports
-anything beyond the standard library at module level: the hook's no-op path uses it.
+path. Globs match as the planner matches them (``**`` spans directories). tta-ci's own folder
+(``.tta-ci``, the parent of the default ``output_dir`` and ``cache_dir``) is made by
+``make_dirs`` only, which keeps it out of git. Nothing here imports anything beyond the
+standard library at module level: the hook's no-op path uses it.
 """
 
 from __future__ import annotations
@@ -13,20 +15,25 @@ import posixpath
 TYPE_CHECKING = False  # not typing's: this module is on the hook's fast path
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from pathlib import Path
 
 __all__ = [
     "DEFAULT_INCLUDE",
     "DEFAULT_TEST_DIRS",
+    "OWN_FOLDER",
     "glob_match",
     "imported_modules",
     "is_test_module",
     "is_test_name",
     "is_test_path",
+    "make_dirs",
     "python_candidates",
 ]
 
 DEFAULT_INCLUDE = ("**/*.py",)
 DEFAULT_TEST_DIRS = ("tests", "test")
+OWN_FOLDER = ".tta-ci"
+IGNORE_ALL = "# created by tta-ci: nothing in this folder belongs in git\n*\n"
 
 
 def is_test_module(name: str) -> bool:
@@ -107,3 +114,21 @@ def imported_modules(text: str) -> set[str]:
             if name and name != "*":
                 names.add(f"{base}.{name}")
     return names
+
+
+def make_dirs(path: Path) -> Path:
+    """``mkdir -p path``. When ``path`` is in a ``.tta-ci`` folder (the defaults are), that
+    folder gets a ``.gitignore`` holding ``*`` if it has none, as ``.pytest_cache`` does: a
+    user's ``git add -A`` never stages tta-ci's outputs, and a pre-commit hook run does not
+    change a tracked file. The ``.gitignore`` is a courtesy: failing to write it is no error.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    own = next((p for p in (path, *path.parents) if p.name == OWN_FOLDER), None)
+    if own is not None:
+        ignore = own / ".gitignore"
+        try:
+            with ignore.open("x", encoding="utf-8") as f:  # never over the user's own
+                f.write(IGNORE_ALL)
+        except OSError:  # FileExistsError included
+            pass
+    return path

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tta_ci.core.types import LLMCall, Outcome, PossibleBug
+from tta_ci.core.types import BehaviourChange, LLMCall, MutationScore, Outcome, PossibleBug
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -62,6 +62,8 @@ class TaskRecord(_Doc):
     covered_lines: list[int] = Field(default_factory=list)
     code: str | None = None  # the accepted test code
     possible_bugs: list[PossibleBug] = Field(default_factory=list)
+    behaviour_changes: list[BehaviourChange] = Field(default_factory=list)
+    mutation: MutationScore | None = None
     rejected_tests: dict[str, str] = Field(default_factory=dict)  # name → reason
     model_reason: str = ""  # why the model was chosen
     notes: list[str] = Field(default_factory=list)

@@ -6,8 +6,11 @@ import base64
 from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import quote, quote_plus
 
-from tta_ci.core.config import Config
 from tta_ci.core.errors import ConfigError
+
+TYPE_CHECKING = False  # not typing's: logging set-up, before a command's first line, needs this
+if TYPE_CHECKING:
+    from tta_ci.core.config import Config
 
 __all__ = ["Redactor", "api_key", "derived_forms", "scrubbed_env", "secret_names"]
 

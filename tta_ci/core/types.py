@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,13 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from tta_ci.core.lines import spans
 
 __all__ = [
+    "BehaviourChange",
     "Candidate",
     "CheckResult",
     "LLMCall",
+    "MutationScore",
     "Outcome",
     "PlanResult",
     "PossibleBug",
+    "Precheck",
     "Skip",
+    "Survivor",
     "Task",
     "TaskKind",
     "TaskPriority",
@@ -107,6 +112,21 @@ class Skip(_Frozen):
     file: str
     reason: str
     symbol: str | None = None
+    backend: str | None = None  # the generator backend that would skip it (None: the planner)
+
+    @property
+    def where(self) -> str:
+        """``file::symbol``, or the file alone."""
+        return f"{self.file}::{self.symbol}" if self.symbol else self.file
+
+    def describe(self) -> str:
+        """One line for a person: where, which backend, why."""
+        by = f" ({self.backend} backend)" if self.backend else ""
+        return f"{self.where}{by}: {self.reason}"
+
+
+# A generator backend's plan-time check: the ``Skip`` of a task it would not try, or None.
+Precheck = Callable[[Task], Skip | None]
 
 
 class PlanResult(_Frozen):
@@ -114,12 +134,25 @@ class PlanResult(_Frozen):
     skipped: tuple[Skip, ...] = ()
     base: str | None = None  # resolved SHAs
     head: str | None = None
+    # tasks the backend's plan-time check skips (their ``Skip`` is in ``skipped``): never
+    # queued, recorded as skipped tasks by the run
+    prechecked: tuple[Task, ...] = ()
+
+    def headline(self) -> str:
+        """``4 tasks, 2 skipped (abc1234..def5678)``; ``index`` for the staged side."""
+        count = f"{len(self.tasks)} task{'s' * (len(self.tasks) != 1)}"
+        refs = f"{_short(self.base)}..{_short(self.head)}"
+        return f"{count}, {len(self.skipped)} skipped ({refs})"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "tasks": [t.plan_json() for t in self.tasks],
             "skipped": [s.model_dump(mode="json", exclude_none=True) for s in self.skipped],
         }
+
+
+def _short(sha: str | None) -> str:
+    return sha[:7] if sha else "index"
 
 
 class LLMCall(_Frozen):
@@ -145,6 +178,7 @@ class Candidate(_Frozen):
     messages: tuple[dict[str, Any], ...] = ()
     strategy: str | None = None  # offline: "ghostwriter.fuzz", "doctest", ...
     notes: tuple[str, ...] = ()  # shown in the summary (e.g. discarded files)
+    behaviour_changes: tuple[BehaviourChange, ...] = ()  # where base and head differ
 
     @property
     def prompt_tokens(self) -> int:
@@ -181,6 +215,35 @@ class PossibleBug(_Frozen):
     line: int | None = None
 
 
+class BehaviourChange(_Frozen):
+    """An input on which the base and the head of a changed function differ.
+
+    ``before`` and ``after`` are what a reviewer reads: a value's repr, ``raises X('...')``, or
+    the argument's state after the call (``items == [1, 2]``).
+    """
+
+    call: str  # "parse_size('1.5K')"
+    before: str
+    after: str
+
+
+class Survivor(_Frozen):
+    """A mutant of the changed lines that no test kills."""
+
+    line: int
+    operator: str  # "`<` → `<=`"
+    code: str  # the mutated line
+
+
+class MutationScore(_Frozen):
+    """The changed lines' mutants, as ``metrics.json`` records them per task."""
+
+    tried: int = 0
+    killed_by_existing: int = 0
+    killed_with_accepted: int = 0  # by the existing tests and the accepted ones together
+    survivors: tuple[Survivor, ...] = ()
+
+
 class Verdict(_Frozen):
     """The validator's judgement of one candidate file."""
 
@@ -193,6 +256,7 @@ class Verdict(_Frozen):
     covered_lines: tuple[int, ...] = ()  # changed lines newly covered by the accepted tests
     uncovered_lines: tuple[int, ...] = ()  # changed lines still not covered
     isolation: str = ""  # "bwrap" or "fallback"
+    mutation: MutationScore | None = None  # None: mutation testing did not run
     feedback: str = ""  # trimmed failure text for a repair attempt
     duration_s: float = 0.0
 

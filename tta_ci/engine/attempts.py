@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from tta_ci.core import progress as report
 from tta_ci.core.config import Config
 from tta_ci.core.errors import ProviderError, SkipTask
 from tta_ci.core.types import Candidate, LLMCall, Outcome, PossibleBug, Task, TaskStatus, Verdict
@@ -170,6 +171,8 @@ class Attempts:
         feedback: str | None = None
         for attempt in range(1, self.config.max_attempts + 1):
             progress.attempts = attempt
+            report.stage("generating" if attempt == 1 else
+                         f"repairing (attempt {attempt}/{self.config.max_attempts})")
             request = GenerationRequest(task, attempt, previous, feedback, self.rate_limit)
             try:
                 candidate = await self._generate(request, progress)
@@ -180,6 +183,7 @@ class Attempts:
             key = _normalise(candidate.code)
             verdict = seen.get(key)
             if verdict is None:
+                report.stage("validating")
                 verdict = seen[key] = await self.validator.validate(task, candidate.code)
             progress.candidate, progress.verdict = candidate, verdict
             for bug in verdict.possible_bugs:

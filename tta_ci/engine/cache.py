@@ -12,8 +12,6 @@ import datetime
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -21,6 +19,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tta_ci._version import __version__
+from tta_ci.core.files import write_atomic
+from tta_ci.core.paths import make_dirs
 from tta_ci.core.types import PossibleBug, Task, Verdict
 
 if TYPE_CHECKING:
@@ -109,11 +109,8 @@ class ResultCache:
             update={"created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
         )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(stamped.model_dump_json(indent=1))
-            os.replace(tmp, path)
+            make_dirs(path.parent)
+            write_atomic(path, stamped.model_dump_json(indent=1))
         except OSError as exc:
             log.warning("tta-ci: could not write the cache entry %s: %s", path, exc)
 

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from tta_ci.core import progress
 from tta_ci.core.config import DEFAULT_API_BASE, Config
 from tta_ci.core.errors import ProviderError, SkipTask, UsageError
 from tta_ci.core.types import Candidate, Outcome, Task, TaskStatus
@@ -238,11 +239,11 @@ class Engine:
         status: TaskStatus,
         outcome: Outcome,
         reason: str,
-        progress: _Progress | None = None,
+        state: _Progress | None = None,
         started: float | None = None,
     ) -> TaskResult:
         now = self.metrics.elapsed()
-        p = progress or _Progress()
+        p = state or _Progress()
         return TaskResult(
             task_id=item.id,
             status=status,
@@ -268,17 +269,18 @@ class Engine:
         self.active += 1
         self.peak_active = max(self.peak_active, self.active)
         started = self.metrics.elapsed()
-        progress = _Progress()
+        state = _Progress()
         timeout = item.timeout_s or self.config.task_timeout_s
         task: Task | None = item.task
         try:
             if task is None:
                 task = await asyncio.to_thread(self._resolve, item)  # git: off the loop
             async with asyncio.timeout(timeout):
-                cached = await self._from_cache(item, task, started)
-                if cached is not None:
-                    return cached
-                outcome, reason = await self._attempts.run(task, progress)
+                with progress.task(task.id):
+                    cached = await self._from_cache(item, task, started)
+                    if cached is not None:
+                        return cached
+                    outcome, reason = await self._attempts.run(task, state)
             status = TaskStatus.COMPLETED
         except TimeoutError:
             status, outcome, reason = TaskStatus.FAILED, "failed", f"timeout after {timeout:g}s"
@@ -291,7 +293,7 @@ class Engine:
             status, outcome, reason = TaskStatus.FAILED, "failed", f"{type(exc).__name__}: {exc}"
         finally:
             self.active -= 1
-        result = self._ended(item, status, outcome, reason, progress, started)
+        result = self._ended(item, status, outcome, reason, state, started)
         if item.task is None and task is not None:
             result = result.model_copy(update={"task": task})
         if task is not None:

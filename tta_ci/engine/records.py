@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from tta_ci.core.report import TaskRecord
+from tta_ci.core.types import Task, TaskStatus
 from tta_ci.engine.attempts import TaskResult
 from tta_ci.engine.queue import QueuedTask
 
-__all__ = ["task_record"]
+__all__ = ["skipped_record", "task_record"]
+
+
+def skipped_record(task: Task, reason: str) -> TaskRecord:
+    """The record of a planned task that was never queued (its backend would skip it)."""
+    result = TaskResult(task_id=task.id, status=TaskStatus.SKIPPED, outcome="skipped",
+                        reason=reason, task=task)
+    return task_record(QueuedTask.from_task(task), result)
 
 
 def task_record(item: QueuedTask, result: TaskResult) -> TaskRecord:
@@ -40,6 +48,8 @@ def task_record(item: QueuedTask, result: TaskResult) -> TaskRecord:
         covered_lines=list(verdict.covered_lines) if verdict and accepted else [],
         code=result.accepted_code,
         possible_bugs=list(result.possible_bugs),
+        behaviour_changes=list(candidate.behaviour_changes) if candidate else [],
+        mutation=verdict.mutation if verdict else None,
         rejected_tests={n: v.reason for n, v in verdict.tests.items() if v.status != "accepted"}
         if verdict
         else {},

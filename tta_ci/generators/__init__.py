@@ -1,19 +1,31 @@
-"""Generator backends, registered by name. ``make_generator`` builds one from the config."""
+"""Generator backends, registered by name. ``make_generator`` builds one from the config;
+``precheck_for`` gives a backend's plan-time check, so that ``tta-ci plan`` lists the tasks
+the backend would skip, and the run never queues them."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tta_ci.core.errors import ConfigError
+from tta_ci.core.types import Precheck, Skip, Task
 from tta_ci.generators.base import GenerationRequest, Generator
 
 if TYPE_CHECKING:
     from tta_ci.core.config import Config
 
-__all__ = ["GENERATORS", "GenerationRequest", "Generator", "choose_backend", "make_generator"]
+__all__ = [
+    "GENERATORS",
+    "PRECHECKS",
+    "GenerationRequest",
+    "Generator",
+    "Precheck",
+    "choose_backend",
+    "make_generator",
+    "precheck_for",
+]
 
 # name → "module:factory"; a factory is
 #   factory(config, environ, *, repo: Path, ref: str | None = None, **options) -> Generator
@@ -24,6 +36,17 @@ GENERATORS: dict[str, str] = {
     "openrouter": "tta_ci.generators.llm.chat:make",
     "openhands": "tta_ci.generators.openhands.generator:make",
 }
+
+# name → "module:function"; function(task) -> the reason the backend would skip the task, or
+# None. Optional: a backend without an entry is asked about each task when it runs it.
+PRECHECKS: dict[str, str] = {
+    "offline": "tta_ci.generators.offline.generator:precheck",
+}
+
+
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def make_generator(
@@ -40,10 +63,25 @@ def make_generator(
         raise ConfigError(
             f"unknown backend {name!r} (allowed: {', '.join(sorted(GENERATORS))})"
         ) from None
-    module_name, _, factory_name = target.partition(":")
-    module = importlib.import_module(module_name)
-    generator: Generator = getattr(module, factory_name)(config, environ, repo=repo, **options)
+    generator: Generator = _load(target)(config, environ, repo=repo, **options)
     return generator
+
+
+def precheck_for(backend: str) -> Precheck | None:
+    """The plan-time check of ``backend``: a task → its ``Skip`` (naming the backend), or None
+    when the backend would try it. None for a backend without a check."""
+    target = PRECHECKS.get(backend)
+    if target is None:
+        return None
+    reason_of: Callable[[Task], str | None] = _load(target)
+
+    def check(task: Task) -> Skip | None:
+        reason = reason_of(task)
+        if reason is None:
+            return None
+        return Skip(file=task.file, symbol=task.symbol, reason=reason, backend=backend)
+
+    return check
 
 
 def choose_backend(config: Config, environ: Mapping[str, str]) -> tuple[str, str]:

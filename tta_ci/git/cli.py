@@ -25,6 +25,7 @@ __all__ = [
     "REMOTE",
     "archive_into",
     "changed_paths",
+    "commits_between",
     "ensure_commit",
     "has_commit",
     "ignored_paths",
@@ -35,11 +36,11 @@ __all__ = [
     "ls_remote",
     "protected_paths",
     "prune_worktrees",
+    "remote_env",
     "repo_root",
     "run",
     "show",
     "staged_names",
-    "token_env",
     "worktree",
 ]
 
@@ -109,38 +110,46 @@ def has_commit(repo: Path, sha: str) -> bool:
     return True
 
 
-def ensure_commit(repo: Path, sha: str, ref: str | None = None,
-                  env: Mapping[str, str] | None = None) -> None:
-    """Fetch ``ref`` (default: ``sha``) from ``origin`` unless ``sha`` is already here."""
-    if not has_commit(repo, sha):
-        run(repo, "fetch", "--quiet", "--no-tags", REMOTE, ref or sha, env=env)
+def remote_env(repo: Path, environ: Mapping[str, str] | None,
+               remote: str = REMOTE) -> dict[str, str] | None:
+    """The environment for a git command that talks to ``remote`` on GitHub with the job's
+    ``GITHUB_TOKEN`` (None: git's own configuration is enough).
 
-
-def token_env(repo: Path, environ: Mapping[str, str]) -> dict[str, str] | None:
-    """The environment for a git command that talks to GitHub with the job's token.
-
-    Workflows check out with ``persist-credentials: false``, so no token sits in
-    ``.git/config`` for a test to read. For a fetch or a push, the token goes to that one git
-    process as an ``http.<server>/.extraheader`` in ``GIT_CONFIG_*`` variables: never on a
-    command line, never written to a file. None without ``GITHUB_TOKEN``, or when the checkout
-    already carries a header (a second one would be refused by GitHub).
+    A checkout with ``persist-credentials: false`` keeps no token, so the token goes to git as
+    an ``Authorization`` header scoped to the GitHub server, through git's ``GIT_CONFIG_*``
+    variables: never on a command line, never in ``.git/config``. A remote elsewhere, or a
+    checkout that kept its own header, gets nothing.
     """
-    token = environ.get("GITHUB_TOKEN", "")
-    if not token:
+    token = (environ or {}).get("GITHUB_TOKEN", "")
+    if not token or environ is None:
         return None
-    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
     key = f"http.{server}/.extraheader"
     try:
-        run(repo, "config", "--get-all", key)
-        return None  # persisted by the checkout: git sends that one
+        url = run(repo, "remote", "get-url", remote)
     except GitError:
-        pass
-    env = dict(environ)
-    index = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+        return None
+    if not url.startswith(f"{server}/") or _configured(repo, key):
+        return None
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    env.update({"GIT_CONFIG_COUNT": str(index + 1), f"GIT_CONFIG_KEY_{index}": key,
-                f"GIT_CONFIG_VALUE_{index}": f"AUTHORIZATION: basic {basic}"})
-    return env
+    count = int(environ.get("GIT_CONFIG_COUNT") or 0)
+    return {**environ, "GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": key,
+            f"GIT_CONFIG_VALUE_{count}": f"AUTHORIZATION: basic {basic}"}
+
+
+def _configured(repo: Path, key: str) -> bool:
+    try:
+        return bool(run(repo, "config", "--get-all", key))
+    except GitError:  # git exits 1 for a key it does not have
+        return False
+
+
+def ensure_commit(repo: Path, sha: str, ref: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> None:
+    """Fetch ``ref`` (default: ``sha``) from ``origin`` unless ``sha`` is already here."""
+    if not has_commit(repo, sha):
+        run(repo, "fetch", "--quiet", "--no-tags", REMOTE, ref or sha,
+            env=remote_env(repo, environ))
 
 
 def show(repo: Path, sha: str, path: str) -> str | None:
@@ -248,14 +257,26 @@ def index_snapshot(repo: Path, environ: Mapping[str, str]) -> str:
 
 
 def ls_remote(repo: Path, branch: str, remote: str = REMOTE,
-              env: Mapping[str, str] | None = None) -> str | None:
+              environ: Mapping[str, str] | None = None) -> str | None:
     """The SHA the remote branch points at now, or None when it does not exist."""
-    out = run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}", env=env)
+    out = run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}",
+              env=remote_env(repo, environ, remote))
     for line in out.splitlines():
         sha, _, ref = line.partition("\t")
         if ref == f"refs/heads/{branch}":
             return sha
     return None
+
+
+def commits_between(repo: Path, tip: str, base: str) -> list[tuple[str, str]]:
+    """(SHA, message) of the commits reachable from ``tip`` and not from ``base``, newest first."""
+    out = run(repo, "log", "--format=%H%x1f%B%x1e", tip, "--not", base, "--")
+    found = []
+    for entry in out.split("\x1e"):
+        sha, _, message = entry.strip().partition("\x1f")
+        if sha:
+            found.append((sha, message.strip()))
+    return found
 
 
 def identity_args(repo: Path) -> list[str]:
@@ -269,17 +290,17 @@ def identity_args(repo: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-",
-             fetch: bool = False, env: Mapping[str, str] | None = None) -> Iterator[Path]:
+def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-", fetch: bool = False,
+             environ: Mapping[str, str] | None = None) -> Iterator[Path]:
     """A detached worktree of ``repo`` at ``sha`` (with ``fetch``: fetched from ``origin`` when
-    missing, with ``env``), removed afterwards. For the commit publisher only: untrusted code
-    never runs in it."""
+    missing, with ``environ``'s token), removed afterwards. For the commit publisher only:
+    untrusted code never runs in it."""
     parent = scratch(prefix)
     # a unique name: git keeps each worktree's admin files under .git/worktrees/<name>
     path = parent / f"{repo.resolve().name}-{parent.name.rsplit('-', 1)[-1]}"
     try:
         if fetch:
-            ensure_commit(repo, sha, env=env)
+            ensure_commit(repo, sha, environ=environ)
         with _WORKTREE_LOCK:
             run(repo, "worktree", "add", "--detach", "--quiet", str(path), sha)
         yield path

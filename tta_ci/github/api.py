@@ -24,6 +24,9 @@ __all__ = [
     "REPLY_MARKER",
     "GitHubAPIError",
     "GithubFactory",
+    "default_branch",
+    "edit_pull",
+    "find_open_pull",
     "find_sticky",
     "github_errors",
     "is_own_comment",
@@ -154,3 +157,20 @@ def role_of(repo: Repository, login: str) -> str:
 def open_pull(repo: Repository, *, base: str, head: str, title: str, body: str) -> PullRequest:
     with github_errors(f"open a pull request from {head} into {base}"):
         return repo.create_pull(base=base, head=head, title=title, body=body)
+
+
+def default_branch(repo: Repository) -> str:
+    with github_errors(f"read the repository {repo.full_name}"):
+        return repo.default_branch
+
+
+def find_open_pull(repo: Repository, *, head: str, base: str) -> PullRequest | None:
+    """The open pull request from this repository's branch ``head`` into ``base``, if any."""
+    owner = repo.full_name.partition("/")[0]
+    with github_errors(f"list the open pull requests from {head}"):
+        return next(iter(repo.get_pulls(state="open", head=f"{owner}:{head}", base=base)), None)
+
+
+def edit_pull(pull: PullRequest, *, title: str, body: str) -> None:
+    with github_errors(f"edit pull request #{pull.number}"):
+        pull.edit(title=title, body=body)

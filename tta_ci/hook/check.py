@@ -12,9 +12,6 @@ pass.
 
 from __future__ import annotations
 
-import ast
-import os
-import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -23,9 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from tta_ci.core.config import Config
 from tta_ci.core.lines import format_lines
 from tta_ci.core.types import Task
-from tta_ci.sandbox.commands import pytest_argv
-from tta_ci.sandbox.isolation import SandboxResult, isolation_level, run_sandboxed
 from tta_ci.sandbox.workspace import workspace
+from tta_ci.validate.coverage import body_lines, is_public, measure_existing
 from tta_ci.validate.layout import existing_tests
 
 __all__ = [
@@ -37,11 +33,6 @@ __all__ = [
     "render_check",
     "target_lines",
 ]
-
-_DATA_FILE = ".tta-ci-check.coverage"
-_RC_FILE = ".tta-ci-check.coveragerc"
-# pytest exit statuses: 0 all passed, 1 some failed, 5 no tests collected
-_MEASURED = {0: "", 1: "some existing tests failed", 5: "the existing test files hold no test"}
 
 
 class _Frozen(BaseModel):
@@ -69,80 +60,11 @@ class CheckReport(_Frozen):
         return self.problem is not None or bool(self.uncovered)
 
 
-def is_public(task: Task) -> bool:
-    """Functions and methods whose dotted name has no ``_private`` part (dunders are public)."""
-    if task.kind not in ("function", "method"):
-        return False
-    parts = task.symbol.split(".")
-    return not any(p.startswith("_") and not (p.startswith("__") and p.endswith("__"))
-                   for p in parts)
-
-
-def body_lines(source: str, start_line: int) -> tuple[int, ...]:
-    """The file lines of the statements in a function's body (docstring left out)."""
-    try:
-        tree = ast.parse(textwrap.dedent(source))
-    except SyntaxError:
-        return ()
-    func = next((n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)),
-                None)
-    if func is None:
-        return ()
-    body = func.body
-    if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)):
-        body = body[1:]
-    lines = {node.lineno for stmt in body for node in ast.walk(stmt) if isinstance(node, ast.stmt)}
-    return tuple(sorted(n + start_line - 1 for n in lines))
-
-
 def target_lines(task: Task) -> tuple[int, ...]:
     """The changed body lines of a task's function, or all its body lines when none changed."""
     body = body_lines(task.source, task.start_line)
     changed = tuple(n for n in body if n in set(task.changed_lines))
     return changed or body
-
-
-def _problem(result: SandboxResult, timeout_s: float) -> str | None:
-    if result.timed_out:
-        return f"the existing tests did not finish within {timeout_s:g}s"
-    if result.returncode in _MEASURED:
-        return None
-    lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith(("ERROR ", "E  "))]
-    detail = (errors or lines or [f"exit status {result.returncode}"])[-1].strip()
-    return f"pytest could not run the existing tests (exit status {result.returncode}): {detail}"
-
-
-def _executed(ws: Path, files: Sequence[str]) -> dict[str, set[int]]:
-    from coverage import CoverageData
-
-    data = CoverageData(basename=str(ws / _DATA_FILE))
-    data.read()
-    measured = {os.path.realpath(f): f for f in data.measured_files()}
-    out: dict[str, set[int]] = {}
-    for rel in files:
-        name = measured.get(os.path.realpath(ws / rel))
-        out[rel] = set(data.lines(name) or ()) if name else set()
-    return out
-
-
-async def _measure(ws: Path, tasks: Sequence[Task], config: Config, environ: Mapping[str, str],
-                   tests: Sequence[str]) -> tuple[dict[str, set[int]], str | None, str]:
-    files = sorted({t.file for t in tasks})
-    roots = sorted({str(ws / t.import_root) for t in tasks} | {str(ws)})
-    (ws / _RC_FILE).write_text("[run]\nbranch = False\n", encoding="utf-8")
-    env = {**environ, "PYTHONPATH": os.pathsep.join(roots),
-           "COVERAGE_FILE": str(ws / _DATA_FILE)}
-    timeout = config.validation_timeout_s
-    argv = pytest_argv(tests, coverage_rc=str(ws / _RC_FILE),
-                       coverage_include=[str(ws / f) for f in files])
-    result = await run_sandboxed(argv, workdir=ws, environ=env,
-                                 timeout_s=timeout, isolation=isolation_level(config))
-    problem = _problem(result, timeout)
-    if problem is not None:
-        return {}, problem, ""
-    return _executed(ws, files), None, _MEASURED[result.returncode]
 
 
 async def check_tasks(repo: Path, tasks: Sequence[Task], config: Config,
@@ -157,17 +79,17 @@ async def check_tasks(repo: Path, tasks: Sequence[Task], config: Config,
             functions = tuple(FunctionCoverage(id=t.id, lines=target_lines(t), covered=False)
                               for t in public)
             return CheckReport(functions=functions, note="no existing test files found")
-        executed, problem, note = await _measure(ws, public, config, environ, tests)
-    if problem is not None:
-        return CheckReport(tests=len(tests), problem=problem)
+        files = sorted({t.file for t in public})
+        roots = sorted({t.import_root for t in public})
+        measured = await measure_existing(ws, files, roots, config, environ, tests)
+    if measured.problem is not None:
+        return CheckReport(tests=len(tests), problem=measured.problem)
     functions = tuple(
         FunctionCoverage(id=t.id, lines=(lines := target_lines(t)),
-                         covered=not lines or bool(executed[t.file] & set(lines)))
+                         covered=not lines or bool(measured.executed[t.file] & set(lines)))
         for t in public
     )
-    return CheckReport(functions=functions, tests=len(tests), note=note)
-
-
+    return CheckReport(functions=functions, tests=len(tests), note=measured.note)
 
 
 def render_check(report: CheckReport) -> list[str]:

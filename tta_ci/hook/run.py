@@ -15,6 +15,7 @@ from pathlib import Path
 from tta_ci.core.config import Config
 from tta_ci.core.types import PlanResult
 from tta_ci.engine import TaskResult
+from tta_ci.generators import choose_backend, precheck_for
 from tta_ci.git.cli import index_snapshot, protected_paths
 from tta_ci.hook.check import check_tasks, is_public, render_check
 from tta_ci.hook.write import (
@@ -41,7 +42,9 @@ def _plan(repo: Path, config: Config, files: Sequence[str], environ: Mapping[str
           *, check: bool) -> tuple[Config, PlanResult]:
     if check:  # every changed function is checked, not only the first max_tasks
         config = config.model_copy(update={"max_tasks": 10_000})
-    return config, plan_change(repo, config, environ, staged=True, paths=files)
+    precheck = None if check else precheck_for(choose_backend(config, environ)[0])
+    return config, plan_change(repo, config, environ, staged=True, paths=files,
+                               precheck=precheck)
 
 
 def _on_result(result: TaskResult, done: int, total: int) -> None:
@@ -66,6 +69,9 @@ def generate(repo: Path, config: Config, files: Sequence[str],
     present = already_written(repo, load_written(records, plan.tasks) if records else {})
     for task_id, test_file in present.items():
         _say(f"✔ accepted {task_id}: already in {test_file}")
+    for skip in plan.skipped:
+        if skip.backend:  # a task the backend would not try: say so, as `run` does
+            _say(f"{ICONS['skipped']} skipped {skip.describe()}")
     tasks = tuple(t for t in plan.tasks if t.id not in present)
     if not tasks:
         _say(final_line([], sorted(set(present.values())), environ) if present

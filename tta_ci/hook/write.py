@@ -22,6 +22,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from tta_ci.core.paths import make_dirs
 from tta_ci.core.types import Task
 from tta_ci.publish.files import (
     AcceptedTest,
@@ -169,7 +170,7 @@ def record_written(path: Path, tasks: Sequence[Task], tests: Sequence[AcceptedTe
         if task is not None:
             records[test.target] = {"source": _source_hash(task), "test_file": test.test_file,
                                     "code": test.code}
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from tta_ci.plan.change import plan_change, resolve_range
 from tta_ci.plan.shard import matrix, parse_shard, shard
 from tta_ci.plan.single import changed_lines_for, plan_file, task_for_lines
+from tta_ci.plan.tasks import split_prechecked
 
 __all__ = [
     "changed_lines_for",
@@ -20,5 +21,6 @@ __all__ = [
     "plan_file",
     "resolve_range",
     "shard",
+    "split_prechecked",
     "task_for_lines",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import GitError
-from tta_ci.core.types import PlanResult, Skip, Task
+from tta_ci.core.types import PlanResult, Precheck, Skip, Task
 from tta_ci.git import repo as gitops
 from tta_ci.github.event import read_event
 from tta_ci.plan.context import Side, decode, file_context, parse_or_none, tree_side
@@ -62,9 +62,11 @@ def _plan_file(
 
 
 def plan_files(
-    changes: Sequence[FileChange], head: Side, base: Side, config: Config
+    changes: Sequence[FileChange], head: Side, base: Side, config: Config,
+    precheck: Precheck | None = None,
 ) -> tuple[tuple[Task, ...], tuple[Skip, ...]]:
-    """Tasks (capped at ``config.max_tasks``, by priority) and skips of a parsed diff."""
+    """Tasks (capped at ``config.max_tasks``, by priority, after ``precheck``) and skips of a
+    parsed diff."""
     planned = [c for c in changes if _name_skip(c, config) is None]
     head.prefetch(c.path for c in planned)
     base.prefetch(c.old_path for c in planned if c.old_path)
@@ -74,7 +76,7 @@ def plan_files(
         file_tasks_, file_skips = _plan_file(change, head, base, config)
         tasks.extend(file_tasks_)
         skips.extend(file_skips)
-    kept, dropped = apply_cap(tasks, config.max_tasks)
+    kept, dropped = apply_cap(tasks, config.max_tasks, precheck)
     return tuple(kept), (*skips, *dropped)
 
 
@@ -119,8 +121,13 @@ def plan_change(
     head: str | None = None,
     staged: bool = False,
     paths: Sequence[str] | None = None,
+    precheck: Precheck | None = None,
 ) -> PlanResult:
-    """The tasks of a change: ``base..head`` (from their merge-base), or the index vs HEAD."""
+    """The tasks of a change: ``base..head`` (from their merge-base), or the index vs HEAD.
+
+    ``precheck`` is the generator backend's plan-time check (``generators.precheck_for``):
+    the tasks it skips are listed as skipped, with the backend's reason.
+    """
     r = gitops.open_repo(repo)
     if paths is not None and not paths:
         paths = [":(exclude)*"]  # no file: an empty diff
@@ -134,5 +141,5 @@ def plan_change(
         head_side = tree_side(r, head_sha)
         text = gitops.diff_text(r, base_sha, head_sha, paths=_literal(paths))
     base_side = Side((), lambda ps: gitops.show_many(r, base_sha, ps))
-    tasks, skipped = plan_files(parse_diff(text), head_side, base_side, config)
+    tasks, skipped = plan_files(parse_diff(text), head_side, base_side, config, precheck)
     return PlanResult(tasks=tasks, skipped=skipped, base=base_sha, head=head_sha)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import UsageError
-from tta_ci.core.types import PlanResult, Task
+from tta_ci.core.types import PlanResult, Precheck, Task
 from tta_ci.git import repo as gitops
 from tta_ci.plan.context import decode, file_context, parse_or_none, tree_side
 from tta_ci.plan.diff import parse_diff
@@ -68,8 +68,10 @@ def plan_file(
     *,
     symbol: str | None = None,
     description: str = "",
+    precheck: Precheck | None = None,
 ) -> PlanResult:
-    """Tasks covering a whole file (each function and method), or one named symbol."""
+    """Tasks covering a whole file (each function and method), or one named symbol; the
+    ones ``precheck`` skips are listed as skipped."""
     r = gitops.open_repo(repo)
     rel = _relative(r, repo, path)
     ctx = _context(r, rel, config)
@@ -82,7 +84,7 @@ def plan_file(
         known = ", ".join(n for n in parsed.symbols if n != MODULE) or "none"
         raise UsageError(f"{rel}: no symbol {symbol!r}; available: {known}")
     tasks = [build_task(ctx, s, _all_lines(parsed, s), config, description) for s in symbols]
-    kept, dropped = apply_cap(tasks, config.max_tasks)
+    kept, dropped = apply_cap(tasks, config.max_tasks, precheck)
     return PlanResult(tasks=tuple(kept), skipped=tuple(dropped))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from tta_ci._version import __version__
 from tta_ci.core.config import Config
-from tta_ci.core.types import Skip, Task, TaskPriority
+from tta_ci.core.types import Precheck, Skip, Task, TaskPriority
 from tta_ci.plan.symbols import MODULE, ParsedSource, Symbol
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "build_task",
     "file_tasks",
     "priority_of",
+    "split_prechecked",
     "task_hash",
     "task_order",
 ]
@@ -189,9 +190,26 @@ def task_order(task: Task) -> tuple[int, int, str, int]:
     return (task.priority.rank, -len(task.changed_lines), task.file, task.start_line)
 
 
-def apply_cap(tasks: Sequence[Task], max_tasks: int) -> tuple[list[Task], list[Skip]]:
-    """Keep the first ``max_tasks`` in ``task_order``; list the others as skipped."""
+def split_prechecked(
+    tasks: Sequence[Task], precheck: Precheck | None
+) -> tuple[list[Task], list[Skip]]:
+    """(the tasks ``precheck`` lets through, the skips of the others), in their order."""
+    if precheck is None:
+        return list(tasks), []
+    checked = [(t, precheck(t)) for t in tasks]
+    return [t for t, s in checked if s is None], [s for _, s in checked if s is not None]
+
+
+def apply_cap(
+    tasks: Sequence[Task], max_tasks: int, precheck: Precheck | None = None
+) -> tuple[list[Task], list[Skip]]:
+    """Keep the first ``max_tasks`` in ``task_order``; list the others as skipped.
+
+    The tasks that ``precheck`` (the backend's plan-time check) skips go first, with the
+    backend's reason, so that they never take the place of a task that would run.
+    """
+    tasks, skipped = split_prechecked(tasks, precheck)
     ordered = sorted(tasks, key=task_order)
     reason = f"over max_tasks ({max_tasks})"
     dropped = [Skip(file=t.file, reason=reason, symbol=t.symbol) for t in ordered[max_tasks:]]
-    return ordered[:max_tasks], dropped
+    return ordered[:max_tasks], [*skipped, *dropped]

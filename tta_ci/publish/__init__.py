@@ -83,9 +83,11 @@ def preflight(config: Config, environ: Mapping[str, str], event: Event | None) -
         )
 
 
-def publish(doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
-    """Publish with ``ctx.config.mode``, then write the Actions summary and outputs."""
-    publisher = get_publisher(ctx.config.mode)
+def publish(doc: MetricsDocument, ctx: PublishContext,
+            publisher: Publisher | None = None) -> PublishResult:
+    """Publish with ``publisher`` (default: the one of ``ctx.config.mode``), then write the
+    Actions summary and outputs."""
+    publisher = publisher or get_publisher(ctx.config.mode)
     with group(f"tta-ci: publish ({publisher.name})", ctx.stream, ctx.environ):
         result = publisher.publish(doc, ctx)
         for note in result.notes:

@@ -2,8 +2,8 @@
 
 The text is built by pure functions; ``write_*`` append to the files GitHub names in
 ``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY`` and do nothing outside Actions.
-Workflow-command values are escaped as the runner expects, so a task name or a test message
-can never start a command of its own.
+Workflow-command values are escaped as the runner expects (``tta_ci.publish.markdown``), so a
+task name or a test message can never start a command of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import TextIO
 
 from tta_ci.core.errors import GitHubError
 from tta_ci.core.report import MetricsDocument
+from tta_ci.publish.markdown import command_data as escape_data
+from tta_ci.publish.markdown import command_property as escape_property
 
 __all__ = [
     "annotation_lines",
@@ -34,14 +36,6 @@ MAX_ANNOTATIONS = 10  # GitHub shows at most 10 warning annotations per step
 
 def in_actions(environ: Mapping[str, str]) -> bool:
     return environ.get("GITHUB_ACTIONS") == "true"
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def run_outputs(doc: MetricsDocument, output_dir: Path) -> dict[str, str]:

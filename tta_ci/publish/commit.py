@@ -40,24 +40,25 @@ def commit_message(tasks: list[TaskRecord], head_sha: str) -> str:
 
 def commit_tests(
     repo: Path, tasks: list[TaskRecord], *, base_sha: str, branch: str, lease: str | None,
-    env: Mapping[str, str] | None = None,
+    message: str | None = None, environ: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """Commit the tests on ``base_sha`` and push to ``branch``; (commit SHA, files).
 
     ``lease`` is the SHA the remote branch must still have (None: the branch must not exist);
-    ``env`` is the fetch's and the push's environment (``gitcli.token_env``).
+    ``message`` defaults to ``commit_message``; ``environ`` holds the token the fetch and the
+    push may need (``gitcli.remote_env``).
     """
     with gitcli.worktree(repo, base_sha, prefix="tta-ci-commit-", fetch=True,
-                         env=env) as worktree:
+                         environ=environ) as worktree:
         files = write_tests(worktree, tasks)
         gitcli.run(worktree, "add", "--", *files)
-        message = commit_message(tasks, base_sha)
+        message = message or commit_message(tasks, base_sha)
         gitcli.run(worktree, *gitcli.identity_args(worktree), "commit", "--quiet", "--no-verify",
                    "-m", message)
         sha = gitcli.run(worktree, "rev-parse", "HEAD")
         expect = f"refs/heads/{branch}:{lease or ''}"
         gitcli.run(worktree, "push", "--quiet", f"--force-with-lease={expect}", gitcli.REMOTE,
-                   f"HEAD:refs/heads/{branch}", env=env)
+                   f"HEAD:refs/heads/{branch}", env=gitcli.remote_env(worktree, environ))
     return sha, files
 
 
@@ -85,19 +86,19 @@ class CommitPublisher(BranchPublisher):
     def push(self, doc: MetricsDocument, ctx: PublishContext, target: PullTarget,
              tasks: list[TaskRecord]) -> PublishResult:
         tested = doc.head or target.head_sha
-        env = gitcli.token_env(ctx.repo, ctx.environ)
-        remote_sha = None if target.is_fork else gitcli.ls_remote(ctx.repo, target.head_ref,
-                                                                  env=env)
+        remote_sha = None if target.is_fork else gitcli.ls_remote(
+            ctx.repo, target.head_ref, environ=ctx.environ)
         refusal = push_refusal(target, tested, remote_sha)
         if refusal:
             return CommentPublisher().publish(doc, ctx, [refusal])
         try:
             sha, files = commit_tests(
-                ctx.repo, tasks, base_sha=tested, branch=target.head_ref, lease=tested, env=env
+                ctx.repo, tasks, base_sha=tested, branch=target.head_ref, lease=tested,
+                environ=ctx.environ,
             )
         except GitError:
-            refusal = push_refusal(target, tested,
-                                   gitcli.ls_remote(ctx.repo, target.head_ref, env=env))
+            remote_sha = gitcli.ls_remote(ctx.repo, target.head_ref, environ=ctx.environ)
+            refusal = push_refusal(target, tested, remote_sha)
             if refusal is None:  # not a race with another push: a real failure
                 raise
             return CommentPublisher().publish(doc, ctx, [refusal])

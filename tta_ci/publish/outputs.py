@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from tta_ci.core.files import write_atomic
+from tta_ci.core.paths import make_dirs
 from tta_ci.core.report import MetricsDocument
 from tta_ci.publish.summary import render_summary
 
 __all__ = ["write_documents"]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_documents(doc: MetricsDocument, out: Path) -> tuple[Path, Path]:
     """Write both files atomically; returns (metrics.json, summary.md)."""
-    out.mkdir(parents=True, exist_ok=True)
+    make_dirs(out)
     metrics_path, summary_path = out / "metrics.json", out / "summary.md"
-    _atomic_write(metrics_path, json.dumps(doc.to_json(), indent=2) + "\n")
-    _atomic_write(summary_path, render_summary(doc) + "\n")
+    write_atomic(metrics_path, json.dumps(doc.to_json(), indent=2) + "\n")
+    write_atomic(summary_path, render_summary(doc) + "\n")
     return metrics_path, summary_path

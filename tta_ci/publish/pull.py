@@ -7,11 +7,11 @@ exists, so nothing anyone wrote is lost. Forks fall back to the sticky comment.
 from __future__ import annotations
 
 from tta_ci.core.report import MetricsDocument, TaskRecord
-from tta_ci.git import cli as gitcli
 from tta_ci.github.api import open_pull, repository
 from tta_ci.github.event import PullTarget
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.commit import commit_tests
+from tta_ci.publish.markdown import code
 from tta_ci.publish.sticky import BranchPublisher, CommentPublisher
 
 __all__ = ["PullPublisher", "follow_up_branch", "pull_body"]
@@ -25,7 +25,7 @@ def pull_body(target: PullTarget, tasks: list[TaskRecord], tested: str) -> str:
     lines = [
         f"Tests generated and validated by tta-ci for #{target.number} at {tested[:12]}.",
         "",
-        *(f"- `{t.test_file}`: `{t.id}` ({len(t.tests)} tests)" for t in tasks),
+        *(f"- {code(t.test_file)}: {code(t.id)} ({len(t.tests)} tests)" for t in tasks),
         "",
         "Merge this pull request into the branch to take the tests.",
     ]
@@ -47,7 +47,7 @@ class PullPublisher(BranchPublisher):
         tested = doc.head or target.head_sha
         branch = follow_up_branch(target, tested)
         sha, files = commit_tests(ctx.repo, tasks, base_sha=tested, branch=branch, lease=None,
-                                  env=gitcli.token_env(ctx.repo, ctx.environ))
+                                  environ=ctx.environ)
         gh = ctx.github_factory(ctx.environ)
         pull = open_pull(
             repository(gh, target.repo_full_name),

@@ -16,7 +16,8 @@ from tta_ci.github.api import MARKER, GitHubAPIError, repository, upsert_sticky
 from tta_ci.github.event import PullTarget, run_url
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.files import accepted_records
-from tta_ci.publish.summary import FALLBACK_WARNING, OUTCOME_LABELS, cell, outcome_line
+from tta_ci.publish.markdown import block, cell, code, code_cell, fence, html, note, text
+from tta_ci.publish.summary import FALLBACK_WARNING, OUTCOME_LABELS, outcome_line
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -33,28 +34,17 @@ COMMENT_LIMIT = 65_000  # GitHub's limit is 65,536 characters
 OMITTED = "_The code is too long for a comment: it is in the run's `tta-ci` artifact._"
 
 
-def fence(code: str) -> str:
-    """A code fence longer than any backtick run inside ``code``."""
-    longest, run = 0, 0
-    for char in code:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
-    return "`" * max(3, longest + 1)
-
-
 def _code_block(task: TaskRecord) -> str:
-    code = (task.code or "").rstrip("\n")
-    marks = fence(code)
     tests = f"{len(task.tests)} test{'s' if len(task.tests) != 1 else ''}"
     return (
-        f"<details><summary><code>{cell(task.test_file)}</code> for "
-        f"<code>{cell(task.id)}</code> ({tests})</summary>\n\n"
-        f"{marks}python\n{code}\n{marks}\n\n</details>"
+        f"<details><summary><code>{html(task.test_file)}</code> for "
+        f"<code>{html(task.id)}</code> ({tests})</summary>\n\n"
+        f"{block(task.code or '', 'python')}\n\n</details>"
     )
 
 
 def _omitted_block(task: TaskRecord) -> str:
-    return f"- `{cell(task.test_file)}` for `{cell(task.id)}`: {OMITTED}"
+    return f"- {code(task.test_file)} for {code(task.id)}: {OMITTED}"
 
 
 def _results_table(doc: MetricsDocument) -> list[str]:
@@ -63,7 +53,7 @@ def _results_table(doc: MetricsDocument) -> list[str]:
     lines = ["| target | result | reason |", "| --- | --- | --- |"]
     for task in doc.tasks:
         label = OUTCOME_LABELS.get(task.status, task.status)
-        lines.append(f"| `{cell(task.id)}` | {label} | {cell(task.reason) or '-'} |")
+        lines.append(f"| {code_cell(task.id)} | {label} | {cell(task.reason) or '-'} |")
     return lines
 
 
@@ -71,12 +61,12 @@ def _rejections(doc: MetricsDocument) -> list[str]:
     lines: list[str] = []
     for task in doc.tasks:
         for name, reason in task.rejected_tests.items():
-            lines.append(f"- `{cell(task.id)}` `{cell(name)}`: {cell(reason, 300)}")
+            lines.append(f"- {code(task.id)} {code(name)}: {text(reason, 300)}")
         for bug in task.possible_bugs:
-            where = f" (`{cell(bug.file)}:{bug.line}`)" if bug.file and bug.line else ""
+            where = f" ({code(f'{bug.file}:{bug.line}')})" if bug.file and bug.line else ""
             lines.append(
-                f"- 🐞 `{cell(task.id)}` `{cell(bug.test)}`{where}: the test fails the same way "
-                f"every time on the new code, which may be a bug: {cell(bug.message, 300)}"
+                f"- 🐞 {code(task.id)} {code(bug.test)}{where}: the test fails the same way "
+                f"every time on the new code, which may be a bug: {text(bug.message, 300)}"
             )
     return ["#### Rejected tests and possible bugs", "", *lines, ""] if lines else []
 
@@ -107,7 +97,7 @@ def render_comment(
     head = [MARKER, f"### {outcome_line(doc)}", ""]
     if doc.isolation == "fallback":
         head.extend([f"> ⚠️ **{FALLBACK_WARNING[0].upper()}{FALLBACK_WARNING[1:]}.**", ""])
-    head.extend(f"> {cell(note, 500)}" for note in [*doc.notes, *notes])
+    head.extend(f"> {note(item, 500)}" for item in [*doc.notes, *notes])
     head.extend(["", *_results_table(doc), ""])
     accepted = [t for t in doc.tasks if t.status == "accepted" and t.code]
     tail = [*_rejections(doc)]
@@ -122,21 +112,21 @@ def render_comment(
         budget -= len(block) + 2
         blocks.append(block)
     section = ["#### Accepted tests", "", "\n\n".join(blocks), ""] if blocks else []
-    text = "\n".join([*head, *section, *tail])
-    if len(text) > limit:  # absurd tables: keep the marker, the outcome and the footer
-        text = "\n".join([MARKER, f"### {outcome_line(doc)}", "", OMITTED, "", _footer(link)])
-    return text
+    body = "\n".join([*head, *section, *tail])
+    if len(body) > limit:  # absurd tables: keep the marker, the outcome and the footer
+        body = "\n".join([MARKER, f"### {outcome_line(doc)}", "", OMITTED, "", _footer(link)])
+    return body
 
 
 def render_progress(
     tasks: Sequence[tuple[str, str]], *, title: str, link: str | None = None
 ) -> str:
     """The sticky comment while a run is going: a checklist of (task id, outcome or '')."""
-    lines = [MARKER, f"### ⏳ tta-ci: {cell(title)}", ""]
+    lines = [MARKER, f"### ⏳ tta-ci: {text(title)}", ""]
     for task_id, outcome in tasks[:300]:
         done = "x" if outcome else " "
         label = f": {OUTCOME_LABELS.get(outcome, outcome)}" if outcome else ""
-        lines.append(f"- [{done}] `{cell(task_id)}`{label}")
+        lines.append(f"- [{done}] {code(task_id)}{label}")
     if len(tasks) > 300:
         lines.append(f"- … {len(tasks) - 300} more")
     return "\n".join([*lines, "", _footer(link)])

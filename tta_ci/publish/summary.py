@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 
 from tta_ci.core.report import MetricsDocument, ModelStats, TaskRecord
+from tta_ci.core.types import Skip
+from tta_ci.publish.markdown import cell, code, code_cell, note, text
 
 __all__ = [
     "DEFAULT_LIMIT_BYTES",
@@ -40,17 +42,6 @@ ISOLATION_TEXT = {
     "workspace writable.",
     "fallback": f"⚠️ {FALLBACK_WARNING[0].upper()}{FALLBACK_WARNING[1:]}.",
 }
-MAX_CELL = 200
-
-
-def cell(text: object, limit: int = MAX_CELL) -> str:
-    """One Markdown table cell: one line, pipes and HTML escaped, bounded length."""
-    value = " ".join(str(text).split())
-    if len(value) > limit:
-        value = value[: limit - 1] + "…"
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
-
-
 def outcome_line(doc: MetricsDocument) -> str:
     t = doc.totals
     parts = [f"{t.accepted} accepted", f"{t.rejected} rejected"]
@@ -70,18 +61,18 @@ def _money(value: float) -> str:
 def _context_lines(doc: MetricsDocument) -> list[str]:
     backend = doc.backend or "?"
     if doc.backend_reason:
-        backend += f" ({cell(doc.backend_reason)})"
+        backend += f" ({text(doc.backend_reason)})"
     lines = [f"Backend: {backend} · isolation: {doc.isolation or 'n/a'} · mode: {doc.mode}"]
     refs = []
     if doc.base or doc.head:
-        refs.append(f"`{(doc.base or '?')[:12]}..{(doc.head or '?')[:12]}`")
+        refs.append(code(f"{(doc.base or '?')[:12]}..{(doc.head or '?')[:12]}"))
     if doc.shard:
         refs.append(f"shard {doc.shard}")
     refs.append(f"wall {doc.wall_s:.1f}s")
     lines.append(" · ".join(refs))
     if doc.isolation == "fallback":
         lines.append(f"> ⚠️ **{FALLBACK_WARNING}**")
-    lines.extend(f"> {cell(note, 500)}" for note in doc.notes)
+    lines.extend(f"> {note(item, 500)}" for item in doc.notes)
     return [line + "  " for line in lines]
 
 
@@ -96,7 +87,7 @@ def task_row(task: TaskRecord) -> str:
     model = task.model or task.generator or "-"
     cached = " (cached)" if task.cached else ""
     return (
-        f"| `{cell(task.id)}` | {OUTCOME_LABELS.get(task.status, task.status)}{cached} "
+        f"| {code_cell(task.id)} | {OUTCOME_LABELS.get(task.status, task.status)}{cached} "
         f"| {cell(task.reason) or '-'} | {task.attempts} | {cell(model)} | {tokens} "
         f"| {_money(task.cost_usd)} | {task.latency_s:.1f}s |"
     )
@@ -104,7 +95,7 @@ def task_row(task: TaskRecord) -> str:
 
 def _model_row(name: str, m: ModelStats) -> str:
     return (
-        f"| `{cell(name)}` | {m.requests} | {m.p50_latency_s:.2f}s | {m.p95_latency_s:.2f}s "
+        f"| {code_cell(name)} | {m.requests} | {m.p50_latency_s:.2f}s | {m.p95_latency_s:.2f}s "
         f"| {m.prompt_tokens} | {m.completion_tokens} | {_money(m.cost_usd)} "
         f"| {m.accepted} | {m.rejected} |"
     )
@@ -154,15 +145,15 @@ def _bugs_section(doc: MetricsDocument, limit: int = 50) -> list[str]:
     lines = ["### Possible bugs", ""]
     for task, bug in bugs[:limit]:
         where = f"{bug.file or task.file}:{bug.line}" if bug.line else (bug.file or task.file)
-        lines.append(f"- `{cell(where)}` `{cell(bug.test)}`: {cell(bug.message, 500)}")
+        lines.append(f"- {code(where)} {code(bug.test)}: {text(bug.message, 500)}")
     if len(bugs) > limit:
         lines.append(f"- … {len(bugs) - limit} more in {ARTIFACT_POINTER}")
     return [*lines, ""]
 
 
 def _isolation_section(doc: MetricsDocument) -> list[str]:
-    text = ISOLATION_TEXT.get(doc.isolation)
-    return ["### Isolation", "", text, ""] if text else []
+    line = ISOLATION_TEXT.get(doc.isolation)
+    return ["### Isolation", "", line, ""] if line else []
 
 
 def _chart_section(doc: MetricsDocument) -> list[str]:
@@ -174,23 +165,27 @@ def _chart_section(doc: MetricsDocument) -> list[str]:
 
 
 def _skipped_section(doc: MetricsDocument, limit: int = 30) -> list[str]:
-    if not doc.skipped:
+    """What the plan skipped (files, and symbols by name), minus the skipped task rows."""
+    ids = {t.id for t in doc.tasks}
+    skips = [s for s in map(Skip.model_validate, doc.skipped) if s.where not in ids]
+    if not skips:
         return []
-    lines = ["<details><summary>Skipped files</summary>", ""]
-    for item in doc.skipped[:limit]:
-        lines.append(f"- `{cell(item.get('file', '?'))}`: {cell(item.get('reason', ''))}")
-    if len(doc.skipped) > limit:
-        lines.append(f"- … {len(doc.skipped) - limit} more in {ARTIFACT_POINTER}")
+    lines = ["<details><summary>Skipped when planning</summary>", ""]
+    for skip in skips[:limit]:
+        by = f" ({text(skip.backend)} backend)" if skip.backend else ""
+        lines.append(f"- {code(skip.where)}{by}: {text(skip.reason)}")
+    if len(skips) > limit:
+        lines.append(f"- … {len(skips) - limit} more in {ARTIFACT_POINTER}")
     return [*lines, "", "</details>", ""]
 
 
 def _notes_section(doc: MetricsDocument, limit: int = 50) -> list[str]:
     """What generators said about single tasks (agent status, discarded files, findings)."""
-    notes = [(t.id, note) for t in doc.tasks for note in t.notes]
+    notes = [(t.id, item) for t in doc.tasks for item in t.notes]
     if not notes:
         return []
     lines = ["### Task notes", ""]
-    lines.extend(f"- `{cell(task_id)}`: {cell(note, 500)}" for task_id, note in notes[:limit])
+    lines.extend(f"- {code(task_id)}: {note(item, 500)}" for task_id, item in notes[:limit])
     if len(notes) > limit:
         lines.append(f"- … {len(notes) - limit} more in {ARTIFACT_POINTER}")
     return [*lines, ""]
@@ -232,15 +227,15 @@ def render_summary(doc: MetricsDocument, *, limit_bytes: int = DEFAULT_LIMIT_BYT
     tasks = ["### Tasks", "", *TASK_HEADER, *kept, ""] if kept else []
     if len(kept) < len(rows):
         tasks.extend([pointer.format(len(rows) - len(kept)), ""])
-    text = "\n".join([*head, *tasks, *tail, *(truncated if len(sections) < wanted else [])])
-    if len(text.encode("utf-8")) > limit_bytes:
-        return _hard_cut(text, limit_bytes)
-    return text
+    body = "\n".join([*head, *tasks, *tail, *(truncated if len(sections) < wanted else [])])
+    if len(body.encode("utf-8")) > limit_bytes:
+        return _hard_cut(body, limit_bytes)
+    return body
 
 
 def _hard_cut(text: str, limit_bytes: int) -> str:
     """Last resort (absurdly long notes or a tiny limit): cut at a line boundary."""
-    note = f"_Truncated: see {ARTIFACT_POINTER}._\n"
-    room = max(limit_bytes - len(note.encode("utf-8")) - 1, 0)
+    pointer = f"_Truncated: see {ARTIFACT_POINTER}._\n"
+    room = max(limit_bytes - len(pointer.encode("utf-8")) - 1, 0)
     cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
-    return cut[: cut.rfind("\n") + 1] + note if "\n" in cut else note[:limit_bytes]
+    return cut[: cut.rfind("\n") + 1] + pointer if "\n" in cut else pointer[:limit_bytes]

@@ -10,16 +10,27 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.report import MetricsDocument
-from tta_ci.core.types import PlanResult, Skip, Task
+from tta_ci.core.types import PlanResult, Precheck, Skip, Task
 from tta_ci.engine import Engine, MetricsCollector, TaskResult, Validator
 from tta_ci.engine.cache import ResultCache
-from tta_ci.generators import Generator, choose_backend, make_generator
+from tta_ci.engine.records import skipped_record
+from tta_ci.generators import Generator, choose_backend, make_generator, precheck_for
 
-__all__ = ["RunOutcome", "filter_targets", "run_pipeline", "run_tasks"]
+__all__ = [
+    "RunOutcome",
+    "filter_targets",
+    "narrow",
+    "plan_run",
+    "report_plan",
+    "run_pipeline",
+    "run_tasks",
+]
 
 ProgressFn = Callable[[TaskResult, int, int], None]  # result, finished so far, total
+SHOWN_SKIPS = 20  # skips named on the terminal; summary.md lists them all
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,11 @@ async def run_tasks(
         if on_progress is not None:
             on_progress(result, len(finished), len(tasks))
 
+    if tasks:
+        at_once = min(config.concurrency, len(tasks))
+        progress.note(f"running {len(tasks)} task(s) with the {generator.name} backend, "
+                      f"{at_once} at a time")
+    progress.expect(len(tasks))
     engine = Engine(
         config,
         generator=generator,
@@ -122,6 +138,54 @@ def _clean_up_after_killed_runs(repo: Path) -> None:
         prune_worktrees(repo)
 
 
+def narrow(plan: PlanResult, repo: Path, config: Config, *, targets: Sequence[str] | None = None,
+           shard: str | None = None, precheck: Precheck | None = None) -> PlanResult:
+    """Only the tasks named by ``targets``; those ``precheck`` (the backend's plan-time check)
+    skips moved to ``prechecked``; then the ``shard`` (``I/N``) of both (each prechecked task is
+    recorded by one shard, so merged totals equal an unsharded run's)."""
+    from tta_ci.plan import parse_shard, plan_file, split_prechecked
+    from tta_ci.plan import shard as take_shard
+
+    if targets:
+        plan = filter_targets(plan, targets,
+                              lambda p, s: plan_file(repo, config, p, symbol=s, precheck=precheck))
+    kept, skips = split_prechecked(plan.tasks, precheck)
+    if skips:
+        left = {t.id for t in kept}
+        plan = plan.model_copy(update={
+            "tasks": tuple(kept), "skipped": (*plan.skipped, *skips),
+            "prechecked": (*plan.prechecked, *(t for t in plan.tasks if t.id not in left))})
+    if shard is not None:
+        index, total = parse_shard(shard)
+        plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total),
+                                       "prechecked": take_shard(plan.prechecked, index, total)})
+    return plan
+
+
+def plan_run(repo: Path, config: Config, environ: Mapping[str, str], *, base: str | None = None,
+             head: str | None = None, targets: Sequence[str] | None = None,
+             shard: str | None = None, precheck: Precheck | None = None) -> PlanResult:
+    """The tasks ``run_pipeline`` runs for ``base..head``, narrowed (what ``start`` plans in the
+    foreground before the background process runs them). The tasks ``precheck`` skips take no
+    place under ``max_tasks``: they are listed with the backend's reason."""
+    from tta_ci.plan import plan_change
+
+    found: dict[str, Task] = {}
+
+    def check(task: Task) -> Skip | None:
+        skip = precheck(task) if precheck is not None else None
+        if skip is not None:
+            found[task.id] = task
+        return skip
+
+    plan = plan_change(repo, config, environ, base=base, head=head, precheck=check)
+    narrowed = narrow(plan, repo, config, targets=targets, precheck=check)
+    if targets:  # the change's other skipped tasks were not asked for
+        found = {k: t for k, t in found.items() if any(_matches(t, x) for x in targets)}
+    ready = narrowed.model_copy(update={"prechecked": tuple(found.values())})
+    return narrow(ready, repo, config, shard=shard)
+
+
 async def run_pipeline(
     repo: Path,
     config: Config,
@@ -136,29 +200,26 @@ async def run_pipeline(
     targets: Sequence[str] | None = None,
     shard: str | None = None,
 ) -> RunOutcome:
-    """Plan (unless ``plan`` is given: ``base..head``, narrowed to ``targets`` and ``shard``),
+    """Plan (unless ``plan`` is given: ``base..head``), narrow to ``targets`` and ``shard``,
     run every task through one engine, and return the metrics document."""
-    from tta_ci.plan import parse_shard, plan_change, plan_file
-    from tta_ci.plan import shard as take_shard
-
     isolation = _isolation(config)  # fails closed, before any work, when no sandbox will do
     _clean_up_after_killed_runs(repo)
-    if plan is None:
-        plan = plan_change(repo, config, environ, base=base, head=head)
-    if targets:
-        plan = filter_targets(plan, targets, lambda p, s: plan_file(repo, config, p, symbol=s))
-    if shard is not None:
-        index, total = parse_shard(shard)
-        plan = plan.model_copy(update={"tasks": take_shard(plan.tasks, index, total)})
     backend, reason = choose_backend(config, environ)
+    if generator is not None:
+        backend = generator.name
+    check = precheck_for(backend)
+    if plan is None:
+        plan = plan_run(repo, config, environ, base=base, head=head, targets=targets,
+                        shard=shard, precheck=check)
+    else:  # planned ahead (hook, generate, start): still narrowed and prechecked here
+        plan = narrow(plan, repo, config, targets=targets, shard=shard, precheck=check)
+    report_plan(plan)
     metrics = MetricsCollector()
     owned: list[object] = []
     if generator is None:
         at_head = {"ref": plan.head} if plan.head else {}  # the commit under test
         generator = make_generator(backend, config, environ, repo=repo, **at_head)
         owned.append(generator)
-    else:
-        backend = generator.name
     if validator is None:
         validator = _validator_for(config, repo, environ, plan.head)
         owned.append(validator)
@@ -178,12 +239,25 @@ async def run_pipeline(
             closer = getattr(resource, "aclose", None)
             if closer is not None:
                 await closer()
+    reasons = {s.where: s.reason for s in plan.skipped if s.backend}
+    for task in plan.prechecked:  # skipped by the backend's plan-time check: never queued
+        metrics.record_task(skipped_record(task, reasons.get(f"{task.file}::{task.symbol}", "")))
     doc = metrics.document(
         backend=backend, backend_reason=reason, isolation=isolation, mode=config.mode,
         base=plan.base, head=plan.head, shard=shard,
         skipped=[_skip_json(s) for s in plan.skipped],
     )
     return RunOutcome(document=doc, plan=plan, results=tuple(results))
+
+
+def report_plan(plan: PlanResult, limit: int = SHOWN_SKIPS) -> None:
+    """Tell the reporter what was planned, and name what was skipped (symbols first)."""
+    progress.note(f"planned {plan.headline()}")
+    skips = sorted(plan.skipped, key=lambda s: s.symbol is None)
+    for skip in skips[:limit]:
+        progress.note(f"skipped {skip.describe()}")
+    if len(skips) > limit:
+        progress.note(f"… {len(skips) - limit} more skipped: see summary.md")
 
 
 def _skip_json(skip: Skip) -> dict[str, str]:

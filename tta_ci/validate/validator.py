@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.secrets import Redactor
 from tta_ci.core.types import Task, Verdict
@@ -62,6 +63,7 @@ class ResultValidator:
         isolation = isolation_level(self.config)
         batch = Batch(task=task, isolation=isolation, changed=set(task.changed_lines),
                       redact=Redactor.from_env(self.environ, self.config))
+        progress.stage("preparing the sandbox")
         context = workspace(self.repo, ref=self.ref)
         ws = await asyncio.to_thread(context.__enter__)
         try:
@@ -103,6 +105,7 @@ class ResultValidator:
     async def recheck(self, task: Task, code: str) -> bool:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
         one sandboxed run of it, beside the task's test file."""
+        progress.stage("re-running the cached test")
         context = workspace(self.repo, ref=self.ref)
         ws = await asyncio.to_thread(context.__enter__)
         try:
@@ -144,6 +147,7 @@ class ResultValidator:
             alive = [f for f in candidates if f not in batch.dead]
             if not alive:
                 break
+            progress.stage(f"validating {run + 1}/{self.config.runs}")
             spec = RunSpec(files=tuple(alive + (existing if together else [])),
                            guarded=tuple(alive), seed=run // 2, reverse=run % 2 == 1, run=run,
                            cover=task.file if run == 0 else None,
@@ -169,6 +173,7 @@ class ResultValidator:
             coverage = Coverage()
             passed: frozenset[str] = frozenset()
             if existing:
+                progress.stage("coverage of the existing tests")
                 spec = RunSpec(files=tuple(existing), cover=task.file,
                                python_path=(task.import_root or ".",))
                 report = await self._run(ws, spec, isolation)
@@ -184,6 +189,7 @@ class ResultValidator:
         if not broken:
             return
         suspects = [f for f in spec.guarded if f not in batch.polluters]
+        progress.stage("pollution check")
         if len(suspects) == 1:
             batch.polluters[suspects[0]] = broken[0]
             return

@@ -203,7 +203,7 @@ def test_openhands_without_the_extra_run_prints_the_install_hint(
     code = main(["run", "--backend", "openhands", "--repo", str(git_repo), "--base", base,
                  "--mode", "none"], environ={"OPENROUTER_API_KEY": KEY})
     assert code == 2
-    assert capsys.readouterr().err.strip() == f"tta-ci: error: {INSTALL_HINT}"
+    assert capsys.readouterr().err.splitlines()[-1] == f"tta-ci: error: {INSTALL_HINT}"
 
 
 @pytest.mark.skipif(sdk_available(), reason="the openhands extra is installed here")

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import ConfigError
+from tta_ci.core.paths import make_dirs
 
 __all__ = [
     "BUILTIN_MODELS",
@@ -157,7 +158,7 @@ def _read_cache(path: Path) -> Catalog | None:
 def _write_cache(path: Path, catalog: Catalog) -> None:
     """Atomic write; a cache that cannot be written is only a missed optimisation."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(catalog.model_dump_json(), encoding="utf-8")
         tmp.replace(path)

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.errors import SkipTask
 from tta_ci.core.types import Candidate, Task
@@ -38,7 +39,9 @@ from tta_ci.generators.offline.code import MAX_EXAMPLES, assemble
 from tta_ci.generators.offline.doctests import doctest_test
 from tta_ci.generators.offline.source import FunctionInfo, parse_function, same_signature
 
-__all__ = ["OfflineGenerator", "OfflinePlan", "StrategyResult", "choose", "make", "plan"]
+__all__ = [
+    "OfflineGenerator", "OfflinePlan", "StrategyResult", "choose", "make", "plan", "precheck",
+]
 
 SANDBOX_MODULE = "tta_ci.generators.offline.ghost"
 
@@ -107,6 +110,16 @@ def plan(task: Task, *, max_examples: int = MAX_EXAMPLES) -> OfflinePlan:
         expected_errors=info.exceptions, tests=tests, ghostwriter=ghostwriter,
         base_source=base, max_examples=max_examples,
     )
+
+
+def precheck(task: Task) -> str | None:
+    """Why the offline backend would skip ``task`` (``plan``'s reason), or None: the registry's
+    plan-time check (``PRECHECKS["offline"]``)."""
+    try:
+        plan(task)
+    except SkipTask as exc:
+        return str(exc)
+    return None
 
 
 def _finding(result: StrategyResult) -> str:
@@ -192,6 +205,7 @@ class OfflineGenerator:
 
         async with self._lock:
             if self._workdir is None:
+                progress.stage("offline: preparing the sandbox")
                 manager = workspace(self._repo, ref=self._ref)
                 self._workdir = await asyncio.to_thread(self._stack.enter_context, manager)
             return self._workdir
@@ -210,6 +224,7 @@ class OfflineGenerator:
         from tta_ci.sandbox.isolation import isolation_level, run_sandboxed
 
         workdir = await self._workspace()
+        progress.stage("offline: ghostwriter and doctests in the sandbox")
         argv = [self._python, "-m", SANDBOX_MODULE, offline_plan.model_dump_json()]
         done = await run_sandboxed(
             argv, workdir=workdir, environ=self._env(workdir, task),

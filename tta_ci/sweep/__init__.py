@@ -1,0 +1,1 @@
+"""The ``tta-ci sweep`` feature: the repository's untested public functions, instead of a diff."""
