@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -135,7 +135,8 @@ def test_a_possible_bug_outranks_a_rejection() -> None:
     bug = PossibleBug(test="test_f", message="f(0) raised ZeroDivisionError")
 
     class Buggy(FakeValidator):
-        async def validate(self, task: Task, code: str) -> Verdict:
+        async def validate(self, task: Task, code: str,
+                       evidence: Mapping[str, str] | None = None) -> Verdict:
             return Verdict(accepted=False, reason="failed", possible_bugs=(bug,))
 
     run = Run(FakeGenerator(), Buggy(), max_attempts=2)

@@ -50,6 +50,7 @@ class RunSpec(BaseModel):
     run: int = 0
     cover: str | None = None  # target file to measure, relative to the workspace
     python_path: tuple[str, ...] = ()  # relative to the workspace
+    select: tuple[str, ...] = ()  # node ids to run (empty: every test of ``files``)
 
 
 class RunReport(BaseModel):
@@ -76,6 +77,7 @@ def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
         "TTA_SANDBOX_GUARDED": os.pathsep.join(str(ws / f) for f in spec.guarded),
         "TTA_SANDBOX_WRITABLE": str(ctrl),
         "TTA_SANDBOX_TEST_TIMEOUT": str(test_timeout_s),
+        "TTA_SANDBOX_SELECT": "\n".join(spec.select),
     })
     return env
 
