@@ -1,9 +1,13 @@
 """Path rules shared by the planner, the validator and the pre-commit hook (standard library only).
 
-One test-file rule: a file is a test module when its name is ``test_*.py`` or ``*_test.py``,
-and test support when it is ``conftest.py``; a path under one of the ``test_dirs`` is a test
-path. Globs match as the planner matches them (``**`` spans directories). Nothing here imports
-anything beyond the standard library at module level: the hook's no-op path uses it.
+One test-file rule: a file is a test when pytest would collect it under the project's own
+settings (``PytestRules``: ``python_files``, default ``test_*.py`` and ``*_test.py``; files under
+``testpaths``), when it is test support (``conftest.py``), a root-level ``test.py``/``tests.py``,
+or under one of the ``test_dirs``. The settings are read from the first of ``pytest.ini``,
+``.pytest.ini``, ``pyproject.toml`` (``[tool.pytest.ini_options]``), ``tox.ini`` (``[pytest]``)
+and ``setup.cfg`` (``[tool:pytest]``) that has them, as pytest reads them. Globs match as the
+planner matches them (``**`` spans directories). Nothing here imports anything beyond the
+standard library at module level: the hook's no-op path uses it.
 """
 
 from __future__ import annotations
@@ -17,16 +21,123 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_INCLUDE",
     "DEFAULT_TEST_DIRS",
+    "PYTEST_CONFIG_FILES",
+    "ROOT_TEST_FILES",
+    "PytestRules",
     "glob_match",
     "imported_modules",
     "is_test_module",
     "is_test_name",
     "is_test_path",
+    "parse_pytest_rules",
     "python_candidates",
+    "read_pytest_rules",
 ]
 
 DEFAULT_INCLUDE = ("**/*.py",)
 DEFAULT_TEST_DIRS = ("tests", "test")
+DEFAULT_PYTHON_FILES = ("test_*.py", "*_test.py")
+PYTEST_CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+ROOT_TEST_FILES = ("test.py", "tests.py")
+_SECTIONS = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest",
+             "setup.cfg": "tool:pytest"}
+
+
+class PytestRules:
+    """What of the project's pytest settings decides which files are tests, and how they run.
+
+    ``testpaths`` count as test directories, unless ``addopts`` collects doctests from modules
+    (then source lives there too). ``pythonpath`` entries are relative to the repository root.
+    """
+
+    __slots__ = ("doctest_modules", "python_files", "pythonpath", "testpaths")
+
+    def __init__(self, python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
+                 testpaths: tuple[str, ...] = (), pythonpath: tuple[str, ...] = (),
+                 doctest_modules: bool = False) -> None:
+        self.python_files = python_files or DEFAULT_PYTHON_FILES
+        self.testpaths = tuple(p.strip("/") for p in testpaths if p.strip("/") not in ("", "."))
+        self.pythonpath = pythonpath
+        self.doctest_modules = doctest_modules
+
+    def __repr__(self) -> str:
+        return (f"PytestRules(python_files={self.python_files!r}, testpaths={self.testpaths!r}, "
+                f"pythonpath={self.pythonpath!r}, doctest_modules={self.doctest_modules!r})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PytestRules) and repr(self) == repr(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def collects(self, path: str) -> bool:
+        """Whether the file name matches ``python_files`` (pytest's own test-module rule)."""
+        import fnmatch
+
+        name = posixpath.basename(path)
+        return any(fnmatch.fnmatch(path if "/" in p else name, p) for p in self.python_files)
+
+    def test_dirs(self) -> tuple[str, ...]:
+        return () if self.doctest_modules else self.testpaths
+
+
+def _words(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+def _options(name: str, text: str) -> dict[str, object] | None:
+    """The pytest options a configuration file sets (None: it has no pytest section)."""
+    if name == "pyproject.toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return None
+        table = data.get("tool", {}).get("pytest", {}).get("ini_options")
+        return table if isinstance(table, dict) else None
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    section = _SECTIONS.get(name, "pytest")
+    return dict(parser[section]) if parser.has_section(section) else None
+
+
+def parse_pytest_rules(texts: dict[str, str | None]) -> PytestRules:
+    """The rules of the first configuration file (by pytest's order) with a pytest section;
+    ``texts`` maps root-level file names to their contents."""
+    for name in PYTEST_CONFIG_FILES:
+        text = texts.get(name)
+        options = _options(name, text) if text is not None else None
+        if options is None:
+            continue
+        addopts = _words(options.get("addopts"))
+        return PytestRules(python_files=_words(options.get("python_files")),
+                           testpaths=_words(options.get("testpaths")),
+                           pythonpath=_words(options.get("pythonpath")),
+                           doctest_modules="--doctest-modules" in addopts)
+    return PytestRules()
+
+
+def read_pytest_rules(root: str) -> PytestRules:
+    """``parse_pytest_rules`` of the configuration files in the directory ``root``."""
+    import os
+
+    texts: dict[str, str | None] = {}
+    for name in PYTEST_CONFIG_FILES:
+        try:
+            with open(os.path.join(root, name), encoding="utf-8", errors="replace") as f:
+                texts[name] = f.read()
+        except OSError:
+            continue
+    return parse_pytest_rules(texts)
 
 
 def is_test_module(name: str) -> bool:
@@ -44,12 +155,16 @@ def python_candidates(files: Iterable[str]) -> list[str]:
     return [f for f in files if f.endswith(".py") and not is_test_name(posixpath.basename(f))]
 
 
-def is_test_path(path: str, test_dirs: Iterable[str]) -> bool:
-    """The planner's test-file rule: a test file name, or a path under a test directory."""
-    if is_test_name(posixpath.basename(path)):
+def is_test_path(path: str, test_dirs: Iterable[str],
+                 rules: PytestRules | None = None) -> bool:
+    """The one test-file rule: a file pytest collects (``rules``, default pytest's), test
+    support, a root-level ``test.py``/``tests.py``, or a path under a test directory."""
+    if is_test_name(posixpath.basename(path)) or path in ROOT_TEST_FILES:
+        return True
+    if rules is not None and rules.collects(path):
         return True
     parts = path.split("/")[:-1]
-    for test_dir in test_dirs:
+    for test_dir in (*test_dirs, *(rules.test_dirs() if rules is not None else ())):
         test_dir = test_dir.strip("/")
         if "/" in test_dir:
             if path.startswith(test_dir + "/"):

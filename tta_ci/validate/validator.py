@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tta_ci.core.config import Config
+from tta_ci.core.paths import read_pytest_rules
 from tta_ci.core.secrets import Redactor
 from tta_ci.core.types import CheckResult, Task, Verdict
 from tta_ci.sandbox.isolation import isolation_level
@@ -68,6 +69,7 @@ class ResultValidator:
         self.environ = environ
         self.ref = ref
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
+        self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
 
     async def validate(self, task: Task, code: str,
                        evidence: Mapping[str, str] | None = None) -> Verdict:
@@ -129,6 +131,7 @@ class ResultValidator:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
         one sandboxed run of it, beside the task's test file."""
         async with self._workspace() as ws:
+            self._read_settings(ws)
             paths = place_candidates(ws, task.test_file, {0: code})
             spec = RunSpec(files=(paths[0],), guarded=(paths[0],),
                            python_path=self._python_path(task))
@@ -138,10 +141,16 @@ class ResultValidator:
         return clean and bool(outcomes) and all(o == "passed" for o in outcomes)
 
     def _python_path(self, task: Task) -> tuple[str, ...]:
-        return (task.import_root or ".",)
+        """The import root of the target, then the project's pytest ``pythonpath``."""
+        return tuple(dict.fromkeys((task.import_root or ".", *self._pythonpath)))
+
+    def _read_settings(self, ws: Path) -> None:
+        self._pythonpath = tuple(p for p in read_pytest_rules(str(ws)).pythonpath
+                                 if not p.startswith("/") and ".." not in p.split("/"))
 
     async def _prepare(self, ws: Path, task: Task, batch: Batch) -> _Baseline:
         """The existing tests' coverage and mutant kills (once per target), into ``batch``."""
+        self._read_settings(ws)
         batch.source_lines = _source_lines(ws / task.file)
         executable = executable_lines("\n".join(batch.source_lines))
         batch.changed = {n for n in batch.changed if n in executable} or batch.changed
