@@ -16,6 +16,7 @@ from tta_ci.github.api import MARKER, GitHubAPIError, repository, upsert_sticky
 from tta_ci.github.event import PullTarget, run_url
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.files import accepted_records
+from tta_ci.publish.pinning import behaviour_section, mutation_section
 from tta_ci.publish.summary import OUTCOME_LABELS, cell, outcome_line
 
 __all__ = [
@@ -74,9 +75,11 @@ def _rejections(doc: MetricsDocument) -> list[str]:
             lines.append(f"- `{cell(task.id)}` `{cell(name)}`: {cell(reason, 300)}")
         for bug in task.possible_bugs:
             where = f" (`{cell(bug.file)}:{bug.line}`)" if bug.file and bug.line else ""
+            said = f" {cell(bug.reason, 300)}:" if bug.reason else ""
             lines.append(
                 f"- 🐞 `{cell(task.id)}` `{cell(bug.test)}`{where}: the test fails the same way "
-                f"every time on the new code, which may be a bug: {cell(bug.message, 300)}"
+                f"every time on the new code, against what the project states, which may be a "
+                f"bug:{said} {cell(bug.message, 300)}"
             )
     return ["#### Rejected tests and possible bugs", "", *lines, ""] if lines else []
 
@@ -108,7 +111,8 @@ def render_comment(
     head.extend(f"> {cell(note, 500)}" for note in [*doc.notes, *notes])
     head.extend(["", *_results_table(doc), ""])
     accepted = [t for t in doc.tasks if t.status == "accepted" and t.code]
-    tail = [*_rejections(doc)]
+    tail = [*mutation_section(doc, heading="####", limit=10),
+            *behaviour_section(doc, heading="####", limit=10), *_rejections(doc)]
     if accepted:
         tail.extend(HOW_TO_APPLY)
     tail.append(_footer(link))

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections import Counter
 
 from tta_ci.core.report import MetricsDocument, ModelStats, TaskRecord
+from tta_ci.publish.pinning import MAX_CELL, behaviour_section, cell, mutation_section
 
 __all__ = [
     "DEFAULT_LIMIT_BYTES",
+    "MAX_CELL",
     "OUTCOME_LABELS",
     "cell",
     "outcome_line",
@@ -35,15 +37,6 @@ ISOLATION_TEXT = {
     "fallback": "⚠️ bubblewrap was not available: generated tests ran with the weaker fallback "
     "(scrubbed environment, resource limits, sockets blocked), not in a namespace sandbox.",
 }
-MAX_CELL = 200
-
-
-def cell(text: object, limit: int = MAX_CELL) -> str:
-    """One Markdown table cell: one line, pipes and HTML escaped, bounded length."""
-    value = " ".join(str(text).split())
-    if len(value) > limit:
-        value = value[: limit - 1] + "…"
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
 
 
 def outcome_line(doc: MetricsDocument) -> str:
@@ -147,7 +140,8 @@ def _bugs_section(doc: MetricsDocument, limit: int = 50) -> list[str]:
     lines = ["### Possible bugs", ""]
     for task, bug in bugs[:limit]:
         where = f"{bug.file or task.file}:{bug.line}" if bug.line else (bug.file or task.file)
-        lines.append(f"- `{cell(where)}` `{cell(bug.test)}`: {cell(bug.message, 500)}")
+        said = f"{cell(bug.reason, 500)} — " if bug.reason else ""
+        lines.append(f"- `{cell(where)}` `{cell(bug.test)}`: {said}{cell(bug.message, 500)}")
     if len(bugs) > limit:
         lines.append(f"- … {len(bugs) - limit} more in {ARTIFACT_POINTER}")
     return [*lines, ""]
@@ -200,6 +194,8 @@ def render_summary(doc: MetricsDocument, *, limit_bytes: int = DEFAULT_LIMIT_BYT
         _totals_section(doc),
         _models_section(doc),
         _bugs_section(doc),
+        mutation_section(doc),
+        behaviour_section(doc),
         _notes_section(doc),
         _isolation_section(doc),
         _chart_section(doc),
