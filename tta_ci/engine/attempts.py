@@ -201,13 +201,17 @@ class Attempts:
             _note_bugs(progress.bugs, verdict)
             if verdict.accepted:
                 return "accepted", verdict.reason or "accepted"
+            if verdict.possible_bugs:
+                break  # an expectation the project states, kept: a result, not a guess to fix
             previous, feedback = candidate, verdict.feedback or verdict.reason
             if self.should_stop_repairs():
                 break
         last = progress.verdict.reason if progress.verdict else "no candidate"
         if progress.bugs:
             bug = next(iter(progress.bugs.values()))
-            return "possible_bug", f"possible bug: {bug.reason or bug.message}"
+            said = bug.reason or bug.message
+            return "possible_bug", said if said.lower().startswith("possible bug") else (
+                f"possible bug: {said}")
         return "rejected", last
 
 
