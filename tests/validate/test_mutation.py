@@ -180,7 +180,7 @@ def test_a_test_that_pins_a_boundary_is_kept_though_it_runs_no_new_line(project:
     assert not weak.accepted and weak.reason == NOTHING, weak.to_json()
     assert weak.mutation.killed_with_accepted == 1
     assert "- line 6: `>=` → `>`: return (score > 50)" in weak.feedback
-    assert git(project, "status", "--porcelain") == " M pkg/grade.py"
+    assert git(project, "status", "--porcelain") == "M pkg/grade.py"
     assert (project / "pkg/grade.py").read_text() == HEAD
 
 

@@ -99,8 +99,20 @@ def plan_mutants(text: str, task: Task, changed: Sequence[int], limit: int) -> l
     base = _base_mutant(text, task)
     if base is not None:
         span = range(task.start_line, task.end_line + 1)
-        planned.append(_planned(lines, base, BASE_OPERATOR, span))
+        found = _planned(lines, base, BASE_OPERATOR, span)
+        planned.append(found.model_copy(update={"code": _base_code(task)}))
     return planned
+
+
+def _base_code(task: Task) -> str:
+    """The base lines that differ from the head, docstrings and comments aside (what the
+    change reverted, for a reader)."""
+    head, base = (task.source or "").splitlines(), (task.base_source or "").splitlines()
+    matcher = difflib.SequenceMatcher(a=head, b=base, autojunk=False)
+    lines = [line.strip() for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"
+             for line in base[j1:j2]]
+    kept = [line for line in lines if line and not line.startswith(('"', "'", "#"))]
+    return (" ".join(kept) or f"the base version of `{task.symbol}`")[:200]
 
 
 def kills(report: RunReport, selected: Iterable[str]) -> set[str]:
