@@ -164,3 +164,26 @@ def test_the_accepted_tests_kill_the_hand_made_mutants_the_existing_tests_miss(
     accepted.write_text(task["code"])
     kills = sum(killed(git_repo, accepted, m) for m in mutants)
     assert kills >= 8, f"{kills} of 10 hand-made mutants killed"
+
+
+GRADE = "def passes(score):\n    return score > 50\n"
+PINNING_TESTS = ("from pkg.grade import passes\n\n\ndef test_edge():\n"
+                 "    assert passes(50) is True\n    assert passes(49) is False\n"
+                 "    assert passes(51) is True\n")
+
+
+def test_a_change_its_own_tests_pin_is_skipped_and_nothing_is_written(
+        git_repo: Path, commit: CommitFn, llm_server: LLMServer, tmp_path: Path) -> None:
+    base = commit({"pkg/__init__.py": "", "pkg/grade.py": GRADE})
+    head = commit({"pkg/grade.py": GRADE.replace("> 50", ">= 50"),
+                   "tests/test_grade.py": PINNING_TESTS}, "pass at 50, with its test")
+    out = tmp_path / "out"
+    metrics = run(git_repo, base, head, out, llm_server)
+    (task,) = metrics["tasks"]
+    assert (task["status"], task["reason"]) == ("skipped", "already pinned by your tests")
+    assert task["mutation"]["tried"] == task["mutation"]["killed_by_existing"] >= 3
+    assert task["mutation"]["survivors"] == []
+    assert llm_server.chat_count == 0  # decided before any request
+    assert (git_repo / "tests/test_grade.py").read_text() == PINNING_TESTS
+    summary = (out / "summary.md").read_text()
+    assert "already pinned by your tests" in summary
