@@ -12,6 +12,7 @@ standard library at module level: the hook's no-op path uses it.
 
 from __future__ import annotations
 
+import collections
 import posixpath
 
 TYPE_CHECKING = False  # not typing's: this module is on the hook's fast path
@@ -43,31 +44,30 @@ _SECTIONS = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest
              "setup.cfg": "tool:pytest"}
 
 
-class PytestRules:
+_Rules = collections.namedtuple(
+    "_Rules", ["python_files", "testpaths", "pythonpath", "doctest_modules"],
+    defaults=[DEFAULT_PYTHON_FILES, (), (), False])
+
+
+class PytestRules(_Rules):
     """What of the project's pytest settings decides which files are tests, and how they run.
 
     ``testpaths`` count as test directories, unless ``addopts`` collects doctests from modules
     (then source lives there too). ``pythonpath`` entries are relative to the repository root.
     """
 
-    __slots__ = ("doctest_modules", "python_files", "pythonpath", "testpaths")
+    __slots__ = ()
+    python_files: tuple[str, ...]
+    testpaths: tuple[str, ...]
+    pythonpath: tuple[str, ...]
+    doctest_modules: bool
 
-    def __init__(self, python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
-                 testpaths: tuple[str, ...] = (), pythonpath: tuple[str, ...] = (),
-                 doctest_modules: bool = False) -> None:
-        self.python_files = python_files or DEFAULT_PYTHON_FILES
-        self.testpaths = tuple(p.strip("/") for p in testpaths if p.strip("/") not in ("", "."))
-        self.pythonpath = pythonpath
-        self.doctest_modules = doctest_modules
-
-    def __repr__(self) -> str:
-        return (f"PytestRules(python_files={self.python_files!r}, testpaths={self.testpaths!r}, "
-                f"pythonpath={self.pythonpath!r}, doctest_modules={self.doctest_modules!r})")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PytestRules) and repr(self) == repr(other)
-
-    __hash__ = None  # type: ignore[assignment]
+    def __new__(cls, python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
+                testpaths: tuple[str, ...] = (), pythonpath: tuple[str, ...] = (),
+                doctest_modules: bool = False) -> PytestRules:
+        kept = tuple(p.strip("/") for p in testpaths if p.strip("/") not in ("", "."))
+        return super().__new__(cls, python_files or DEFAULT_PYTHON_FILES, kept, pythonpath,
+                               doctest_modules)
 
     def collects(self, path: str) -> bool:
         """Whether the file name matches ``python_files`` (pytest's own test-module rule)."""
