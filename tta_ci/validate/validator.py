@@ -14,7 +14,7 @@ something (``behaviour.py``).
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +25,7 @@ from tta_ci.core.paths import read_pytest_rules
 from tta_ci.core.secrets import Redactor
 from tta_ci.core.types import CheckResult, Task, Verdict
 from tta_ci.sandbox.isolation import isolation_level
-from tta_ci.sandbox.workspace import workspace
+from tta_ci.sandbox.workspace import async_workspace
 from tta_ci.validate.behaviour import PINNED
 from tta_ci.validate.gates import check_static
 from tta_ci.validate.judge import Coverage, executable_lines, function_name, prune
@@ -124,8 +124,8 @@ class ResultValidator:
                      changed=set(task.changed_lines),
                      redact=Redactor.from_env(self.environ, self.config))
 
-    def _workspace(self) -> _Workspace:
-        return _Workspace(self.repo, self.ref)
+    def _workspace(self) -> contextlib.AbstractAsyncContextManager[Path]:
+        return async_workspace(self.repo, ref=self.ref)
 
     async def recheck(self, task: Task, code: str) -> bool:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
@@ -287,17 +287,3 @@ def _source_lines(path: Path) -> list[str]:
         return path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
-
-
-class _Workspace:
-    """``async with``: the sandbox workspace of ``repo`` at ``ref``, made and removed in a
-    worker thread."""
-
-    def __init__(self, repo: Path, ref: str | None) -> None:
-        self._context = workspace(repo, ref=ref)
-
-    async def __aenter__(self) -> Path:
-        return await asyncio.to_thread(self._context.__enter__)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await asyncio.to_thread(self._context.__exit__, None, None, None)

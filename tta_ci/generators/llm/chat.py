@@ -36,8 +36,8 @@ from tta_ci.core.secrets import Redactor, api_key
 from tta_ci.core.types import Candidate, LLMCall
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.llm.catalog import ModelSelector, load_catalog
-from tta_ci.generators.llm.context import possible_bug_line, test_names
-from tta_ci.generators.llm.fallback import free_wait, next_model
+from tta_ci.generators.llm.context import evidence_of
+from tta_ci.generators.llm.fallback import free_wait, next_model, upstream_free_429
 from tta_ci.generators.llm.prompts import (
     build_messages,
     extract_code,
@@ -47,7 +47,6 @@ from tta_ci.generators.llm.prompts import (
 from tta_ci.generators.llm.wire import (
     Reply,
     UnusableAnswer,
-    UpstreamRateLimited,
     error_for_status,
     one_line,
     parse_reply,
@@ -202,7 +201,8 @@ class OpenRouterGenerator:
             model_reason=reason,
             calls=(*calls, call),
             messages=(*messages, {"role": "assistant", "content": reply.content}),
-            evidence=self._evidence(reply, code) if request.previous is not None else {},
+            # a repair answer that keeps its expectation says why: the evidence of its tests
+            evidence=evidence_of(reply.content, code, self._redact) if request.previous else {},
         )
 
     async def _answer(self, model: str, queue: list[str], messages: list[dict[str, Any]],
@@ -218,7 +218,7 @@ class OpenRouterGenerator:
                 self._code(reply, call)
                 return reply, call, calls
             except ProviderError as exc:
-                upstream = _upstream_free_429(exc, model)
+                upstream = upstream_free_429(exc, model)
                 if upstream or not isinstance(exc, RateLimited | AuthError | CreditsError):
                     selector.report(model, ok=False)
                 if not upstream:
@@ -234,15 +234,6 @@ class OpenRouterGenerator:
                     raise
                 calls.append(LLMCall(model=model, ok=False))
                 model = moved
-
-    def _evidence(self, reply: Reply, code: str) -> dict[str, str]:
-        """A repair answer that keeps its expectation says why: its ``Possible bug:`` line is
-        the evidence of every test in it (model output from PR content: redacted)."""
-        line = possible_bug_line(reply.content)
-        if line is None:
-            return {}
-        reason = self._redact(line)
-        return dict.fromkeys(test_names(code), reason)
 
     def _code(self, reply: Reply, call: LLMCall) -> str:
         try:
@@ -324,7 +315,3 @@ class OpenRouterGenerator:
                 f"{where}: request failed: {self._redact(type(exc).__name__ + ': ' + str(exc))}",
                 model=model,
             ) from exc
-
-
-def _upstream_free_429(exc: ProviderError, model: str) -> bool:
-    return isinstance(exc, UpstreamRateLimited) and model.endswith(":free")

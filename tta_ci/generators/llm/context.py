@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tta_ci.core.types import Task
 
-__all__ = ["MAX_REASON", "POSSIBLE_BUG", "class_context", "possible_bug_line", "test_names"]
+__all__ = [
+    "MAX_REASON",
+    "POSSIBLE_BUG",
+    "class_context",
+    "evidence_of",
+    "possible_bug_line",
+    "test_names",
+]
 
 POSSIBLE_BUG = "Possible bug:"
 MAX_REASON = 300
@@ -83,13 +90,13 @@ def _escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def possible_bug_line(answer: str) -> str | None:
-    """The answer's ``Possible bug: …`` line (outside its code block): one line, at most
-    ``MAX_REASON`` characters, Markdown-escaped. None when the answer has none."""
+def possible_bug_line(answer: str, redact: Callable[[str], str] = str) -> str | None:
+    """The answer's ``Possible bug: …`` line (outside its code block): one line, redacted, at
+    most ``MAX_REASON`` characters, then Markdown-escaped. None when the answer has none."""
     for line in _outside_code(answer):
         text = line.strip().lstrip("*_>#- ").strip()
         if text.lower().startswith(POSSIBLE_BUG.lower()):
-            rest = " ".join(text[len(POSSIBLE_BUG):].split()).strip("*_ ")
+            rest = redact(" ".join(text[len(POSSIBLE_BUG):].split()).strip("*_ "))
             if not rest:
                 continue
             rest = rest if len(rest) <= MAX_REASON else rest[: MAX_REASON - 1] + "…"
@@ -115,3 +122,10 @@ def test_names(code: str) -> list[str]:
 
 
 test_names.__test__ = False  # type: ignore[attr-defined]
+
+
+def evidence_of(answer: str, code: str, redact: Callable[[str], str]) -> dict[str, str]:
+    """Test name → the answer's ``Possible bug:`` line (redacted: model output derived from
+    the PR's content), for every test of ``code``; empty when the answer has no such line."""
+    line = possible_bug_line(answer, redact)
+    return dict.fromkeys(test_names(code), line) if line is not None else {}

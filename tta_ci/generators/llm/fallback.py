@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from tta_ci.core.config import Config
 from tta_ci.core.errors import ProviderError
 from tta_ci.generators.llm.catalog import Catalog, ModelInfo
+from tta_ci.generators.llm.wire import UpstreamRateLimited
 
-__all__ = ["MAX_FREE_WAIT_S", "free_wait", "is_free", "next_model"]
+__all__ = ["MAX_FREE_WAIT_S", "free_wait", "is_free", "next_model", "upstream_free_429"]
 
 MAX_FREE_WAIT_S = 10.0
 
@@ -46,3 +47,8 @@ def next_model(config: Config, catalog: Catalog | None, current: str,
         if not free_now or is_free(model, catalog) or _paid_allowed(config, model):
             return model, left
     return None, []
+
+
+def upstream_free_429(exc: ProviderError, model: str) -> bool:
+    """A 429 that the upstream provider of a ``:free`` model sent."""
+    return isinstance(exc, UpstreamRateLimited) and model.endswith(":free")

@@ -175,15 +175,7 @@ def build_messages(
     if task.description:
         parts.append(f"About the change: {task.description}")
     parts.append(f"Source:\n```python\n{source}\n```")
-    if task.base_source and task.base_source != task.source:
-        before = trim_lines(task.base_source.rstrip(), budget_tokens // 6)
-        parts.append("Before the change (tests should fail on this version):\n"
-                     f"```python\n{before}\n```")
-    context = class_context(module_source, task, existing_tests)
-    if context:
-        context = trim_lines(context, budget_tokens // 4)
-        parts.append("The class (how to build an instance; the methods the existing tests call "
-                     f"to set it up):\n```python\n{context}\n```")
+    parts.extend(_surroundings(task, module_source, existing_tests, budget_tokens))
     if task.imports.strip():
         parts.append(f"The module's imports:\n```python\n{task.imports.strip()}\n```")
     used = estimate_tokens("\n\n".join(parts)) + estimate_tokens(SYSTEM_PROMPT)
@@ -204,6 +196,22 @@ def build_messages(
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": "\n\n".join(parts)},
     ]
+
+
+def _surroundings(task: Task, module_source: str, existing_tests: str,
+                  budget_tokens: int) -> list[str]:
+    """The version before the change, and the class a method needs."""
+    parts = []
+    if task.base_source and task.base_source != task.source:
+        before = trim_lines(task.base_source.rstrip(), budget_tokens // 6)
+        parts.append("Before the change (tests should fail on this version):\n"
+                     f"```python\n{before}\n```")
+    context = class_context(module_source, task, existing_tests)
+    if context:
+        context = trim_lines(context, budget_tokens // 4)
+        parts.append("The class (how to build an instance; the methods the existing tests call "
+                     f"to set it up):\n```python\n{context}\n```")
+    return parts
 
 
 def _output_rules(task: Task) -> str:
