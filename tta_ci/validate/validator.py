@@ -44,6 +44,8 @@ from tta_ci.validate.verdict import Batch, build_verdict, functional
 
 __all__ = ["ResultValidator"]
 
+MUTANT_TEST_TIMEOUT_S = 10.0  # per test, on a mutant
+
 
 @dataclass(frozen=True)
 class _Baseline:
@@ -210,14 +212,20 @@ class ResultValidator:
 
     def _mutant_runner(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
         async def run(spec: RunSpec) -> RunReport:
-            return await self._run(ws, spec, batch.isolation)
+            return await self._run(ws, spec, batch.isolation, mutant=True)
 
         return swap_runner(ws, task.file, run)
 
-    async def _run(self, ws: Path, spec: RunSpec, isolation: str) -> RunReport:
+    async def _run(self, ws: Path, spec: RunSpec, isolation: str, *,
+                   mutant: bool = False) -> RunReport:
+        """One sandboxed run; on a mutant a test has less time (a mutant that loops for ever
+        is killed by its timeout, and should not cost a quarter of the run's)."""
         timeout = self.config.validation_timeout_s
+        per_test = max(1.0, timeout / 4)
+        if mutant:
+            per_test = min(per_test, MUTANT_TEST_TIMEOUT_S)
         return await run_pytest(ws, spec, environ=self.environ, isolation=isolation,
-                                timeout_s=timeout, test_timeout_s=max(1.0, timeout / 4))
+                                timeout_s=timeout, test_timeout_s=per_test)
 
     async def _baseline(self, ws: Path, task: Task, existing: list[str],
                         batch: Batch) -> _Baseline:
