@@ -12,13 +12,15 @@ from support.gitrepo import CommitFn, git
 
 from tta_ci.cli.main import main
 from tta_ci.core.config import Config, load_config
-from tta_ci.core.mutants import mutants
+from tta_ci.core.mutants import Mutant, mutants
 from tta_ci.core.types import Survivor, Task, Verdict
 from tta_ci.plan.single import task_for_lines
 from tta_ci.validate import ResultValidator
 from tta_ci.validate.behaviour import NOTHING, PINNED
 from tta_ci.validate.mutation import (
     BASE_OPERATOR,
+    MutantRunner,
+    RunFn,
     kills,
     plan_mutants,
     reaching,
@@ -241,3 +243,33 @@ def test_a_mutant_that_hangs_counts_as_killed(git_repo: Path, commit: CommitFn) 
     assert verdict.mutation is not None
     assert (verdict.mutation.tried, verdict.mutation.killed_with_accepted) == (2, 2)
     assert (git_repo / "count.py").read_text() == loop
+
+
+@pytest.mark.slow
+def test_each_mutant_runs_only_the_tests_that_reach_it_through_the_runner_seam(
+        project: Path) -> None:
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def recording(ws: Path, target: str, run: RunFn) -> MutantRunner:
+        real = swap_runner(ws, target, run)
+
+        async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
+            seen.append((mutant.description, spec.select))
+            return await real(spec, mutant)
+
+        return run_mutant
+
+    config = load_config(project, {}, {"runs": 1, "validation_timeout_s": 60})
+    task = task_for_lines(project, config, "pkg/grade.py", [6])
+    validator = ResultValidator(config, project, environ={"PATH": "/usr/bin:/bin"},
+                                mutant_runner=recording)
+    (verdict,) = asyncio.run(validator.validate_many(task, [STRONG]))
+    assert verdict.accepted
+    existing = [s for d, s in seen if s and s[0].startswith("tests/test_grade.py::")]
+    assert existing and all(s == ("tests/test_grade.py::test_passes",) for s in existing)
+    candidate = [s for d, s in seen if s and not s[0].startswith("tests/test_grade.py::")]
+    assert candidate and all(s == (f"{s[0].split('::')[0]}::test_boundary",) for s in candidate)
+    # the existing tests face each mutant once: their kills are kept for later candidates
+    before = len(seen)
+    asyncio.run(validator.validate_many(task, [STRONG]))
+    assert all(not s[0].startswith("tests/test_grade.py::") for _, s in seen[before:])

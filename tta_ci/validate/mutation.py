@@ -26,6 +26,8 @@ __all__ = [
     "Mutant",
     "MutantRunner",
     "Planned",
+    "RunFn",
+    "RunnerFactory",
     "kills",
     "mutants",
     "plan_mutants",
@@ -37,6 +39,7 @@ __all__ = [
 BASE_OPERATOR = "the change reverted (base version)"
 RunFn = Callable[[RunSpec], Awaitable[RunReport]]
 MutantRunner = Callable[[RunSpec, Mutant], Awaitable[RunReport]]
+RunnerFactory = Callable[[Path, str, RunFn], MutantRunner]  # (workspace, target file, run)
 
 
 class Planned(BaseModel):

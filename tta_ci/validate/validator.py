@@ -33,6 +33,7 @@ from tta_ci.validate.layout import existing_tests, place_candidates, relevant_te
 from tta_ci.validate.mutation import (
     MutantRunner,
     Planned,
+    RunnerFactory,
     kills,
     plan_mutants,
     reaching,
@@ -65,11 +66,14 @@ class ResultValidator:
     """Judges generated test files for a task against the code of ``repo`` (at ``ref``)."""
 
     def __init__(self, config: Config, repo: Path, *, environ: Mapping[str, str],
-                 ref: str | None = None) -> None:
+                 ref: str | None = None, mutant_runner: RunnerFactory = swap_runner) -> None:
+        """``mutant_runner(ws, target, run)`` makes the ``run_mutant(spec, mutant)`` that runs
+        tests on a mutant (default: the mutant written over the target file for one run)."""
         self.config = config
         self.repo = repo
         self.environ = environ
         self.ref = ref
+        self.mutant_runner = mutant_runner
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
 
@@ -214,7 +218,7 @@ class ResultValidator:
         async def run(spec: RunSpec) -> RunReport:
             return await self._run(ws, spec, batch.isolation, mutant=True)
 
-        return swap_runner(ws, task.file, run)
+        return self.mutant_runner(ws, task.file, run)
 
     async def _run(self, ws: Path, spec: RunSpec, isolation: str, *,
                    mutant: bool = False) -> RunReport:
