@@ -88,6 +88,12 @@ PYPROJECT = ('[tool.pytest.ini_options]\ntestpaths = ["tests"]\npython_files = [
         pytest.param({"tox.ini": "[pytest]\ntestpaths = src tests\naddopts = --doctest-modules\n"},
                      PytestRules(testpaths=("src", "tests"), doctest_modules=True),
                      id="doctest-modules"),
+        pytest.param({"pytest.ini": "[pytest]\naddopts = -ra --import-mode=importlib\n"},
+                     PytestRules(import_mode="importlib"), id="import-mode"),
+        pytest.param({"pytest.ini": "[pytest]\naddopts = --import-mode append -q\n"},
+                     PytestRules(import_mode="append"), id="import-mode-two-words"),
+        pytest.param({"pytest.ini": "[pytest]\naddopts = --import-mode=$(evil)\n"},
+                     PytestRules(), id="unknown-import-mode"),
     ],
 )
 def test_parse_pytest_rules(texts: dict[str, str | None], expected: PytestRules) -> None:

@@ -45,15 +45,18 @@ _SECTIONS = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest
 
 
 _Rules = collections.namedtuple(
-    "_Rules", ["python_files", "testpaths", "pythonpath", "doctest_modules"],
-    defaults=[DEFAULT_PYTHON_FILES, (), (), False])
+    "_Rules", ["python_files", "testpaths", "pythonpath", "doctest_modules", "import_mode"],
+    defaults=[DEFAULT_PYTHON_FILES, (), (), False, None])
+IMPORT_MODES = ("prepend", "append", "importlib")
 
 
 class PytestRules(_Rules):
     """What of the project's pytest settings decides which files are tests, and how they run.
 
     ``testpaths`` count as test directories, unless ``addopts`` collects doctests from modules
-    (then source lives there too). ``pythonpath`` entries are relative to the repository root.
+    (then source lives there too). ``pythonpath`` entries are relative to the repository root;
+    ``import_mode`` is the ``--import-mode`` of ``addopts`` (the one option of it the sandbox
+    keeps: the project's tests may not import without it).
     """
 
     __slots__ = ()
@@ -61,13 +64,15 @@ class PytestRules(_Rules):
     testpaths: tuple[str, ...]
     pythonpath: tuple[str, ...]
     doctest_modules: bool
+    import_mode: str | None
 
     def __new__(cls, python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
                 testpaths: tuple[str, ...] = (), pythonpath: tuple[str, ...] = (),
-                doctest_modules: bool = False) -> PytestRules:
+                doctest_modules: bool = False, import_mode: str | None = None) -> PytestRules:
         kept = tuple(p.strip("/") for p in testpaths if p.strip("/") not in ("", "."))
+        mode = import_mode if import_mode in IMPORT_MODES else None
         return super().__new__(cls, python_files or DEFAULT_PYTHON_FILES, kept, pythonpath,
-                               doctest_modules)
+                               doctest_modules, mode)
 
     def collects(self, path: str) -> bool:
         """Whether the file name matches ``python_files`` (pytest's own test-module rule)."""
@@ -110,6 +115,15 @@ def _options(name: str, text: str) -> dict[str, object] | None:
     return dict(parser[section]) if parser.has_section(section) else None
 
 
+def _import_mode(addopts: tuple[str, ...]) -> str | None:
+    for i, word in enumerate(addopts):
+        if word.startswith("--import-mode="):
+            return word.split("=", 1)[1]
+        if word == "--import-mode" and i + 1 < len(addopts):
+            return addopts[i + 1]
+    return None
+
+
 def parse_pytest_rules(texts: dict[str, str | None]) -> PytestRules:
     """The rules of the first configuration file (by pytest's order) with a pytest section;
     ``texts`` maps root-level file names to their contents."""
@@ -122,7 +136,8 @@ def parse_pytest_rules(texts: dict[str, str | None]) -> PytestRules:
         return PytestRules(python_files=_words(options.get("python_files")),
                            testpaths=_words(options.get("testpaths")),
                            pythonpath=_words(options.get("pythonpath")),
-                           doctest_modules="--doctest-modules" in addopts)
+                           doctest_modules="--doctest-modules" in addopts,
+                           import_mode=_import_mode(addopts))
     return PytestRules()
 
 

@@ -51,6 +51,7 @@ class RunSpec(BaseModel):
     cover: str | None = None  # target file to measure, relative to the workspace
     python_path: tuple[str, ...] = ()  # relative to the workspace
     select: tuple[str, ...] = ()  # node ids to run (empty: every test of ``files``)
+    import_mode: str | None = None  # the project's ``--import-mode``
 
 
 class RunReport(BaseModel):
@@ -160,8 +161,8 @@ async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], iso
             ctrl = Path(ctrl_name)
             current = spec.model_copy(update={"files": tuple(files)})
             result = await run_sandboxed(
-                pytest_argv(files, plugin=PLUGIN), workdir=ws, isolation=isolation,
-                timeout_s=timeout_s,
+                pytest_argv(files, plugin=PLUGIN, import_mode=spec.import_mode), workdir=ws,
+                isolation=isolation, timeout_s=timeout_s,
                 environ=_environ(environ, current, ws, ctrl, test_timeout_s), writable=[ctrl])
             report.processes += 1
             finished, running, collecting = _apply(_events(ctrl / "events.jsonl"), report, ws)

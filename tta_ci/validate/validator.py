@@ -76,6 +76,7 @@ class ResultValidator:
         self.mutant_runner = mutant_runner
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
+        self._import_mode: str | None = None  # and its ``--import-mode``
 
     async def validate(self, task: Task, code: str,
                        evidence: Mapping[str, str] | None = None) -> Verdict:
@@ -151,8 +152,10 @@ class ResultValidator:
         return tuple(dict.fromkeys((task.import_root or ".", *self._pythonpath)))
 
     def _read_settings(self, ws: Path) -> None:
-        self._pythonpath = tuple(p for p in read_pytest_rules(str(ws)).pythonpath
+        rules = read_pytest_rules(str(ws))
+        self._pythonpath = tuple(p for p in rules.pythonpath
                                  if not p.startswith("/") and ".." not in p.split("/"))
+        self._import_mode = rules.import_mode
 
     async def _prepare(self, ws: Path, task: Task, batch: Batch) -> _Baseline:
         """The existing tests' coverage and mutant kills (once per target), into ``batch``."""
@@ -226,6 +229,7 @@ class ResultValidator:
         is killed by its timeout, and should not cost a quarter of the run's)."""
         timeout = self.config.validation_timeout_s
         per_test = max(1.0, timeout / 4)
+        spec = spec.model_copy(update={"import_mode": self._import_mode})
         if mutant:
             per_test = min(per_test, MUTANT_TEST_TIMEOUT_S)
         return await run_pytest(ws, spec, environ=self.environ, isolation=isolation,
