@@ -273,3 +273,11 @@ def test_each_mutant_runs_only_the_tests_that_reach_it_through_the_runner_seam(
     before = len(seen)
     asyncio.run(validator.validate_many(task, [STRONG]))
     assert all(not s[0].startswith("tests/test_grade.py::") for _, s in seen[before:])
+
+
+def test_a_form_feed_does_not_shift_the_lines() -> None:
+    text = "\x0c\ndef g(b):\n    return b > 2\n"
+    task = TASK.model_copy(update={"changed_lines": (3,), "start_line": 2, "end_line": 3})
+    planned = plan_mutants(text, task, [3], limit=1)
+    assert planned[0].code == "return (b >= 2)" and planned[0].reach == {3}
+    assert planned[-1].mutant.source == text.replace("b > 2", "b >= 2")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from tta_ci.core.lines import python_lines
 from tta_ci.core.mutants import Mutant, mutants
 from tta_ci.core.types import MutationScore, Survivor, Task
 from tta_ci.validate.runner import RunReport, RunSpec
@@ -70,7 +71,7 @@ def _diff(original: list[str], mutated: list[str]) -> tuple[set[int], str]:
 
 def _planned(lines: list[str], mutant: Mutant, operator: str,
              reach: Iterable[int] = ()) -> Planned:
-    touched, code = _diff(lines, mutant.source.splitlines())
+    touched, code = _diff(lines, python_lines(mutant.source))
     return Planned(mutant=mutant, operator=operator, code=code[:200],
                    reach=frozenset({mutant.line, *touched, *reach}))
 
@@ -80,7 +81,7 @@ def _base_mutant(text: str, task: Task) -> Mutant | None:
     base = task.base_source
     if not base or task.kind not in ("function", "method") or base == task.source:
         return None
-    lines = text.splitlines(keepends=True)
+    lines = python_lines(text, keepends=True)
     if not 0 < task.start_line <= task.end_line <= len(lines):
         return None
     body = base if base.endswith("\n") else base + "\n"
@@ -96,7 +97,7 @@ def _base_mutant(text: str, task: Task) -> Mutant | None:
 def plan_mutants(text: str, task: Task, changed: Sequence[int], limit: int) -> list[Planned]:
     """At most ``limit`` operator mutants of ``changed``, then the base version (when the
     symbol existed on the base and differs)."""
-    lines = text.splitlines()
+    lines = python_lines(text)
     planned = [_planned(lines, m, m.description.split(": ", 1)[-1])
                for m in mutants(text, changed, limit=limit)]
     base = _base_mutant(text, task)

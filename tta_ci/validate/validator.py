@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tta_ci.core.config import Config
+from tta_ci.core.lines import python_lines
 from tta_ci.core.paths import read_pytest_rules
 from tta_ci.core.secrets import Redactor
 from tta_ci.core.types import CheckResult, Task, Verdict
@@ -259,7 +260,7 @@ class ResultValidator:
 
     async def _existing_kills(self, ws: Path, task: Task, batch: Batch,
                               baseline: _Baseline) -> _Baseline:
-        text = "\n".join(batch.source_lines) + "\n"
+        text = _source_text(ws / task.file)
         planned = plan_mutants(text, task, sorted(batch.changed),
                                self.config.mutation_max_mutants)
         runner = self._mutant_runner(ws, task, batch)
@@ -298,8 +299,12 @@ def _outcome(report: RunReport, nodeid: str) -> str:
     return record.outcome if record is not None else "missing"
 
 
-def _source_lines(path: Path) -> list[str]:
+def _source_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return []
+        return ""
+
+
+def _source_lines(path: Path) -> list[str]:
+    return python_lines(_source_text(path))
