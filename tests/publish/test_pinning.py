@@ -6,7 +6,7 @@ from __future__ import annotations
 from support.publish_data import document, task
 
 from tta_ci.core.types import BehaviourChange, MutationScore, PossibleBug, Survivor
-from tta_ci.publish.pinning import behaviour_section, mutation_section, score_text
+from tta_ci.publish.pinning import behaviour_section, code_span, mutation_section, score_text
 from tta_ci.publish.sticky import render_comment
 from tta_ci.publish.summary import render_summary
 
@@ -30,18 +30,24 @@ def test_the_mutation_score_before_and_after_and_the_survivors() -> None:
         "| --- | ---: | ---: | ---: | ---: |"]
     assert lines[4] == "| `calc.py::add` | 9 | 3/9 (33%) | 8/9 (89%) | 1 |"
     assert "calc.py::sub" not in "\n".join(lines)
-    assert "- `calc.py:12` `>` → `>=`: `if items > 10 \\| x:`" in lines
+    assert "- `calc.py:12` `>` → `>=`: `if items > 10 | x:`" in lines  # code, not HTML
     assert mutation_section(document([task(mutation=MutationScore())])) == []
 
 
 def test_behaviour_changes_are_a_short_table() -> None:
     lines = behaviour_section(document([task(behaviour_changes=list(CHANGES))]))
     assert "| `calc.py::add` | `parse_size('1.5K')` | `1500` | `1536` |" in lines
-    assert "| `calc.py::add` | `f(''')` | `raises ValueError('&lt;b>')` | `'\\|'` |" in lines
+    assert "| `calc.py::add` | ``f('`')`` | `raises ValueError('<b>')` | `'\\|'` |" in lines
     many = [BehaviourChange(call=f"f({i})", before="1", after="2") for i in range(40)]
     lines = behaviour_section(document([task(behaviour_changes=many)]), limit=5)
     assert sum(line.startswith("| `calc.py::add`") for line in lines) == 5
     assert "| … 35 more | | | |" in lines
+
+
+def test_code_spans_hold_any_text() -> None:
+    assert code_span("a`b") == "``a`b``" and code_span("`x`") == "`` `x` ``"
+    assert code_span("a|b") == "`a\\|b`" and code_span("a|b", table=False) == "`a|b`"
+    assert code_span("x\n  y" + "z" * 300, limit=10) == "`x yzzzzzz…`"
 
 
 def test_summary_and_comment_show_scores_changes_and_the_bug_reason() -> None:

@@ -7,9 +7,18 @@ base and the head differ). A behaviour change is information for the reviewer, n
 
 from __future__ import annotations
 
+import re
+
 from tta_ci.core.report import MetricsDocument
 
-__all__ = ["MAX_CELL", "behaviour_section", "cell", "mutation_section", "score_text"]
+__all__ = [
+    "MAX_CELL",
+    "behaviour_section",
+    "cell",
+    "code_span",
+    "mutation_section",
+    "score_text",
+]
 
 MAX_CELL = 200
 
@@ -43,7 +52,7 @@ def mutation_section(doc: MetricsDocument, *, heading: str = "###", limit: int =
                      f"{score_text(m.killed_by_existing, m.tried)} | "
                      f"{score_text(m.killed_with_accepted, m.tried)} | {len(m.survivors)} |")
         survivors.extend(f"- `{cell(task.file)}:{s.line}` {cell(s.operator)}: "
-                         f"`{cell(s.code).replace('`', chr(39))}`" for s in m.survivors)
+                         f"{code_span(s.code, table=False)}" for s in m.survivors)
     if len(scored) > limit:
         lines.append(f"| … {len(scored) - limit} more tasks | | | | |")
     lines.append("")
@@ -64,13 +73,22 @@ def behaviour_section(doc: MetricsDocument, *, heading: str = "###", limit: int 
              "not a bug by itself):", "",
              "| target | call | before | after |", "| --- | --- | --- | --- |"]
     for task_id, change in rows[:limit]:
-        lines.append(f"| `{cell(task_id)}` | `{_code(change.call)}` | `{_code(change.before)}` "
-                     f"| `{_code(change.after)}` |")
+        lines.append(f"| `{cell(task_id)}` | {code_span(change.call)} | "
+                     f"{code_span(change.before)} | {code_span(change.after)} |")
     if len(rows) > limit:
         lines.append(f"| … {len(rows) - limit} more | | | |")
     return [*lines, ""]
 
 
-def _code(text: str) -> str:
-    """Inline code in a table cell: no backtick can close it early."""
-    return cell(text, 120).replace("`", "'")
+def code_span(text: str, limit: int = 120, *, table: bool = True) -> str:
+    """``text`` as one inline code span: one line, bounded, fenced by more backticks than it
+    holds (GitHub shows a code span literally: no HTML inside it is rendered); in a table
+    cell its pipes are escaped, as GitHub's tables need even inside code."""
+    value = " ".join(str(text).split())
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    span = f"{fence}{pad}{value}{pad}{fence}"
+    return span.replace("|", "\\|") if table else span
