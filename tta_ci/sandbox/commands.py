@@ -26,12 +26,14 @@ def pytest_argv(
     coverage_include: Sequence[str] = (),
     python: str | None = None,
     import_mode: str | None = None,
+    maxfail: int = 0,
 ) -> list[str]:
     """``python -m pytest`` over ``files`` (relative to the workspace).
 
     ``plugin``: a plugin module to load (tta-ci's event reporter). ``coverage_rc``: run pytest
     under ``coverage run`` with that rc file, measuring ``coverage_include`` only.
     ``import_mode``: the project's ``--import-mode`` (its ``addopts`` are cleared otherwise).
+    ``maxfail``: stop after that many failures (0: run everything).
     """
     exe = python or sys.executable
     head = [exe, "-m"]
@@ -42,4 +44,5 @@ def pytest_argv(
         head.append("-m")
     extra = ["-p", plugin, "-rN", "--continue-on-collection-errors"] if plugin else []
     mode = [f"--import-mode={import_mode}"] if import_mode else []
-    return [*head, "pytest", *extra, *_COMMON, *mode, *files]
+    stop = [f"--maxfail={maxfail}"] if maxfail > 0 else []
+    return [*head, "pytest", *extra, *_COMMON, *mode, *stop, *files]

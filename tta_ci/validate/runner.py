@@ -52,6 +52,7 @@ class RunSpec(BaseModel):
     python_path: tuple[str, ...] = ()  # relative to the workspace
     select: tuple[str, ...] = ()  # node ids to run (empty: every test of ``files``)
     import_mode: str | None = None  # the project's ``--import-mode``
+    maxfail: int = 0  # stop after that many failures (0: never)
 
 
 class RunReport(BaseModel):
@@ -161,7 +162,8 @@ async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], iso
             ctrl = Path(ctrl_name)
             current = spec.model_copy(update={"files": tuple(files)})
             result = await run_sandboxed(
-                pytest_argv(files, plugin=PLUGIN, import_mode=spec.import_mode), workdir=ws,
+                pytest_argv(files, plugin=PLUGIN, import_mode=spec.import_mode,
+                            maxfail=spec.maxfail), workdir=ws,
                 isolation=isolation, timeout_s=timeout_s,
                 environ=_environ(environ, current, ws, ctrl, test_timeout_s), writable=[ctrl])
             report.processes += 1

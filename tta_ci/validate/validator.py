@@ -269,8 +269,10 @@ class ResultValidator:
             selected = reaching(item, baseline.contexts, baseline.passed)
             if not selected:
                 continue
+            # one failing existing test is enough: stop there
             spec = RunSpec(files=tuple(sorted({n.split("::", 1)[0] for n in selected})),
-                           select=tuple(selected), python_path=self._python_path(task))
+                           select=tuple(selected), python_path=self._python_path(task),
+                           maxfail=1)
             if kills(await runner(spec, item.mutant), selected):
                 killed.add(index)
         return _Baseline(baseline.passed, baseline.coverage, baseline.existing,
