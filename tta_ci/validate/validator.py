@@ -112,14 +112,15 @@ class ResultValidator:
 
     async def pinned(self, task: Task) -> Verdict | None:
         """With mutation on: a verdict saying "already pinned by your tests" when the existing
-        tests run every changed line and kill every mutant (no test could add anything)."""
+        tests run every changed line and kill every mutant, of at least one (no test could add
+        anything)."""
         if not self.config.mutation:
             return None
         batch = self._batch(task)
         async with self._workspace() as ws:
             baseline = await self._prepare(ws, task, batch)
-        if batch.changed - baseline.coverage.lines or batch.open_mutants:
-            return None
+        if batch.changed - baseline.coverage.lines or batch.open_mutants or not batch.planned:
+            return None  # something to add, or nothing tried that could say so
         found = score(batch.planned or (), batch.killed_by_existing, ())
         detail = (f"the existing tests run all {len(batch.changed)} changed lines and kill "
                   f"all {found.tried} mutants")
