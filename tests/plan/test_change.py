@@ -368,3 +368,17 @@ def test_a_shallow_clone_without_a_base_is_a_usage_error(git_repo: Path, commit:
                                        "change: check out with fetch-depth: 0") as info:
         plan_change(clone, Config(), {})
     assert info.value.exit_code == 2
+
+
+def test_files_pytest_collects_are_never_targets(git_repo: Path, commit: CommitFn) -> None:
+    """A root-level unittest ``test.py`` and the project's own ``python_files`` are tests."""
+    unittest_file = ("import unittest\n\n\nclass T(unittest.TestCase):\n"
+                     "    def test_a(self):\n        self.assertEqual(1, 1)\n")
+    start = commit({"setup.cfg": "[tool:pytest]\npython_files = check_*.py\n",
+                    "pkg/__init__.py": "", "pkg/mod.py": "def f():\n    return 1\n"})
+    commit({"test.py": unittest_file, "pkg/check_mod.py": "def test_f():\n    assert 1\n",
+            "pkg/mod.py": "def f():\n    return 2\n"})
+    tasks, skipped = summary(plan(git_repo, start))
+    assert [t for t, _ in tasks] == ["pkg/mod.py::f"]
+    assert sorted((s.file, s.reason) for s in skipped) == [
+        ("pkg/check_mod.py", "test file"), ("test.py", "test file")]

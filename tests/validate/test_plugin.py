@@ -93,3 +93,10 @@ def test_the_order_of_the_guarded_tests_follows_the_seed(tmp_path: Path) -> None
     forward = order("1", "0", tmp_path / "a")
     assert order("1", "1", tmp_path / "b") == forward[::-1]
     assert order("1", "0", tmp_path / "c") == forward
+
+
+def test_only_the_selected_tests_run(tmp_path: Path) -> None:
+    events = run(tmp_path, TTA_SANDBOX_SELECT="test_old.py::test_zero\ntest_new.py::test_passes")
+    started = sorted(e["nodeid"] for e in events if e["event"] == "start")
+    assert started == ["test_new.py::test_passes", "test_old.py::test_zero"]
+    assert events[-1]["event"] == "finished"

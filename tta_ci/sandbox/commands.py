@@ -1,9 +1,9 @@
 """The one builder of the pytest (and coverage) command lines that run in the sandbox.
 
 Every run uses the same settings, whoever asks: the project's ``addopts`` are cleared (they
-may load plugins or change output), pytest's cache is off (the workspace is thrown away), the
-root is the workspace, and plugins that would fight tta-ci's control of order and time
-(``randomly``, ``timeout``, ``xdist``) are off.
+may load plugins or change output; only its ``--import-mode`` is kept), pytest's cache is off
+(the workspace is thrown away), the root is the workspace, and plugins that would fight
+tta-ci's control of order and time (``randomly``, ``timeout``, ``xdist``) are off.
 """
 
 from __future__ import annotations
@@ -26,12 +26,16 @@ def pytest_argv(
     coverage_include: Sequence[str] = (),
     junit_xml: str | None = None,
     python: str | None = None,
+    import_mode: str | None = None,
+    maxfail: int = 0,
 ) -> list[str]:
     """``python -m pytest`` over ``files`` (relative to the workspace).
 
     ``plugin``: a plugin module to load (tta-ci's event reporter). ``coverage_rc``: run pytest
     under ``coverage run`` with that rc file, measuring ``coverage_include`` only.
     ``junit_xml``: where pytest writes its JUnit XML report (read by tta-ci afterwards).
+    ``import_mode``: the project's ``--import-mode`` (its ``addopts`` are cleared otherwise).
+    ``maxfail``: stop after that many failures (0: run everything).
     """
     exe = python or sys.executable
     head = [exe, "-m"]
@@ -44,4 +48,6 @@ def pytest_argv(
     if junit_xml is not None:
         extra += [f"--junitxml={junit_xml}", "-o", "junit_family=xunit2",
                   "-o", "junit_logging=no"]
-    return [*head, "pytest", *extra, *_COMMON, *files]
+    mode = [f"--import-mode={import_mode}"] if import_mode else []
+    stop = [f"--maxfail={maxfail}"] if maxfail > 0 else []
+    return [*head, "pytest", *extra, *_COMMON, *mode, *stop, *files]

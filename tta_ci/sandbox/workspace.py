@@ -12,18 +12,19 @@ worktree is registered in the user's repository, so a killed run leaves nothing 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from tta_ci.core.errors import GitError
 from tta_ci.core.scratch import scratch
 from tta_ci.git import cli as gitcli
 
-__all__ = ["EXCLUDED", "carried", "changed_files", "digest", "workspace"]
+__all__ = ["EXCLUDED", "async_workspace", "carried", "changed_files", "digest", "workspace"]
 
 EXCLUDED = frozenset({
     ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis",
@@ -156,3 +157,15 @@ def digest(top: Path) -> dict[str, str]:
 def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """Paths added, changed or removed between two ``digest`` results, sorted."""
     return sorted({p for p in before.keys() | after.keys() if before.get(p) != after.get(p)})
+
+
+@contextlib.asynccontextmanager
+async def async_workspace(repo: Path, *, ref: str | None = None) -> AsyncIterator[Path]:
+    """``workspace`` for async code: made and removed in a worker thread (git and copies
+    block)."""
+    manager = workspace(repo, ref=ref)
+    path = await asyncio.to_thread(manager.__enter__)
+    try:
+        yield path
+    finally:
+        await asyncio.to_thread(manager.__exit__, None, None, None)

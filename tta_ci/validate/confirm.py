@@ -39,11 +39,14 @@ class PlainRun:
     problem: str | None = None  # why the files could not be read
 
 
-def recheck_argv(ctrl: Path, test_file: str, target: Path) -> list[str]:
-    """The plain command line (no tta-ci plugin); its reports go to ``ctrl``."""
+def recheck_argv(ctrl: Path, test_file: str, target: Path,
+                 import_mode: str | None = None) -> list[str]:
+    """The plain command line (no tta-ci plugin; the project's ``--import-mode``); its reports
+    go to ``ctrl``."""
     rc = ctrl / "coveragerc"
     rc.write_text(_RC.format(data=ctrl / "coverage.data"), encoding="utf-8")
     return pytest_argv([test_file], coverage_rc=str(rc), coverage_include=[str(target)],
+                       import_mode=import_mode,
                        junit_xml=str(ctrl / "junit.xml"))
 
 
@@ -164,10 +167,10 @@ def confirmed(verdict: Verdict, problem: str | None) -> Verdict:
 
 async def plain_run(ws: Path, test_file: str, target: str, names: Iterable[str], *,
                     environ: Mapping[str, str], python_path: Iterable[str], isolation: str,
-                    timeout_s: float) -> PlainRun:
+                    timeout_s: float, import_mode: str | None = None) -> PlainRun:
     """Run ``test_file`` of workspace ``ws`` plainly in the sandbox and read its reports."""
     with scratch_dir("recheck-") as ctrl:
-        argv = recheck_argv(ctrl, test_file, ws / target)
+        argv = recheck_argv(ctrl, test_file, ws / target, import_mode)
         env = {**environ, "PYTHONPATH": os.pathsep.join(str(ws / p) for p in python_path),
                "PYTHONHASHSEED": "1"}
         result = await run_sandboxed(argv, workdir=ws, environ=env, isolation=isolation,
