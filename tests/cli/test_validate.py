@@ -112,27 +112,16 @@ def test_a_missing_candidate_is_a_usage_error(git_repo: Path,
 
 
 def test_a_machine_where_bwrap_cannot_work_runs_nothing(
-        project: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from tta_ci.sandbox import isolation
-
-    fake = tmp_path / "bwrap"
-    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
-    isolation.probe_bwrap.cache_clear()
-    try:
-        repo, before = project
-        good = next(p for p in CANDIDATES if p.stem == "good")
-        code = main(["validate", str(good), "--target", TARGET, "--repo", str(repo)], environ())
-    finally:
-        monkeypatch.undo()
-        isolation.probe_bwrap.cache_clear()
+        project: tuple[Path, str], broken_bwrap: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    repo, before = project
+    good = next(p for p in CANDIDATES if p.stem == "good")
+    code = main(["validate", str(good), "--target", TARGET, "--repo", str(repo)], environ())
     out, err = capsys.readouterr()
     first, error = err.splitlines()  # what is being validated, then the one-line error
     assert code == 2 and out == "" and first.startswith("tta-ci: validating ")
     assert error.startswith("tta-ci: error: bubblewrap cannot build its sandbox (bwrap: setting up "
-                          "uid map: Permission denied), and tta-ci does not run untrusted code")
+                            "uid map: Permission denied), and tta-ci does not run untrusted code")
     assert tree_hash(repo) == before
 
 
