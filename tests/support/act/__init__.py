@@ -13,7 +13,7 @@ works) with a tiny package ``calc`` whose change the existing test does not cove
 ``run_act`` runs the job and returns what arrived where.
 
 Speed: the action caches its virtual environment (``actions/cache``, keyed by the Python
-version and ``hashFiles`` of the action's sources). ``seed_venv_cache`` puts an entry under
+version and a digest of the action's sources: ``scripts/action-env.sh``). ``seed_venv_cache`` puts an entry under
 that very key in the cache stand-in's store, holding a venv with tta-ci's dependencies but not
 tta-ci itself, as a warm runner cache would be after a dependency-only change: the action's
 install step then builds just tta-ci from the checkout. The venv (with the build backend,
@@ -46,7 +46,6 @@ __all__ = [
     "ActRun",
     "available",
     "build_repo",
-    "hash_files",
     "run_act",
     "seed_venv_cache",
     "venv_cache_key",
@@ -89,9 +88,11 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def _copy_action(dest: Path) -> None:
-    """What ``uses: ./`` needs: action.yml, what ``pip install`` builds, the package."""
-    shutil.copytree(ROOT / "tta_ci", dest / "tta_ci",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    """What ``uses: ./`` needs: action.yml and its scripts, what ``pip install`` builds, the
+    package."""
+    for folder in ("tta_ci", "scripts"):
+        shutil.copytree(ROOT / folder, dest / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("action.yml", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, dest / name)
 
@@ -138,30 +139,14 @@ def _write_event(path: Path, shas: dict[str, str]) -> None:
     path.write_text(json.dumps(payload))
 
 
-def hash_files(files: list[Path]) -> str:
-    """``hashFiles(...)`` as the runner computes it: sha256 over each file's sha256, in the
-    order a depth-first walk by name meets them; "" for no file."""
-    if not files:
-        return ""
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def _walk(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        found.extend(_walk(entry) if entry.is_dir() else [entry])
-    return found
-
-
 def venv_cache_key(action: Path) -> str:
-    """The key of action.yml's "Cache the tta-ci environment" step for the job's Python."""
+    """The key of action.yml's "Cache the tta-ci environment" step for the job's Python, as
+    ``scripts/action-env.sh locate`` computes it."""
     version = ".".join(map(str, sys.version_info[:3]))
-    sources = [p for p in _walk(action / "tta_ci") if p.suffix == ".py"]
-    return (f"tta-ci-venv-Linux-{version}-{hash_files([action / 'pyproject.toml'])}-"
-            f"{hash_files(sources)}")
+    digest = hashlib.sha256()
+    for path in [action / "pyproject.toml", *sorted((action / "tta_ci").rglob("*.py"))]:
+        digest.update(path.relative_to(action).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"tta-ci-venv-Linux-{version}-{digest.hexdigest()[:32]}"
 
 
 def _dependencies() -> list[str]:
