@@ -1,6 +1,6 @@
-"""action.yml's "Check the sandbox" step, run by bash with stand-ins for bwrap, sysctl,
-apparmor_parser and apt-get: each branch ends in one line, and only a working bubblewrap (or
-``TTA_SANDBOX=fallback``, named by the job) lets the job go on."""
+"""The actions' "Check the sandbox" step (``scripts/sandbox-check.sh``), run by bash with
+stand-ins for bwrap, sysctl, apparmor_parser and apt-get: each branch ends in one line, and only
+a working bubblewrap (or ``TTA_SANDBOX=fallback``, named by the job) lets the job go on."""
 
 from __future__ import annotations
 
@@ -20,11 +20,22 @@ STOP = "tta-ci stopped before running any code of the pull request"
 DENIED = "bwrap: setting up uid map: Permission denied"
 
 
-def probe_script() -> str:
-    steps = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
+SCRIPT = ROOT / "scripts" / "sandbox-check.sh"
+
+
+@pytest.mark.parametrize(("action", "root"), [("action.yml", "${{ github.action_path }}"),
+                                              ("sandbox/action.yml",
+                                               "${{ github.action_path }}/..")])
+def test_both_actions_run_the_one_script(action: str, root: str) -> None:
+    steps = yaml.safe_load((ROOT / action).read_text())["runs"]["steps"]
     (step,) = [s for s in steps if s.get("name") == "Check the sandbox"]
-    assert "env" not in step  # no secret reaches it
-    return str(step["run"])
+    assert step["env"] == {"TTA_ACTION_ROOT": root}  # no secret reaches it
+    assert step["run"] == '"$TTA_ACTION_ROOT/scripts/sandbox-check.sh"'
+    assert os.access(SCRIPT, os.X_OK)
+
+
+def probe_script() -> str:
+    return SCRIPT.read_text()
 
 
 def tool(folder: Path, name: str, body: str) -> None:

@@ -13,12 +13,13 @@ works) with a tiny package ``calc`` whose change the existing test does not cove
 ``run_act`` runs the job and returns what arrived where.
 
 Speed: the action caches its virtual environment (``actions/cache``, keyed by the Python
-version and a digest of the action's sources: ``scripts/action-env.sh``). ``seed_venv_cache`` puts an entry under
-that very key in the cache stand-in's store, holding a venv with tta-ci's dependencies but not
-tta-ci itself, as a warm runner cache would be after a dependency-only change: the action's
-install step then builds just tta-ci from the checkout. The venv (with the build backend,
-so that ``PIP_NO_BUILD_ISOLATION=0`` skips the isolated build environment) is built once per
-machine (``.ci/act-seed``) and kept while the wheelhouse and Python stay the same.
+version and a digest of the action's sources: ``scripts/action-env.sh``). ``seed_venv_cache``
+puts an entry under that very key in the cache stand-in's store, holding a venv with tta-ci's
+dependencies but not tta-ci itself, as a warm runner cache would be after a dependency-only
+change: the action's install step then builds just tta-ci from the checkout. The venv (with the
+build backend, so that ``PIP_NO_BUILD_ISOLATION=0`` skips the isolated build environment) is
+built once per machine (``.ci/act-seed``) and kept while the wheelhouse and Python stay the
+same.
 """
 
 from __future__ import annotations
