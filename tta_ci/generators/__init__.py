@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 __all__ = ["GENERATORS", "GenerationRequest", "Generator", "choose_backend", "make_generator"]
 
 # name → "module:factory"; a factory is
-#   factory(config, environ, *, repo: Path, ref: str | None = None, **options) -> Generator
-# where ``ref`` is the commit under test (None: the working tree).
+#   factory(config, environ, *, repo: Path, ref: str | None = None, base: str | None = None,
+#           **options) -> Generator
+# where ``ref`` is the commit under test (None: the working tree) and ``base`` the commit it
+# is compared with (None: no base; the offline backend then observes the head only).
 # Modules are imported on use, so that an optional backend costs nothing when unused.
 GENERATORS: dict[str, str] = {
     "offline": "tta_ci.generators.offline.generator:make",

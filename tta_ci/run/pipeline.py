@@ -142,8 +142,9 @@ async def run_pipeline(
     metrics = MetricsCollector()
     owned: list[object] = []
     if generator is None:
-        at_head = {"ref": plan.head} if plan.head else {}  # the commit under test
-        generator = make_generator(backend, config, environ, repo=repo, **at_head)
+        refs = {"ref": plan.head, "base": plan.base}  # the commit under test, its base
+        generator = make_generator(backend, config, environ, repo=repo,
+                                   **{k: v for k, v in refs.items() if v})
         owned.append(generator)
     else:
         backend = generator.name

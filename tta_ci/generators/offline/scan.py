@@ -1,0 +1,342 @@
+"""Calls to the changed symbol in the existing tests, ready to move into a new test (pure).
+
+A test file that imports the symbol's module (or a package above it) is read with ``ast``: the
+names it binds to the module, the class or the function (``import more_itertools as mi`` →
+``mi.chunked``) are the ways to refer to the symbol (``Target``), and each call of the symbol
+becomes a ``Call`` once its arguments are plain: literals, project constructors, the rows of a
+``pytest.mark.parametrize`` table, module constants and local variables inlined. A local the
+test sets up with method calls (``bl = BarrelList(); bl.extend(...)``) keeps its statements.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tta_ci.generators.offline.model import Call, Target
+from tta_ci.generators.offline.names import binding_imports, free_names, plain_code, usable
+from tta_ci.generators.offline.source import DUNDER_FORMS
+
+__all__ = ["Subject", "scan_tests", "targets"]
+
+MAX_ROWS = 40
+MAX_CALLS_PER_FILE = 80
+_OPERATORS = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt,
+              ">=": ast.GtE, "in": ast.In}
+_BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
+           "%": ast.Mod, "&": ast.BitAnd, "|": ast.BitOr, "^": ast.BitXor}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The changed symbol: ``name`` is the function, or the class of a method ``method``."""
+
+    module: str
+    name: str
+    method: str = ""
+    member: str = "call"  # FunctionInfo.member
+
+    def within(self, dotted: str) -> bool:
+        """``dotted`` is the module or a package above it."""
+        return self.module == dotted or self.module.startswith(dotted + ".")
+
+
+def targets(tree: ast.Module, subject: Subject) -> list[Target]:
+    """The ways ``tree``'s imports refer to the subject (function, or a method's class)."""
+    found: list[Target] = []
+    for name, statement in binding_imports(tree).items():
+        node = ast.parse(statement).body[0]
+        if isinstance(node, ast.ImportFrom) and node.module and subject.within(node.module) \
+                and node.names[0].name == subject.name:
+            found.insert(0, Target(imports=(statement,), ref=name))
+            continue
+        dotted = _module_of(node)
+        if dotted and subject.within(dotted):
+            rest = subject.module[len(dotted):].lstrip(".")
+            found.append(Target(imports=(statement,), ref=f"{name}.{subject.name}"))
+            if rest:
+                found.append(Target(imports=(statement,), ref=f"{name}.{rest}.{subject.name}"))
+    return found
+
+
+def _module_of(node: ast.stmt) -> str | None:
+    if isinstance(node, ast.Import):
+        alias = node.names[0]
+        return alias.name if alias.asname else alias.name.split(".")[0]
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return f"{node.module}.{node.names[0].name}"
+    return None
+
+
+@dataclass
+class _Env:
+    """What a test function's names stand for at one point of its body."""
+
+    values: dict[str, ast.expr] = field(default_factory=dict)
+    setups: dict[str, list[ast.stmt]] = field(default_factory=dict)
+
+    def child(self, row: dict[str, ast.expr]) -> _Env:
+        return _Env({**self.values, **row}, {})
+
+
+class _Inline(ast.NodeTransformer):
+    def __init__(self, env: _Env) -> None:
+        self.env = env
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if isinstance(node.ctx, ast.Load) and node.id in self.env.values \
+                and node.id not in self.env.setups:
+            return copy.deepcopy(self.env.values[node.id])
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        args: list[ast.expr] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.List | ast.Tuple):
+                args.extend(arg.value.elts)
+            else:
+                args.append(arg)
+        keywords: list[ast.keyword] = []
+        for keyword in node.keywords:
+            if keyword.arg is None and isinstance(keyword.value, ast.Dict) and all(
+                    isinstance(k, ast.Constant) and isinstance(k.value, str)
+                    for k in keyword.value.keys):
+                keywords += [ast.keyword(k.value, v)  # type: ignore[union-attr]
+                             for k, v in zip(keyword.value.keys, keyword.value.values,
+                                             strict=True)]
+            else:
+                keywords.append(keyword)
+        node.args, node.keywords = args, keywords
+        return node
+
+
+def _test_functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name.startswith("test"):
+                    yield f"{node.name}::{item.name}", item
+
+
+def _constants(tree: ast.Module) -> dict[str, ast.expr]:
+    found: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                node.targets[0], ast.Name) and _literal(node.value):
+            found[node.targets[0].id] = node.value
+    return found
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _parametrize_rows(func: ast.FunctionDef) -> list[dict[str, ast.expr]]:
+    rows: list[dict[str, ast.expr]] = [{}]
+    for decorator in func.decorator_list:
+        if not (isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith(
+                "parametrize") and len(decorator.args) >= 2):
+            continue
+        names_node, values = decorator.args[0], decorator.args[1]
+        if isinstance(names_node, ast.Constant) and isinstance(names_node.value, str):
+            names = [n.strip() for n in names_node.value.split(",") if n.strip()]
+        elif isinstance(names_node, ast.List | ast.Tuple):
+            names = [e.value for e in names_node.elts
+                     if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        else:
+            continue
+        if not isinstance(values, ast.List | ast.Tuple):
+            continue
+        table = [_row(names, value) for value in values.elts]
+        rows = [{**a, **b} for a in rows for b in table if b is not None][:MAX_ROWS]
+    return rows
+
+
+def _row(names: list[str], value: ast.expr) -> dict[str, ast.expr] | None:
+    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("param"):
+        items = list(value.args)
+    elif len(names) == 1:
+        items = [value]
+    elif isinstance(value, ast.Tuple | ast.List):
+        items = list(value.elts)
+    else:
+        return None
+    return dict(zip(names, items, strict=True)) if len(items) == len(names) else None
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of a test's body in source order, nested blocks included."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, name, None)
+            if isinstance(inner, list):
+                yield from _statements([s for s in inner if isinstance(s, ast.stmt)])
+        for handler in getattr(stmt, "handlers", []):
+            yield from _statements(handler.body)
+
+
+@dataclass(frozen=True)
+class _Refs:
+    """The names of one test file that refer to the subject."""
+
+    direct: frozenset[str]  # ``chunked`` (from-imported), or the class ``Version``
+    modules: frozenset[str]  # aliases of the module or a package above it: ``mi``
+    name: str
+
+    def match(self, node: ast.expr) -> bool:
+        text = ast.unparse(node)
+        if text in self.direct:
+            return True
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id in self.modules and text.endswith(
+            "." + self.name)
+
+
+def _refs(imports: dict[str, str], subject: Subject) -> _Refs:
+    direct, modules = set(), set()
+    for name, statement in imports.items():
+        node = ast.parse(statement).body[0]
+        if isinstance(node, ast.ImportFrom) and node.module and subject.within(node.module) \
+                and node.names[0].name == subject.name:
+            direct.add(name)
+        dotted = _module_of(node)
+        if dotted and subject.within(dotted):
+            modules.add(name)
+    return _Refs(frozenset(direct), frozenset(modules), subject.name)
+
+
+def _mentions(node: ast.AST, refs: _Refs) -> bool:
+    return any(isinstance(n, ast.Name | ast.Attribute) and refs.match(n) for n in ast.walk(node))
+
+
+def _member_match(node: ast.AST, subject: Subject, refs: _Refs) -> str | None:
+    """The callee text when ``node`` uses the subject, else None."""
+    member = subject.member
+    if not subject.method:
+        if isinstance(node, ast.Call) and refs.match(node.func):
+            return ast.unparse(node.func)
+        return None
+    if member == "init":
+        return ast.unparse(node.func) if isinstance(node, ast.Call) and refs.match(
+            node.func) else None
+    if member in ("call", "property"):
+        if member == "call" and isinstance(node, ast.Call) and isinstance(
+                node.func, ast.Attribute) and node.func.attr == subject.method:
+            return "." + subject.method
+        if member == "property" and isinstance(node, ast.Attribute) \
+                and node.attr == subject.method and isinstance(node.ctx, ast.Load):
+            return "." + subject.method
+        return None
+    return _dunder_match(node, member, refs)
+
+
+def _dunder_match(node: ast.AST, member: str, refs: _Refs) -> str | None:
+    form = DUNDER_FORMS[member]
+    if form.endswith("({0})") and isinstance(node, ast.Call) and len(node.args) == 1 \
+            and isinstance(node.func, ast.Name) and node.func.id == form.split("(")[0] \
+            and _mentions(node.args[0], refs):
+        return node.func.id
+    operator = form.replace("{0}", "").replace("{1}", "").strip()
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) is \
+            _OPERATORS.get(operator) and _mentions(node, refs):
+        return operator
+    if isinstance(node, ast.BinOp) and type(node.op) is _BINOPS.get(operator) \
+            and _mentions(node.left, refs):
+        return operator
+    if member == "__getitem__" and isinstance(node, ast.Subscript) and _mentions(
+            node.value, refs):
+        return "[]"
+    return None
+
+
+def _record(stmt: ast.stmt, env: _Env, inline: _Inline) -> None:
+    """Update ``env`` after ``stmt``: a plain assignment binds, a method call on a local is
+    set-up, anything else assigned forgets the name."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+            stmt.targets[0], ast.Name):
+        name = stmt.targets[0].id
+        value = inline.visit(copy.deepcopy(stmt.value))
+        env.setups.pop(name, None)
+        if plain_code(value):
+            env.values[name] = value
+        else:
+            env.values.pop(name, None)
+        return
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(
+            stmt.value.func, ast.Attribute) and isinstance(stmt.value.func.value, ast.Name):
+        name = stmt.value.func.value.id
+        if name in env.values:
+            first = ast.Assign([ast.Name(name, ast.Store())], env.values[name], lineno=0)
+            steps = env.setups.setdefault(name, [first])
+            steps.append(inline.visit(copy.deepcopy(stmt)))
+        return
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            env.values.pop(node.id, None)
+            env.setups.pop(node.id, None)
+
+
+def _calls(func: ast.FunctionDef, base: _Env, subject: Subject, refs: _Refs
+           ) -> Iterator[tuple[ast.expr, str, list[ast.stmt]]]:
+    """(inlined expression, callee text, setup statements) for each use of the subject."""
+    for row in _parametrize_rows(func):
+        env = base.child(row)
+        inline = _Inline(env)
+        for stmt in _statements(func.body):
+            for node in ast.walk(stmt):
+                callee = _member_match(node, subject, refs) if isinstance(node, ast.expr) \
+                    else None
+                if callee is None:
+                    continue
+                used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                setup = [s for name in sorted(used & set(env.setups)) for s in env.setups[name]]
+                yield inline.visit(copy.deepcopy(node)), callee, setup
+            _record(stmt, env, inline)
+
+
+def scan_tests(path: str, text: str, subject: Subject) -> tuple[list[Call], list[Target]]:
+    """The subject's calls in one test file, and the file's ways to refer to the subject."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return [], []
+    imports = binding_imports(tree)
+    refs = _refs(imports, subject)
+    found: dict[str, Call] = {}
+    if refs.direct or refs.modules:
+        base = _Env(values=_constants(tree))
+        for name, func in _test_functions(tree):
+            for expr, callee, setup in _calls(func, base, subject, refs):
+                call = _call(f"existing {path}::{name}", expr, callee, setup, imports)
+                if call is not None and len(found) < MAX_CALLS_PER_FILE:
+                    found.setdefault(call.expr + "\n".join(call.setup), call)
+    return list(found.values()), targets(tree, subject)
+
+
+def _call(origin: str, expr: ast.expr, callee: str, setup: list[ast.stmt],
+          imports: dict[str, str]) -> Call | None:
+    if not plain_code(expr) or not all(plain_code(s) for s in setup):
+        return None
+    setup_text = [ast.unparse(s) for s in setup]
+    expr_text = ast.unparse(expr)
+    names = free_names("\n".join([*setup_text, expr_text]), "exec") if setup_text \
+        else free_names(expr_text)
+    needed = usable(names, imports)
+    if needed is None:
+        return None
+    return Call(origin=origin, expr=expr_text, func=callee, imports=tuple(needed),
+                setup=tuple(setup_text))
