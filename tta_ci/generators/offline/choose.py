@@ -36,8 +36,13 @@ class Choice:
         return {o.test for o, _ in self.tests}
 
 
-def _order(observed: Observed) -> tuple[int, int, int]:
-    return (observed.raises, len(observed.call) + len(observed.shown), observed.rank)
+MADE_UP_RANK = 4  # calls on receivers or with values no project text shows
+
+
+def _order(observed: Observed) -> tuple[int, int, int, int]:
+    """Preferred first: returns a value, comes from the project's own calls, reads short."""
+    return (observed.raises, observed.rank >= MADE_UP_RANK,
+            len(observed.call) + len(observed.shown), observed.rank)
 
 
 def _differs(pairs: Sequence[tuple[Observed, Replayed | None]]) -> list[tuple[Observed, str]]:

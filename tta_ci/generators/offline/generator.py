@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -41,6 +42,8 @@ from tta_ci.generators.offline.project import ProjectFiles
 from tta_ci.generators.offline.write import file_code, symbol_slug, test_names
 
 __all__ = ["Observations", "OfflineGenerator", "candidate", "make", "offline_skip_reason"]
+
+log = logging.getLogger("tta_ci.generators.offline")
 
 SANDBOX_MODULE = "tta_ci.generators.offline.observe"
 REQUEST_DIR = ".tta-ci-offline"
@@ -177,6 +180,8 @@ class OfflineGenerator:
             isolation=isolation_level(self._config), writable=[self._storage],
         )
         path.unlink(missing_ok=True)
+        log.debug("offline %s sandbox for %s: %.1fs, exit %s", side, task.id, done.duration_s,
+                  done.returncode)
         return _answer(done, side, task)
 
     def _env(self, workdir: Path, task: Task) -> dict[str, str]:

@@ -26,6 +26,7 @@ __all__ = ["OMIT", "POOL", "argument_text", "draw", "edge_values", "resolved_hin
 POOL: tuple[Any, ...] = (0, 1, -1, 2, 10, "", "a", "abc", "hello world", [], [1, 2, 3],
                          ["a", "b"], None, {}, {"a": 1}, 0.5, 1.5, (), (1, 2), True, False)
 OMIT = object()  # a parameter left to its default
+_PROTOCOLS = (typing.SupportsInt, typing.SupportsIndex, typing.SupportsFloat)
 _TEXT = string.ascii_letters + string.digits + " .-_"
 
 
@@ -69,10 +70,13 @@ def _strategy(hint: Any, depth: int = 0) -> Any:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     simple = {int: st.integers(-(10**4), 10**7), bool: st.booleans(),
               float: st.floats(-1e7, 1e7, allow_nan=False, allow_infinity=False),
-              str: st.text(_TEXT, max_size=12), bytes: st.binary(max_size=12),
+              str: st.lists(st.sampled_from(_TEXT), max_size=12).map("".join),
+              bytes: st.binary(max_size=12),
               type(None): st.none()}
     if hint in simple:
         return simple[hint]
+    if hint in _PROTOCOLS:
+        return st.integers(0, 20)
     if depth > 2 or hint is Any or hint is object:
         return st.sampled_from(POOL)
     if origin in (typing.Union, types.UnionType):

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["more_calls"]
 
 MAX_RECEIVERS = 6
+MAX_EDGE_SEEDS = 24
+MAX_EDGE_CALLS = 80
 _Made = tuple[str, tuple[str, ...]]  # (source, imports)
 _Receiver = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # + setup, free
 MAX_ARGUMENT_SETS = 8
@@ -59,6 +61,16 @@ def _seed_values(runner: Runner, call: Call) -> dict[str, Any]:
 
 
 def _edges(runner: Runner, edges: Edges, seeds: list[Call]) -> Iterator[Call]:
+    made: set[str] = set()
+    for call in _edge_calls(runner, edges, seeds[:MAX_EDGE_SEEDS]):
+        if call.expr not in made:
+            made.add(call.expr)
+            yield call
+        if len(made) >= MAX_EDGE_CALLS:
+            return
+
+
+def _edge_calls(runner: Runner, edges: Edges, seeds: list[Call]) -> Iterator[Call]:
     params = runner.request.params
     for call in seeds:
         values = _seed_values(runner, call)
@@ -179,6 +191,13 @@ def _calls_on(runner: Runner, receivers: list[_Receiver], argument_sets: list[st
 
 
 def more_calls(runner: Runner, edges: Edges) -> Iterator[Call]:
+    for call in _more(runner, edges):
+        if runner.out_of_time:
+            return
+        yield call
+
+
+def _more(runner: Runner, edges: Edges) -> Iterator[Call]:
     seeds = [runner.sources[b] for b in list(runner.observed)]
     yield from _edges(runner, edges, seeds)
     subject = runner.subject

@@ -14,7 +14,9 @@ from __future__ import annotations
 import ast
 import doctest
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tta_ci.core.mutants import mutants
 from tta_ci.generators.offline.cases import Case, body_imports
@@ -24,7 +26,7 @@ from tta_ci.generators.offline.more import more_calls
 from tta_ci.generators.offline.mutate import compiled, live_functions, swapped
 from tta_ci.generators.offline.session import Session
 from tta_ci.generators.offline.subject import Subject, find_subject
-from tta_ci.generators.offline.watch import Seen, observe_case, run_body
+from tta_ci.generators.offline.watch import Seen, compile_body, observe_case, run_case
 
 __all__ = ["Runner", "probe"]
 
@@ -48,6 +50,7 @@ class Runner:
         self.observed: dict[str, Observed] = {}
         self.sources: dict[str, Call] = {}  # test body → the call it came from
         self.tried: set[str] = set()
+        self.cases: dict[str, Callable[[], Any] | None] = {}  # test body → compiled
 
     @property
     def out_of_time(self) -> bool:
@@ -108,10 +111,12 @@ class Runner:
         self.sources[body] = call
         return observed
 
-    def passes(self, observed: Observed, body: str | None = None) -> bool:
-        made = self.session.namespace(observed.imports)
-        return made is not None and run_body(made[0], body or observed.test,
-                                             self.request.call_cpu_s)
+    def passes(self, observed: Observed) -> bool:
+        """Whether the observed call's test passes now (compiled once)."""
+        if observed.test not in self.cases:
+            made = self.session.namespace(observed.imports)
+            self.cases[observed.test] = compile_body(made[0], observed.test) if made else None
+        return run_case(self.cases[observed.test], self.request.call_cpu_s)
 
 
 def _renamed(source: str, name: str, ref: str, mode: str) -> str:

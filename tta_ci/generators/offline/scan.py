@@ -78,7 +78,8 @@ class _Env:
     setups: dict[str, list[ast.stmt]] = field(default_factory=dict)
 
     def child(self, row: dict[str, ast.expr]) -> _Env:
-        return _Env({**self.values, **row}, {})
+        return _Env({**self.values, **row}, {k: list(v) for k, v in self.setups.items()
+                                             if k not in row})
 
 
 class _Inline(ast.NodeTransformer):
@@ -173,18 +174,46 @@ def _row(names: list[str], value: ast.expr) -> dict[str, ast.expr] | None:
     return dict(zip(names, items, strict=True)) if len(items) == len(names) else None
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement of a test's body in source order, nested blocks included."""
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+_BODIES = ("body", "orelse", "finalbody", "handlers")
+
+
+def _heads(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """The parts of a statement outside its nested blocks (a ``with``'s items, an ``if``'s
+    test); a simple statement whole."""
+    for name, value in ast.iter_fields(stmt):
+        if name in _BODIES:
             continue
-        for name in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, name, None)
-            if isinstance(inner, list):
-                yield from _statements([s for s in inner if isinstance(s, ast.stmt)])
-        for handler in getattr(stmt, "handlers", []):
-            yield from _statements(handler.body)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, ast.AST):
+                yield from ast.walk(item)
+
+
+def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for name in ("body", "orelse", "finalbody"):
+        inner = getattr(stmt, name, None)
+        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+            yield inner
+    for handler in getattr(stmt, "handlers", []):
+        yield handler.body
+
+
+def _loop_rows(stmt: ast.For, inline: _Inline) -> list[dict[str, ast.expr]] | None:
+    """``for a, b in [(1, 2), ...]:`` → one row of bindings per element."""
+    items = inline.visit(copy.deepcopy(stmt.iter))
+    if not isinstance(items, ast.List | ast.Tuple):
+        return None
+    rows: list[dict[str, ast.expr]] = []
+    for item in items.elts[:MAX_ROWS]:
+        if isinstance(stmt.target, ast.Name):
+            rows.append({stmt.target.id: item})
+        elif isinstance(stmt.target, ast.Tuple | ast.List) and isinstance(
+                item, ast.Tuple | ast.List) and len(item.elts) == len(stmt.target.elts) \
+                and all(isinstance(t, ast.Name) for t in stmt.target.elts):
+            rows.append({t.id: v for t, v in zip(stmt.target.elts, item.elts, strict=True)
+                         if isinstance(t, ast.Name)})
+        else:
+            return None
+    return rows
 
 
 @dataclass(frozen=True)
@@ -294,18 +323,26 @@ def _calls(func: ast.FunctionDef, base: _Env, subject: Subject, refs: _Refs
            ) -> Iterator[tuple[ast.expr, str, list[ast.stmt]]]:
     """(inlined expression, callee text, setup statements) for each use of the subject."""
     for row in _parametrize_rows(func):
-        env = base.child(row)
-        inline = _Inline(env)
-        for stmt in _statements(func.body):
-            for node in ast.walk(stmt):
-                callee = _member_match(node, subject, refs) if isinstance(node, ast.expr) \
-                    else None
-                if callee is None:
-                    continue
+        yield from _block(func.body, base.child(row), subject, refs)
+
+
+def _block(body: list[ast.stmt], env: _Env, subject: Subject, refs: _Refs
+           ) -> Iterator[tuple[ast.expr, str, list[ast.stmt]]]:
+    inline = _Inline(env)
+    for stmt in body:
+        if isinstance(stmt, ast.For) and (rows := _loop_rows(stmt, inline)) is not None:
+            for row in rows:
+                yield from _block(stmt.body, env.child(row), subject, refs)
+            continue
+        for node in _heads(stmt):
+            callee = _member_match(node, subject, refs) if isinstance(node, ast.expr) else None
+            if callee is not None:
                 used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
                 setup = [s for name in sorted(used & set(env.setups)) for s in env.setups[name]]
                 yield inline.visit(copy.deepcopy(node)), callee, setup
-            _record(stmt, env, inline)
+        for inner in _blocks(stmt):
+            yield from _block(inner, env, subject, refs)
+        _record(stmt, env, inline)
 
 
 def scan_tests(path: str, text: str, subject: Subject) -> tuple[list[Call], list[Target]]:

@@ -14,7 +14,7 @@ import inspect
 import traceback
 import types
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tta_ci.generators.offline.guard import OverBudget, guarded
@@ -41,6 +41,7 @@ def import_failure(module: str, exc: BaseException) -> str:
 class Session:
     module: types.ModuleType
     cpu_s: float
+    compiled: dict[str, types.CodeType] = field(default_factory=dict)  # import statements
 
     @property
     def prefer(self) -> str:
@@ -74,8 +75,11 @@ class Session:
 
     def run(self, statement: str, namespace: dict[str, Any]) -> bool:
         try:
+            code = self.compiled.get(statement)
+            if code is None:
+                code = self.compiled[statement] = compile(statement, "<import>", "exec")
             with guarded(self.cpu_s * 4):
-                exec(compile(statement, "<import>", "exec"), namespace)
+                exec(code, namespace)
         except (Exception, OverBudget):  # an import that fails: no call
             return False
         return True

@@ -32,7 +32,7 @@ from tta_ci.generators.offline.values import (
 )
 from tta_ci.generators.offline.variants import target_call
 
-__all__ = ["Seen", "exception_source", "observe_case", "run_body"]
+__all__ = ["Seen", "compile_body", "exception_source", "observe_case", "run_body", "run_case"]
 
 MAX_ITEMS = 50
 _MUTABLE = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
@@ -224,14 +224,30 @@ def _inline(code: str, names: dict[str, ast.expr]) -> str:
     return ast.unparse(Put().visit(ast.parse(code, mode="eval")))
 
 
-def run_body(namespace: dict[str, Any], body: str, cpu_s: float) -> bool:
-    """Whether the test ``body`` passes here (in a fresh copy of ``namespace``)."""
+def compile_body(namespace: dict[str, Any], body: str) -> Callable[[], Any] | None:
+    """The test ``body`` as a function of its own copy of ``namespace``."""
     source = "def _case():\n" + "".join(f"    {line}\n" for line in body.splitlines())
     scope = dict(namespace)
     try:
         exec(compile(source, "<case>", "exec"), scope)  # in the sandbox
+    except Exception:  # a body that does not compile: no test
+        return None
+    case: Callable[[], Any] = scope["_case"]
+    return case
+
+
+def run_case(case: Callable[[], Any] | None, cpu_s: float) -> bool:
+    """Whether the compiled test passes now."""
+    if case is None:
+        return False
+    try:
         with guarded(cpu_s) as printed:
-            scope["_case"]()
+            case()
     except BaseException:  # any failure (pytest's outcomes too): the test fails
         return False
     return printed.clean
+
+
+def run_body(namespace: dict[str, Any], body: str, cpu_s: float) -> bool:
+    """Whether the test ``body`` passes here (in a fresh copy of ``namespace``)."""
+    return run_case(compile_body(namespace, body), cpu_s)

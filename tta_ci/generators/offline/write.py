@@ -44,8 +44,8 @@ def _word(node: ast.expr) -> str | None:
     if isinstance(value, bool) or value is None:
         return str(value).lower()
     if isinstance(value, int | float):
-        text = str(abs(value)).replace(".", "_").replace("e+", "e")
-        return ("minus_" if value < 0 else "") + text[:12]
+        text = re.sub(r"\W+", "_", str(abs(value)).replace("e+", "e").replace("e-", "e_minus_"))
+        return ("minus_" if value < 0 else "") + text[:16]
     if isinstance(value, str | bytes):
         text = value.decode(errors="replace") if isinstance(value, bytes) else value
         words = re.sub(r"\W+", "_", text).strip("_").lower()[:16]
