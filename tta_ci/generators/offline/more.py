@@ -18,14 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 from tta_ci.generators.offline.guard import OverBudget, guarded
 from tta_ci.generators.offline.inputs import argument_text, draw, edge_values, resolved_hints
-from tta_ci.generators.offline.model import Call, Param
+from tta_ci.generators.offline.model import Boundary, Call, Param
 from tta_ci.generators.offline.source import DUNDER_FORMS
 from tta_ci.generators.offline.values import literal
-from tta_ci.generators.offline.variants import arguments, replace_argument, target_call
+from tta_ci.generators.offline.variants import (
+    arguments,
+    replace_argument,
+    replace_literal,
+    target_call,
+)
 
 if TYPE_CHECKING:
     from tta_ci.generators.offline.probe import Runner
-    from tta_ci.generators.offline.subject import Edges
+    from tta_ci.generators.offline.subject import Edge, Edges
 
 __all__ = ["more_calls"]
 
@@ -79,6 +84,7 @@ def _edge_calls(runner: Runner, edges: Edges, seeds: list[Call]) -> Iterator[Cal
         for index, boundary in enumerate(runner.request.boundaries):
             if boundary.line and observed is not None and boundary.line not in observed.lines:
                 continue
+            yield from _traced(call, edges.values.get(index, []), boundary)
             for name in boundary.params:
                 for edge in edges.values.get(index, []):
                     seed = values.get(name, edge.left)
@@ -91,6 +97,15 @@ def _edge_calls(runner: Runner, edges: Edges, seeds: list[Call]) -> Iterator[Cal
                 for text in runner.request.strings:
                     for value in (text, seed + text, text + seed):
                         yield from _replaced(call, params, name, value, "string")
+
+
+def _traced(call: Call, runs: list[Edge], boundary: Boundary) -> Iterator[Call]:
+    """Where the compared value is a literal of the seed (``cart.add(250, 2)`` gives the count
+    2 compared with 10), that literal moved to the boundary's edges."""
+    for edge in runs:
+        if isinstance(edge.left, int | float) and not isinstance(edge.left, bool):
+            values = [literal(v) for v in edge_values(edge.left, edge.right, boundary)]
+            yield from replace_literal(call, edge.left, [v for v in values if v], "boundary")
 
 
 def _replaced(call: Call, params: tuple[Param, ...], name: str, value: Any, origin: str,

@@ -15,7 +15,14 @@ from collections.abc import Iterator, Sequence
 
 from tta_ci.generators.offline.model import Call, Param
 
-__all__ = ["arguments", "neighbours", "replace_argument", "target_call", "with_receiver"]
+__all__ = [
+    "arguments",
+    "neighbours",
+    "replace_argument",
+    "replace_literal",
+    "target_call",
+    "with_receiver",
+]
 
 MAX_NEIGHBOURS = 16
 
@@ -167,6 +174,36 @@ def _none_variants(call: Call, params: Sequence[Param]) -> list[str]:
             new = replace_argument(call, params, param.name, "None", "neighbour")
             if new is not None:
                 found.append(new.expr)
+    return found
+
+
+def _constants(tree: ast.AST, value: object) -> list[ast.Constant]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Constant)
+            and type(n.value) is type(value) and n.value == value]
+
+
+def replace_literal(call: Call, old: object, values: Sequence[str], origin: str) -> list[Call]:
+    """``call`` with one literal equal to ``old`` (in its setup or its expression) replaced by
+    each of ``values``: where the value a boundary compares is a literal of the test."""
+    if isinstance(old, bool) or not isinstance(old, int | float | str):
+        return []
+    found: list[Call] = []
+    sources = [*call.setup, call.expr]
+    for index, source in enumerate(sources):
+        mode = "eval" if index == len(sources) - 1 else "exec"
+        try:
+            count = len(_constants(ast.parse(source, mode=mode), old))
+        except SyntaxError:
+            continue
+        for position in range(count):
+            for value in values:
+                tree = ast.parse(source, mode=mode)
+                node = _constants(tree, old)[position]
+                node.value = ast.literal_eval(value)
+                changed = [*sources[:index], ast.unparse(tree), *sources[index + 1:]]
+                found.append(call.model_copy(update={
+                    "setup": tuple(changed[:-1]), "expr": changed[-1], "origin": origin,
+                    "expected": None}))
     return found
 
 

@@ -35,6 +35,7 @@ from tta_ci.generators.offline.variants import target_call
 __all__ = ["Seen", "compile_body", "exception_source", "observe_case", "run_body", "run_case"]
 
 MAX_ITEMS = 50
+MAX_MATCH = 48  # characters of an exception's message matched: the line stays short
 _MUTABLE = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 
 
@@ -60,7 +61,12 @@ def _message(exc: BaseException) -> str:
     cwd = os.getcwd()
     if cwd in text:
         text = text.split(cwd)[0]
-    return text.splitlines()[0][:120] if text.strip() else text.strip()
+    if not text.strip():
+        return ""
+    first = text.splitlines()[0]
+    if len(first) <= MAX_MATCH:
+        return first
+    return first[:MAX_MATCH].rsplit(" ", 1)[0] or first[:MAX_MATCH]  # searched: a prefix does
 
 
 def _var(name: str, taken: set[str]) -> str:
