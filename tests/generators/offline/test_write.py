@@ -42,8 +42,9 @@ def test_names_say_the_arguments_and_the_error_and_never_repeat() -> None:
 
 
 def test_a_pytest_file_with_sorted_imports_and_black_layout() -> None:
-    tests = [("test_chunked_minus_1", _seen("mi.chunked('A', -1)", "x", ("import more_itertools as mi",)),
-              "with pytest.raises(ValueError, match=re.escape('n (0)')):\n    mi.chunked('A', -1)\n")]
+    seen = _seen("mi.chunked('A', -1)", "x", ("import more_itertools as mi",))
+    body = "with pytest.raises(ValueError, match=re.escape('n (0)')):\n    mi.chunked('A', -1)\n"
+    tests = [("test_chunked_minus_1", seen, body)]
     code = file_code(tests, "chunked", Style(first_party=("more_itertools",)))
     assert code == (
         "import re\n\nimport pytest\n\nimport more_itertools as mi\n\n\n"

@@ -103,7 +103,7 @@ def _boundary(left: ast.expr, op: str, right: ast.expr, line: int,
     if _literal(left) and not _literal(right) and op in _FLIP:
         left, op, right = right, _FLIP[op], left
     params = sorted(set().union(*(flow.get(n, set()) for n in _names(left))))
-    if not _plain(right) or not params and not (line and isinstance(left, ast.Name)):
+    if not _plain(right) or (not params and not (line and isinstance(left, ast.Name))):
         return None  # a local compared on a changed line is kept: its value may be a literal
     return Boundary(line=line, left=ast.unparse(left), op=op, right=ast.unparse(right),
                     params=tuple(params), literal=_literal(right),
