@@ -8,8 +8,9 @@ from tta_ci.generators.offline.model import Observed, Replayed
 
 
 def _seen(call: str, shown: str = "1", *, kills: tuple[int, ...] = (),
-          lines: tuple[int, ...] = (), rank: int = 1, raises: bool = False) -> Observed:
-    return Observed(origin="existing", expr=call, call=call, test=f"assert {call} == {shown}\n",
+          lines: tuple[int, ...] = (), rank: int = 1, raises: bool = False,
+          origin: str = "neighbour") -> Observed:
+    return Observed(origin=origin, expr=call, call=call, test=f"assert {call} == {shown}\n",
                     imports=(), shown=shown, kills=kills, lines=lines, rank=rank, raises=raises)
 
 
@@ -45,6 +46,16 @@ def test_greedy_cover_of_the_mutants_then_the_changed_lines() -> None:
         ("b()", "kills 2 mutant(s)"), ("c()", "kills 1 mutant(s)"),
         ("d()", "runs changed line(s) [7]")]
     assert choice.killed == {0, 1, 2}
+
+
+def test_what_the_existing_tests_own_calls_kill_and_run_is_checked_already() -> None:
+    existing = "existing tests/test_x.py::test_it"
+    pairs = [(_seen("f(2)", kills=(0, 1), lines=(3,), origin=existing), None),
+             (_seen("f(3)", kills=(1, 2), lines=(3, 4)), None),
+             (_seen("f(4)", kills=(0,), lines=(3,)), None),
+             (_seen("f(5)", "2", origin=existing), Replayed(passed=False, shown="1"))]
+    assert [(o.call, why) for o, why in choose(pairs).tests] == [
+        ("f(5)", "pins the change"), ("f(3)", "kills 1 mutant(s)")]
 
 
 def test_ties_prefer_the_projects_own_calls_to_made_up_ones() -> None:

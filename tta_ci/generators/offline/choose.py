@@ -92,8 +92,8 @@ def _greedy(pool: list[Observed], choice: Choice, limit: int) -> None:
         pool.remove(best)
 
 
-def _covering(pool: list[Observed], choice: Choice, limit: int) -> None:
-    reached = {line for o, _ in choice.tests for line in o.lines}
+def _covering(pool: list[Observed], choice: Choice, limit: int, covered: set[int]) -> None:
+    reached = covered | {line for o, _ in choice.tests for line in o.lines}
     for _ in range(MAX_COVERING):
         if len(choice.tests) >= limit:
             return
@@ -114,8 +114,11 @@ def choose(pairs: Sequence[tuple[Observed, Replayed | None]], *,
     usable = [(o, r) for o, r in pairs if o.test not in exclude]
     choice = Choice()
     _pinning(usable, choice)
-    pool = [o for o, _ in usable if o.test not in choice.names()]
+    # what the existing tests' own calls kill and run, the existing tests check already
+    copied = [o for o, _ in usable if o.origin.startswith("existing")]
+    choice.killed |= {k for o in copied for k in o.kills}
+    pool = [o for o, _ in usable if o.test not in choice.names() and o not in copied]
     _greedy(pool, choice, limit)
-    _covering(pool, choice, limit)
+    _covering(pool, choice, limit, {line for o in copied for line in o.lines})
     choice.documented = [o for o, _ in usable if o.contradicts][:2]
     return choice

@@ -66,10 +66,11 @@ def _seed_values(runner: Runner, call: Call) -> dict[str, Any]:
 
 
 def _edges(runner: Runner, edges: Edges, seeds: list[Call]) -> Iterator[Call]:
-    made: set[str] = set()
+    made: set[tuple[str, ...]] = set()
     for call in _edge_calls(runner, edges, seeds[:MAX_EDGE_SEEDS]):
-        if call.expr not in made:
-            made.add(call.expr)
+        key = (*call.setup, call.expr)
+        if key not in made:
+            made.add(key)
             yield call
         if len(made) >= MAX_EDGE_CALLS:
             return

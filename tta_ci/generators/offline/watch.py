@@ -187,7 +187,11 @@ def observe_case(namespace: dict[str, Any], setup: list[str], expr: str, func: s
         return None
     if not printed.clean:
         return None
-    changed = {k: _state(namespace[k]) for k in hoisted if _state(namespace[k]) != before[k]}
+    changed = {}
+    for name in hoisted:  # only what changed: a receiver's other attributes are no news
+        after = _state(namespace[name])
+        if after != before[name]:
+            changed[name] = tuple(s for s in after if s not in before[name]) or after
     return _seen(tree, hoisted, changed, setup, code, result, error, prefer)
 
 

@@ -57,10 +57,10 @@ def _word(node: ast.expr) -> str | None:
 
 def _call_words(observed: Observed) -> list[str]:
     try:
-        tree = ast.parse(observed.expr, mode="eval")
+        trees = [ast.parse(s) for s in observed.setup] + [ast.parse(observed.expr, mode="eval")]
     except SyntaxError:
         return []
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    calls = [n for tree in reversed(trees) for n in ast.walk(tree) if isinstance(n, ast.Call)]
     words = []
     for call in reversed(calls):  # the innermost (the receiver) first
         for arg in [*call.args, *(k.value for k in call.keywords)]:
