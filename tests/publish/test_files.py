@@ -182,3 +182,15 @@ def test_file_mode_is_kept(tmp_path: Path) -> None:
     target.chmod(0o600)
     write_accepted_tests(repo, [_accepted("tests/test_pricing.py", FUZZ)])
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_new_file_gets_one_sorted_import_block() -> None:
+    additions = ["import pytest\n\nfrom shop.pricing import shipping_cost\n\n\n"
+                 "def test_a():\n    assert shipping_cost(1) == 495\n",
+                 "import re\n\nimport pytest\n\nfrom shop.pricing import Cart\n\n\n"
+                 "def test_b():\n    with pytest.raises(ValueError, match=re.escape('a.')):\n"
+                 "        Cart().add(1, 0)\n"]
+    text = merge_test_code(None, additions, "# header\n", first_party=["shop"])
+    assert text.startswith("# header\nimport re\n\nimport pytest\n\n"
+                           "from shop.pricing import Cart, shipping_cost\n\n\ndef test_a():")
+    assert text.count("import pytest") == 1

@@ -21,6 +21,7 @@ import libcst as cst
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from tta_ci.core.errors import TtaError
+from tta_ci.core.imports import sorted_imports
 from tta_ci.core.lines import format_lines
 from tta_ci.core.report import MetricsDocument, TaskRecord
 
@@ -187,8 +188,10 @@ def _parse(text: str, what: str) -> cst.Module:
 class _Merge:
     """The state of one file while additions are merged into it."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, first_party: Sequence[str] = ()) -> None:
         self.module = module
+        self.fresh = not module.body  # a new file: its import block is sorted whole
+        self.first_party = tuple(first_party)
         self.bindings: set[_BindingKey] = set()
         self.defined: dict[str, str] = {}
         self.loose: set[str] = set()
@@ -247,10 +250,14 @@ class _Merge:
         if not self.imports and not self.appended:
             return self.module
         body: list[cst.BaseStatement] = list(self.module.body)
-        imports = _grouped(self.imports)
-        futures = [s for s in imports if _is_future(s)]
-        others = [s for s in imports if not _is_future(s)]
-        body = _insert_imports(body, futures, others)
+        if self.fresh:
+            block = sorted_imports((_code(s) for s in self.imports), self.first_party)
+            body = list(cst.parse_module(block + "\n").body) if block else []
+        else:
+            imports = _grouped(self.imports)
+            futures = [s for s in imports if _is_future(s)]
+            others = [s for s in imports if not _is_future(s)]
+            body = _insert_imports(body, futures, others)
         gap = [cst.EmptyLine(), cst.EmptyLine()] if body else []
         for stmt in self.appended:
             if isinstance(stmt, cst.FunctionDef | cst.ClassDef | cst.SimpleStatementLine):
@@ -310,14 +317,17 @@ def _insert_imports(body: list[cst.BaseStatement], futures: list[cst.SimpleState
     return body
 
 
-def merge_test_code(existing: str | None, additions: Sequence[str], header: str) -> str:
+def merge_test_code(existing: str | None, additions: Sequence[str], header: str,
+                    first_party: Sequence[str] = ()) -> str:
     """The text of a test file after merging ``additions`` (test modules) into ``existing``.
 
-    ``existing`` None means a new file, which starts with ``header`` (comment lines).
-    Raises ``TestFileError`` when the existing text or an addition is not valid Python.
+    ``existing`` None means a new file, which starts with ``header`` (comment lines) and its
+    imports sorted into isort's sections (``first_party``: the project's own top-level
+    packages). Raises ``TestFileError`` when the existing text or an addition is not valid
+    Python.
     """
     module = _parse(existing if existing is not None else header, "the existing test file")
-    merge = _Merge(module)
+    merge = _Merge(module, first_party)
     for number, code in enumerate(additions, 1):
         merge.add(_parse(code, f"accepted test #{number}"))
     merged = merge.result()
@@ -376,13 +386,33 @@ def _plan(repo: Path, tests: Sequence[AcceptedTest]) -> list[tuple[str, Path, st
     for test_file, group in groups.items():
         path = _target_path(repo, test_file)
         existing = _read(path, test_file)
+        codes = [t.code for t in group]
         try:
-            text = merge_test_code(existing, [t.code for t in group], render_header(group))
+            text = merge_test_code(existing, codes, render_header(group),
+                                   _first_party(repo, codes))
         except TestFileError as exc:
             raise TestFileError(f"{test_file}: {exc}") from exc
         if text != existing:
             plans.append((test_file, path, text))
     return plans
+
+
+def _first_party(repo: Path, codes: Sequence[str]) -> list[str]:
+    """The top-level modules the tests import that live in the repository."""
+    names: set[str] = set()
+    for code in codes:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return sorted(n for n in names if any(
+        (repo / root / n).is_dir() or (repo / root / f"{n}.py").is_file()
+        for root in (".", "src")))
 
 
 def write_accepted_tests(repo: Path, tests: Sequence[AcceptedTest]) -> list[str]:

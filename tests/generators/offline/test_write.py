@@ -62,6 +62,14 @@ def test_a_unittest_file_gets_one_test_case_class() -> None:
     tree = ast.parse(code)
     assert "import pytest" not in code and "from unittest import TestCase" in code
     cls = tree.body[-1]
-    assert isinstance(cls, ast.ClassDef) and cls.name == "ChunkedChangeTests"
+    assert isinstance(cls, ast.ClassDef) and cls.name == "TestChunkedChanges"
     assert "def test_chunked_0(self) -> None:" in code
     assert "self.assertEqual(list(mi.chunked([], 0)), [])" in code
+
+
+def test_a_test_with_a_line_too_long_for_black_is_left_out() -> None:
+    long = "x" * 120
+    tests = [("test_short", _seen("f()", "x"), "assert f() == 1\n"),
+             ("test_long", _seen("f()", "x"), f"assert f() == {long!r}\n")]
+    code = file_code(tests, "f", Style(line_length=88))
+    assert "def test_short" in code and "test_long" not in code

@@ -2,19 +2,18 @@
 
 ``Style`` is read from the project's configuration (black's or ruff's line length, black's
 string normalisation) and from the test file the tests go to (``unittest.TestCase`` classes
-only, ``-> None`` annotations). ``import_block`` sorts imports as isort and ruff's ``I`` rules
-do: ``__future__``, standard library, third party, first party; in each section the plain
-``import`` lines first, then ``from`` lines, by module; names ordered constants, classes, then
-the rest.
+only, ``-> None`` annotations). ``import_block`` sorts imports as isort and ruff's ``I`` rules do
+(``tta_ci.core.imports``), with the project's own package as first party.
 """
 
 from __future__ import annotations
 
 import ast
-import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from tta_ci.core.imports import sorted_imports
 
 __all__ = ["Style", "format_code", "import_block", "read_style"]
 
@@ -78,41 +77,9 @@ def read_style(pyproject: str, test_text: str | None, first_party: Sequence[str]
     )
 
 
-def _section(module: str, style: Style) -> int:
-    top = module.split(".")[0]
-    if top == "__future__":
-        return 0
-    if top in style.first_party:
-        return 3
-    return 1 if top in sys.stdlib_module_names else 2
-
-
-def _name_key(name: str) -> tuple[int, str]:
-    if name.isupper() and len(name) > 1:
-        return 0, name
-    return (1 if name[:1].isupper() else 2), name.lower()
-
-
 def import_block(statements: Iterable[str], style: Style) -> str:
     """The sorted import block for ``statements`` (one-name or many-name imports)."""
-    plain: set[tuple[str, str | None]] = set()
-    froms: dict[str, set[tuple[str, str | None]]] = {}
-    for statement in statements:
-        for node in ast.parse(statement).body:
-            if isinstance(node, ast.Import):
-                plain.update((a.name, a.asname) for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                froms.setdefault(node.module, set()).update(
-                    (a.name, a.asname) for a in node.names)
-    sections: dict[int, list[str]] = {}
-    for name, alias in sorted(plain, key=lambda item: (item[0].lower(), item[1] or "")):
-        line = f"import {name}" + (f" as {alias}" if alias else "")
-        sections.setdefault(_section(name, style), []).append(line)
-    for module in sorted(froms, key=str.lower):
-        names = sorted(froms[module], key=lambda item: (_name_key(item[0]), item[1] or ""))
-        text = ", ".join(n + (f" as {a}" if a else "") for n, a in names)
-        sections.setdefault(_section(module, style), []).append(f"from {module} import {text}")
-    return "\n\n".join("\n".join(sections[k]) for k in sorted(sections))
+    return sorted_imports(statements, style.first_party)
 
 
 def format_code(text: str, style: Style) -> str:

@@ -105,11 +105,32 @@ def _function(name: str, body: str, style: Style, indent: str = "") -> str:
 
 
 def _class_name(slug: str) -> str:
-    return "".join(p.capitalize() for p in slug.split("_")) + "ChangeTests"
+    """``TestChunkedChanges``: pytest collects ``Test*`` classes, TestCase or not."""
+    return "Test" + "".join(p.capitalize() for p in slug.split("_")) + "Changes"
+
+
+def _too_long(code: str, style: Style) -> set[str]:
+    """The test functions of ``code`` with a line black could not bring to the line length."""
+    lines = code.splitlines()
+    found = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            span = lines[node.lineno - 1:node.end_lineno]
+            if any(len(line) > style.line_length for line in span):
+                found.add(node.name)
+    return found
 
 
 def file_code(tests: Sequence[tuple[str, Observed, str]], slug: str, style: Style) -> str:
-    """The module holding ``tests``: (name, observed, body) each."""
+    """The module holding ``tests`` ((name, observed, body) each); a test with a line longer
+    than the project's line length (a long string) is left out."""
+    code = _file_code(tests, slug, style)
+    long = _too_long(code, style)
+    kept = [t for t in tests if t[0] not in long]
+    return _file_code(kept, slug, style) if long and kept else code
+
+
+def _file_code(tests: Sequence[tuple[str, Observed, str]], slug: str, style: Style) -> str:
     imports: list[str] = []
     bodies: list[tuple[str, str]] = []
     for name, observed, body in tests:
