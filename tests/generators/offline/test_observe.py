@@ -169,3 +169,34 @@ def test_an_import_error_is_reported_with_its_cause(tmp_path: Path) -> None:
     assert note.startswith("cannot import pkg.limits: ModuleNotFoundError: No module named "
                            "'pkg._version' (a generated or git-ignored module")
     assert "pkg/limits.py:1" in note
+
+
+GROW = '''\
+class Box:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.n})"
+
+    def grow(self) -> "Box":
+        return type(self)(self.n + 1)
+'''
+
+
+def test_a_change_to_type_self_is_tried_on_a_subclass(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "box.py").write_text(GROW)
+    tests = {"tests/test_box.py": "from pkg.box import Box\n\n\ndef test_grow():\n"
+                                  "    assert Box(1).grow().n == 2\n"}
+    task = Task(id="pkg/box.py::Box.grow", file="pkg/box.py", symbol="Box.grow", kind="method",
+                changed_lines=(9,), test_file="tests/test_box.py", start_line=8, end_line=9,
+                source="".join(GROW.splitlines(keepends=True)[7:9]), module="pkg.box")
+    request = probe_request(task, tests, budget_s=30.0)
+    assert request.subclass
+    answer = ProbeAnswer.model_validate(_run(root, request))
+    sub = [o for o in answer.observed if "class SubBox(Box):" in o.test]
+    assert sub and sub[0].call == "SubBox(1).grow()"
+    assert "== 'SubBox(2)'" in sub[0].test or '== "SubBox(2)"' in sub[0].test

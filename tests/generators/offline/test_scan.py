@@ -123,3 +123,18 @@ def test_dunder_methods_are_found_by_their_syntax(method: str, member: str, line
 def test_a_file_that_does_not_import_the_module_or_does_not_parse() -> None:
     assert scan_tests("t.py", "import os\n\ndef test_x():\n    chunked(1)\n", CHUNKED) == ([], [])
     assert scan_tests("t.py", "def broken(:\n", CHUNKED) == ([], [])
+
+
+def test_keyword_dicts_are_spread_into_keywords() -> None:
+    text = '''
+import pytest
+from semver import Version
+
+
+@pytest.mark.parametrize("parts", [dict(major=2), {"minor": 5}])
+def test_replace(parts):
+    assert Version.parse("1.2.3").replace(**parts)
+'''
+    subject = Subject("semver.version", "Version", "replace")
+    assert _exprs(text, subject) == ["Version.parse('1.2.3').replace(major=2)",
+                                     "Version.parse('1.2.3').replace(minor=5)"]

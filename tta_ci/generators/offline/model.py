@@ -95,6 +95,7 @@ class Probe(_Value):
     calls: tuple[Call, ...] = ()
     boundaries: tuple[Boundary, ...] = ()
     strings: tuple[str, ...] = ()  # string literals of the changed lines
+    subclass: bool = False  # the changed lines build ``type(self)``: try a subclass's receivers
     max_calls: int = 160
     max_mutants: int = 24
     call_cpu_s: float = 0.5

@@ -30,7 +30,7 @@ from tta_ci.generators.offline.variants import (
 
 if TYPE_CHECKING:
     from tta_ci.generators.offline.probe import Runner
-    from tta_ci.generators.offline.subject import Edge, Edges
+    from tta_ci.generators.offline.subject import Edge, Edges, Subject
 
 __all__ = ["more_calls"]
 
@@ -180,6 +180,23 @@ def _constructed(runner: Runner) -> list[_Made]:
     return list(dict.fromkeys(built))[:MAX_RECEIVERS]
 
 
+def _subclassed(subject: Subject, receiver: _Receiver) -> _Receiver | None:
+    """The receiver built through a subclass defined in the test (``type(self)`` changed)."""
+    name, ref = f"Sub{subject.cls.__name__ if subject.cls else 'Class'}", subject.ref.ref
+    tree = ast.parse(receiver[0], mode="eval")
+    found = False
+    for node in ast.walk(tree):
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.expr) and ast.unparse(value) == ref:
+                setattr(node, field, ast.Name(name, ast.Load()))
+                found = True
+    if not found:
+        return None
+    define = f"class {name}({ref}):\n    pass"
+    return (ast.unparse(tree), (*receiver[1], *subject.ref.imports), (*receiver[2], define),
+            receiver[3])
+
+
 def _method_call(runner: Runner, receiver: str, arguments_text: str) -> str | None:
     subject = runner.subject
     member, name = subject.member, subject.name
@@ -226,6 +243,8 @@ def _more(runner: Runner, edges: Edges) -> Iterator[Call]:
         return
     known: list[_Receiver] = [(r, c.imports, c.setup, c.free)
                               for r, c in _receivers(runner, seeds)]
+    if runner.request.subclass:
+        known += [s for r in known if (s := _subclassed(subject, r)) is not None]
     built: list[_Receiver] = [(e, i, (), ()) for e, i in _constructed(runner)]
     extra = [t for t, _ in hinted]
     yield from _calls_on(runner, known + built, _argument_sets(runner, seeds, extra))

@@ -8,6 +8,7 @@ refer to the symbol, and the boundaries and string literals of the changed lines
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from tta_ci.core.types import Task
@@ -21,6 +22,7 @@ from tta_ci.generators.offline.variants import neighbours
 __all__ = ["function_info", "offline_skip_reason", "probe_request", "subject_of"]
 
 MAX_SEEDS = 120
+_SUBCLASS = re.compile(r"\btype\(self\)|\bself\.__class__\b|\bcls\(")
 
 
 def function_info(task: Task) -> FunctionInfo | None:
@@ -79,9 +81,13 @@ def probe_request(task: Task, tests: Mapping[str, str], **limits: float) -> Prob
     names = [p.name for p in info.params]
     found = boundaries(node, names, task.changed_lines, base) if node else []
     strings = changed_strings(node, task.changed_lines) if node else []
+    lines = task.source.splitlines()
+    changed = [lines[n - task.start_line] for n in task.changed_lines
+               if 0 <= n - task.start_line < len(lines)]
     return Probe(
         module=task.module, symbol=task.symbol, kind=task.kind, file=task.file,
         changed_lines=task.changed_lines, params=info.params, member=info.member,
         targets=tuple(targets), calls=tuple([*seeds[:MAX_SEEDS], *near]),
         boundaries=tuple(found), strings=tuple(strings), **limits,  # type: ignore[arg-type]
+        subclass=task.kind == "method" and any(_SUBCLASS.search(line) for line in changed),
     )

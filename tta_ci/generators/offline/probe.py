@@ -99,7 +99,8 @@ class Runner:
         if seen.case.kind == "raises" and seen.case.exc in MISUSE and _rank(
                 call.origin) >= ORIGIN_RANK["neighbour"]:
             return None
-        display = "; ".join([*seen.case.setup, seen.case.expr])
+        display = "; ".join([*(s for s in seen.case.setup if not s.startswith("class ")),
+                             seen.case.expr])
         observed = Observed(
             origin=call.origin, setup=seen.case.setup, expr=seen.case.expr,
             call=display if len(display) <= 200 else display[:199] + "…", test=body,

@@ -102,7 +102,11 @@ class _Inline(ast.NodeTransformer):
                 args.append(arg)
         keywords: list[ast.keyword] = []
         for keyword in node.keywords:
-            if keyword.arg is None and isinstance(keyword.value, ast.Dict) and all(
+            value = keyword.value
+            if keyword.arg is None and isinstance(value, ast.Call) and ast.unparse(
+                    value.func) == "dict" and not value.args and all(k.arg for k in value.keywords):
+                keywords += value.keywords  # ``**dict(major=2)`` is ``major=2``
+            elif keyword.arg is None and isinstance(keyword.value, ast.Dict) and all(
                     isinstance(k, ast.Constant) and isinstance(k.value, str)
                     for k in keyword.value.keys):
                 keywords += [ast.keyword(k.value, v)  # type: ignore[union-attr]
