@@ -13,15 +13,24 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tta_ci.generators.offline.model import Call, Target
 from tta_ci.generators.offline.names import binding_imports, free_names, plain_code, usable
 from tta_ci.generators.offline.source import DUNDER_FORMS
+from tta_ci.generators.offline.tables import (
+    Env,
+    Inline,
+    blocks,
+    constants,
+    heads,
+    loop_rows,
+    parametrize_rows,
+    record,
+)
 
 __all__ = ["Subject", "scan_tests", "targets"]
 
-MAX_ROWS = 40
 MAX_CALLS_PER_FILE = 80
 _OPERATORS = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt,
               ">=": ast.GtE, "in": ast.In}
@@ -70,54 +79,6 @@ def _module_of(node: ast.stmt) -> str | None:
     return None
 
 
-@dataclass
-class _Env:
-    """What a test function's names stand for at one point of its body."""
-
-    values: dict[str, ast.expr] = field(default_factory=dict)
-    setups: dict[str, list[ast.stmt]] = field(default_factory=dict)
-
-    def child(self, row: dict[str, ast.expr]) -> _Env:
-        return _Env({**self.values, **row}, {k: list(v) for k, v in self.setups.items()
-                                             if k not in row})
-
-
-class _Inline(ast.NodeTransformer):
-    def __init__(self, env: _Env) -> None:
-        self.env = env
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        if isinstance(node.ctx, ast.Load) and node.id in self.env.values \
-                and node.id not in self.env.setups:
-            return copy.deepcopy(self.env.values[node.id])
-        return node
-
-    def visit_Call(self, node: ast.Call) -> ast.expr:
-        self.generic_visit(node)
-        args: list[ast.expr] = []
-        for arg in node.args:
-            if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.List | ast.Tuple):
-                args.extend(arg.value.elts)
-            else:
-                args.append(arg)
-        keywords: list[ast.keyword] = []
-        for keyword in node.keywords:
-            value = keyword.value
-            if keyword.arg is None and isinstance(value, ast.Call) and ast.unparse(
-                    value.func) == "dict" and not value.args and all(k.arg for k in value.keywords):
-                keywords += value.keywords  # ``**dict(major=2)`` is ``major=2``
-            elif keyword.arg is None and isinstance(keyword.value, ast.Dict) and all(
-                    isinstance(k, ast.Constant) and isinstance(k.value, str)
-                    for k in keyword.value.keys):
-                keywords += [ast.keyword(k.value, v)  # type: ignore[union-attr]
-                             for k, v in zip(keyword.value.keys, keyword.value.values,
-                                             strict=True)]
-            else:
-                keywords.append(keyword)
-        node.args, node.keywords = args, keywords
-        return node
-
-
 def _test_functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
@@ -126,98 +87,6 @@ def _test_functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef) and item.name.startswith("test"):
                     yield f"{node.name}::{item.name}", item
-
-
-def _constants(tree: ast.Module) -> dict[str, ast.expr]:
-    found: dict[str, ast.expr] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-                node.targets[0], ast.Name) and _literal(node.value):
-            found[node.targets[0].id] = node.value
-    return found
-
-
-def _literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
-
-
-def _parametrize_rows(func: ast.FunctionDef) -> list[dict[str, ast.expr]]:
-    rows: list[dict[str, ast.expr]] = [{}]
-    for decorator in func.decorator_list:
-        if not (isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith(
-                "parametrize") and len(decorator.args) >= 2):
-            continue
-        names_node, values = decorator.args[0], decorator.args[1]
-        if isinstance(names_node, ast.Constant) and isinstance(names_node.value, str):
-            names = [n.strip() for n in names_node.value.split(",") if n.strip()]
-        elif isinstance(names_node, ast.List | ast.Tuple):
-            names = [e.value for e in names_node.elts
-                     if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-        else:
-            continue
-        if not isinstance(values, ast.List | ast.Tuple):
-            continue
-        table = [_row(names, value) for value in values.elts]
-        rows = [{**a, **b} for a in rows for b in table if b is not None][:MAX_ROWS]
-    return rows
-
-
-def _row(names: list[str], value: ast.expr) -> dict[str, ast.expr] | None:
-    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("param"):
-        items = list(value.args)
-    elif len(names) == 1:
-        items = [value]
-    elif isinstance(value, ast.Tuple | ast.List):
-        items = list(value.elts)
-    else:
-        return None
-    return dict(zip(names, items, strict=True)) if len(items) == len(names) else None
-
-
-_BODIES = ("body", "orelse", "finalbody", "handlers")
-
-
-def _heads(stmt: ast.stmt) -> Iterator[ast.AST]:
-    """The parts of a statement outside its nested blocks (a ``with``'s items, an ``if``'s
-    test); a simple statement whole."""
-    for name, value in ast.iter_fields(stmt):
-        if name in _BODIES:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, ast.AST):
-                yield from ast.walk(item)
-
-
-def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
-    for name in ("body", "orelse", "finalbody"):
-        inner = getattr(stmt, name, None)
-        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-            yield inner
-    for handler in getattr(stmt, "handlers", []):
-        yield handler.body
-
-
-def _loop_rows(stmt: ast.For, inline: _Inline) -> list[dict[str, ast.expr]] | None:
-    """``for a, b in [(1, 2), ...]:`` → one row of bindings per element."""
-    items = inline.visit(copy.deepcopy(stmt.iter))
-    if not isinstance(items, ast.List | ast.Tuple):
-        return None
-    rows: list[dict[str, ast.expr]] = []
-    for item in items.elts[:MAX_ROWS]:
-        if isinstance(stmt.target, ast.Name):
-            rows.append({stmt.target.id: item})
-        elif isinstance(stmt.target, ast.Tuple | ast.List) and isinstance(
-                item, ast.Tuple | ast.List) and len(item.elts) == len(stmt.target.elts) \
-                and all(isinstance(t, ast.Name) for t in stmt.target.elts):
-            rows.append({t.id: v for t, v in zip(stmt.target.elts, item.elts, strict=True)
-                         if isinstance(t, ast.Name)})
-        else:
-            return None
-    return rows
 
 
 @dataclass(frozen=True)
@@ -296,57 +165,30 @@ def _dunder_match(node: ast.AST, member: str, refs: _Refs) -> str | None:
     return None
 
 
-def _record(stmt: ast.stmt, env: _Env, inline: _Inline) -> None:
-    """Update ``env`` after ``stmt``: a plain assignment binds, a method call on a local is
-    set-up, anything else assigned forgets the name."""
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
-            stmt.targets[0], ast.Name):
-        name = stmt.targets[0].id
-        value = inline.visit(copy.deepcopy(stmt.value))
-        env.setups.pop(name, None)
-        if plain_code(value):
-            env.values[name] = value
-        else:
-            env.values.pop(name, None)
-        return
-    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(
-            stmt.value.func, ast.Attribute) and isinstance(stmt.value.func.value, ast.Name):
-        name = stmt.value.func.value.id
-        if name in env.values:
-            first = ast.Assign([ast.Name(name, ast.Store())], env.values[name], lineno=0)
-            steps = env.setups.setdefault(name, [first])
-            steps.append(inline.visit(copy.deepcopy(stmt)))
-        return
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            env.values.pop(node.id, None)
-            env.setups.pop(node.id, None)
-
-
-def _calls(func: ast.FunctionDef, base: _Env, subject: Subject, refs: _Refs
+def _calls(func: ast.FunctionDef, base: Env, subject: Subject, refs: _Refs
            ) -> Iterator[tuple[ast.expr, str, list[ast.stmt]]]:
     """(inlined expression, callee text, setup statements) for each use of the subject."""
-    for row in _parametrize_rows(func):
+    for row in parametrize_rows(func):
         yield from _block(func.body, base.child(row), subject, refs)
 
 
-def _block(body: list[ast.stmt], env: _Env, subject: Subject, refs: _Refs
+def _block(body: list[ast.stmt], env: Env, subject: Subject, refs: _Refs
            ) -> Iterator[tuple[ast.expr, str, list[ast.stmt]]]:
-    inline = _Inline(env)
+    inline = Inline(env)
     for stmt in body:
-        if isinstance(stmt, ast.For) and (rows := _loop_rows(stmt, inline)) is not None:
+        if isinstance(stmt, ast.For) and (rows := loop_rows(stmt, inline)) is not None:
             for row in rows:
                 yield from _block(stmt.body, env.child(row), subject, refs)
             continue
-        for node in _heads(stmt):
+        for node in heads(stmt):
             callee = _member_match(node, subject, refs) if isinstance(node, ast.expr) else None
             if callee is not None:
                 used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
                 setup = [s for name in sorted(used & set(env.setups)) for s in env.setups[name]]
                 yield inline.visit(copy.deepcopy(node)), callee, setup
-        for inner in _blocks(stmt):
+        for inner in blocks(stmt):
             yield from _block(inner, env, subject, refs)
-        _record(stmt, env, inline)
+        record(stmt, env, inline)
 
 
 def scan_tests(path: str, text: str, subject: Subject) -> tuple[list[Call], list[Target]]:
@@ -359,7 +201,7 @@ def scan_tests(path: str, text: str, subject: Subject) -> tuple[list[Call], list
     refs = _refs(imports, subject)
     found: dict[str, Call] = {}
     if refs.direct or refs.modules:
-        base = _Env(values=_constants(tree))
+        base = Env(values=constants(tree))
         for name, func in _test_functions(tree):
             for expr, callee, setup in _calls(func, base, subject, refs):
                 call = _call(f"existing {path}::{name}", expr, callee, setup, imports)
