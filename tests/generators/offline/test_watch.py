@@ -28,6 +28,10 @@ class Version:
     def bump(self):
         self.major += 1
 
+    @property
+    def label(self):
+        return f"v{self.major}"
+
 
 def chunked(text, n):
     if n < 0:
@@ -108,3 +112,12 @@ def test_a_body_that_fails_or_does_not_compile_does_not_pass() -> None:
     assert not run_body({}, "assert 1 == 2\n", 0.5)
     assert not run_body({}, "assert (\n", 0.5)
     assert run_body({}, "assert 1 == 1\n", 0.5)
+
+
+def test_an_object_is_also_stated_by_each_of_its_attributes() -> None:
+    seen = _observe("Version(3)", "Version")
+    # defined where no import reaches it: compared by its repr
+    assert seen is not None and seen.case.body() == "assert repr(Version(3)) == 'Version(major=3)'\n"
+    shown = {case.body(): text for case, text in seen.alternatives}
+    assert shown == {"assert Version(3).major == 3\n": "major == 3",
+                     "assert Version(3).label == 'v3'\n": "label == 'v3'"}

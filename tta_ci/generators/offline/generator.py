@@ -65,7 +65,7 @@ class Observations:
 def _notes(obs: Observations, choice: Choice) -> list[str]:
     answer = obs.answer
     changes = sum(1 for _, r in obs.pairs if r is not None and not r.passed)
-    text = f"observed {len(answer.observed)} of {answer.tried} calls on the head"
+    text = f"observed {answer.kept} of {answer.tried} calls on the head"
     if any(r is not None for _, r in obs.pairs):
         text += f", {changes} behave differently on the base"
     if answer.mutants:

@@ -71,7 +71,8 @@ def _strategy(hint: Any, depth: int = 0) -> Any:
     simple = {int: st.integers(-(10**4), 10**7), bool: st.booleans(),
               float: st.floats(-1e7, 1e7, allow_nan=False, allow_infinity=False),
               str: st.lists(st.sampled_from(_TEXT), max_size=12).map("".join),
-              bytes: st.binary(max_size=12),
+              bytes: st.lists(st.sampled_from(_TEXT), max_size=12).map(
+                  lambda chars: "".join(chars).encode()),
               type(None): st.none()}
     if hint in simple:
         return simple[hint]

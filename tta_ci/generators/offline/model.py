@@ -124,6 +124,7 @@ class ProbeAnswer(_Value):
     mutants: tuple[str, ...] = ()  # descriptions, indexed by ``Observed.kills``
     notes: tuple[str, ...] = ()
     tried: int = 0
+    kept: int = 0  # calls with a test (``observed`` also holds attribute forms of some)
 
 
 class Replay(_Value):

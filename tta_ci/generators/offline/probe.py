@@ -110,6 +110,14 @@ class Runner:
             contradicts=_documented(call, seen))
         self.observed[body] = observed
         self.sources[body] = call
+        for case, shown in seen.alternatives:
+            text = case.body()
+            if text not in self.observed:
+                self.observed[text] = observed.model_copy(update={
+                    "expr": case.expr, "call": f"{observed.call}.{case.expr.rsplit('.', 1)[1]}",
+                    "test": text, "shown": shown, "contradicts": None,
+                    "imports": tuple(dict.fromkeys([*imports, *body_imports(text)]))})
+                self.sources[text] = call
         return observed
 
     def passes(self, observed: Observed) -> bool:
@@ -186,6 +194,7 @@ def probe(request: Probe, deadline: float) -> ProbeAnswer:
     final = [o.model_copy(update={"kills": tuple(kills.get(o.test, ()))}) for o in kept]
     notes = [] if final else [f"no call of {request.symbol} ran cleanly on the head "
                               f"({len(runner.tried)} tried)"]
+    kept_calls = len({id(runner.sources[o.test]) for o in final})
     return ProbeAnswer(observed=tuple(final), mutants=tuple(descriptions), notes=tuple(notes),
-                       tried=len(runner.tried))
+                       tried=len(runner.tried), kept=kept_calls)
 

@@ -122,12 +122,27 @@ def constructed(value: Any, prefer: str = "") -> tuple[str, list[str]] | None:
     return (text, sorted(imports)) if same else None
 
 
-def attributes(value: Any, limit: int = 6) -> dict[str, str]:
-    """Public data attributes of ``value`` with plain values, as sources."""
+def _properties(value: Any) -> list[tuple[str, Any]]:
+    found = []
+    for cls in type(value).__mro__[:-1]:
+        for name, member in vars(cls).items():
+            if isinstance(member, property) and not name.startswith("_"):
+                try:
+                    found.append((name, getattr(value, name)))
+                except Exception:  # a property that raises is no state
+                    continue
+    return found
+
+
+def attributes(value: Any, limit: int = 6, properties: bool = False) -> dict[str, str]:
+    """Public data attributes of ``value`` (and its properties) with plain values, as
+    sources."""
     try:
         items = sorted(vars(value).items())
     except TypeError:
-        return {}
+        items = []
+    if properties:
+        items += _properties(value)
     found: dict[str, str] = {}
     for key, item in items:
         if key.startswith("_") or callable(item):

@@ -47,6 +47,9 @@ class Seen:
     shown: str
     imports: list[str] = field(default_factory=list)
     got: str | None = None  # the value's repr, as a doctest shows it
+    # the same call stated by one attribute of the object it returns (``== `` on the object
+    # may compare less than its attributes say): (case, shown) each
+    alternatives: list[tuple[Case, str]] = field(default_factory=list)
 
 
 def exception_source(kind: type[BaseException], prefer: str) -> tuple[str, list[str]] | None:
@@ -223,7 +226,13 @@ def _seen(tree: ast.Expression, hoisted: dict[str, ast.expr],
         got: str | None = repr(result)
     except Exception:  # a broken __repr__
         got = None
-    return Seen(case, shown(result), imports, got)
+    alternatives = []
+    if literal(result) is None and not states:
+        for name, text in attributes(result, properties=True).items():
+            alternative = Case(setup=tuple(lines), expr=f"{expr}.{name}", value=text,
+                               kind="is" if text in ("None", "True", "False") else "eq")
+            alternatives.append((alternative, f"{name} == {text}"))
+    return Seen(case, shown(result), imports, got, alternatives)
 
 
 def _inline(code: str, names: dict[str, ast.expr]) -> str:

@@ -48,7 +48,7 @@ def _word(node: ast.expr) -> str | None:
         return ("minus_" if value < 0 else "") + text[:16]
     if isinstance(value, str | bytes):
         text = value.decode(errors="replace") if isinstance(value, bytes) else value
-        words = re.sub(r"\W+", "_", text).strip("_").lower()[:16]
+        words = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").lower()[:16]
         return words or "empty_string"
     if isinstance(value, list | tuple | set | dict):
         return f"empty_{type(value).__name__}" if not value else f"{len(value)}_items"
