@@ -117,7 +117,8 @@ def test_a_body_that_fails_or_does_not_compile_does_not_pass() -> None:
 def test_an_object_is_also_stated_by_each_of_its_attributes() -> None:
     seen = _observe("Version(3)", "Version")
     # defined where no import reaches it: compared by its repr
-    assert seen is not None and seen.case.body() == "assert repr(Version(3)) == 'Version(major=3)'\n"
+    assert seen is not None
+    assert seen.case.body() == "assert repr(Version(3)) == 'Version(major=3)'\n"
     shown = {case.body(): text for case, text in seen.alternatives}
     assert shown == {"assert Version(3).major == 3\n": "major == 3",
                      "assert Version(3).label == 'v3'\n": "label == 'v3'"}
