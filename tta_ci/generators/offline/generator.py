@@ -39,6 +39,7 @@ from tta_ci.generators.offline.model import (
 )
 from tta_ci.generators.offline.planner import offline_skip_reason, probe_request
 from tta_ci.generators.offline.project import ProjectFiles
+from tta_ci.generators.offline.style import Style
 from tta_ci.generators.offline.write import file_code, symbol_slug, test_names
 
 __all__ = ["Observations", "OfflineGenerator", "candidate", "make", "offline_skip_reason"]
@@ -76,7 +77,7 @@ def _notes(obs: Observations, choice: Choice) -> list[str]:
     return notes
 
 
-def candidate(task: Task, obs: Observations, style: Any, attempt: int = 1) -> Candidate:
+def candidate(task: Task, obs: Observations, style: Style, attempt: int = 1) -> Candidate:
     """The candidate for this attempt, or ``SkipTask`` when nothing (new) is left to offer."""
     choice = choose(obs.pairs, exclude=obs.offered)
     documented = choice.documented if attempt == 1 else []
