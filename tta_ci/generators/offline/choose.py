@@ -70,7 +70,9 @@ def _pinning(usable: Sequence[tuple[Observed, Replayed | None]], choice: Choice)
     """The shortest pinning call, and each further one that differs in kind (raises where the
     other returns...) or kills a mutant the chosen ones do not."""
     kinds: set[tuple[str, str]] = set()
-    for observed, before in _differs(usable):
+    # a call the existing tests make pins the change for them already: others first
+    differs = sorted(_differs(usable), key=lambda item: item[0].origin.startswith("existing"))
+    for observed, before in differs:
         key = (_kind(before), _kind(observed.shown))
         if len(choice.tests) >= MAX_PINNING or (key in kinds and not (
                 set(observed.kills) - choice.killed)):
