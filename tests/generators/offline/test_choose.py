@@ -85,3 +85,10 @@ def test_behaviour_changes_shortest_first_one_per_pair_and_capped() -> None:
 def test_a_contradicted_docstring_example_is_kept_for_its_evidence() -> None:
     observed = _seen("f(2)", "4").model_copy(update={"contradicts": "assert f(2) == 5\n"})
     assert choose([(observed, None)]).documented == [observed]
+
+
+def test_a_pinning_call_of_the_existing_tests_comes_after_the_others() -> None:
+    before = Replayed(passed=False, shown="0")
+    pairs = [(_seen("f(1)", origin="existing tests/t.py::test_f"), before),
+             (_seen("f(10)", origin="boundary"), before)]
+    assert [o.call for o, _ in choose(pairs).tests] == ["f(10)"]
