@@ -113,6 +113,14 @@ def test_header_names_targets_lines_generator_and_cost() -> None:
     assert all(line.startswith("#") for line in header.splitlines())
 
 
+def test_a_long_header_line_is_wrapped() -> None:
+    header = render_header([AcceptedTest(
+        test_file="tests/t.py", code="", target="src/semver/version.py::Version.bump_prerelease",
+        covered_lines=(306, 308, 310, 312, 314, 316, 318, 320, 325), generator="offline")])
+    assert max(len(line) for line in header.splitlines()) <= 79
+    assert all(line.startswith("#") for line in header.splitlines())
+
+
 def _accepted(test_file: str, code: str, target: str = "shop/pricing.py::f") -> AcceptedTest:
     return AcceptedTest(test_file=test_file, code=code, target=target, covered_lines=(7,),
                         generator="offline")
