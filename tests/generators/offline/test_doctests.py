@@ -46,3 +46,11 @@ def test_a_traceback_or_a_loose_output_is_observed_without_an_expectation() -> N
 def test_no_examples_or_a_broken_one() -> None:
     assert doctest_calls("No examples.", name="f") == []
     assert doctest_calls(">>> f(\n1\n", name="f") == []
+
+
+def test_only_the_setup_an_example_needs_comes_along() -> None:
+    doc = (">>> import math\n>>> a = Cart()\n>>> b = Cart()\n>>> a.add(2)\n"
+           ">>> a.total()\n2\n")
+    call = doctest_calls(doc, name="total", method=True)[0]
+    assert call.setup == ("a = Cart()", "a.add(2)")
+    assert call.free == ("Cart",)

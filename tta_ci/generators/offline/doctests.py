@@ -41,6 +41,23 @@ def _parse(source: str) -> list[ast.stmt] | None:
     return body if all(plain_code(s) for s in body) else None
 
 
+def _needed(setup: list[str], expr: str) -> list[str]:
+    """The setup statements ``expr`` depends on (an unused assignment would be F841)."""
+    wanted = free_names(expr)
+    kept: list[str] = []
+    for statement in reversed(setup):
+        tree = ast.parse(statement)
+        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                 and isinstance(n.ctx, ast.Store)}
+        bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        if bound & wanted or (not bound and used & wanted):
+            kept.insert(0, statement)
+            wanted |= free_names(statement, "exec") | (used - bound)
+    return kept
+
+
 def doctest_calls(docstring: str, *, name: str, method: bool = False) -> list[Call]:
     """The examples of ``docstring`` that show an output, as calls (``name``: the function or
     method the docstring documents)."""
@@ -56,15 +73,17 @@ def doctest_calls(docstring: str, *, name: str, method: bool = False) -> list[Ca
             continue
         shown = example.want or example.exc_msg
         if not shown or len(body) != 1 or not isinstance(body[0], ast.Expr):
-            setup += [ast.unparse(s) for s in body if not isinstance(s, ast.Expr)]
+            setup += [ast.unparse(s) for s in body  # a call's effects count, a bare name not
+                      if not isinstance(s, ast.Expr) or isinstance(s.value, ast.Call)]
             continue
         expr = ast.unparse(body[0].value)
-        text = "\n".join([*setup, expr])
-        free = free_names(text, "exec") if setup else free_names(expr)
+        needed = _needed(setup, expr)
+        text = "\n".join([*needed, expr])
+        free = free_names(text, "exec") if needed else free_names(expr)
         # an output checked loosely (ELLIPSIS...) is no exact statement about the head
         exact = example.exc_msg is None and not example.options
         expected = example.want if exact else None
-        calls.append(Call(origin="doctest", expr=expr, setup=tuple(setup),
+        calls.append(Call(origin="doctest", expr=expr, setup=tuple(needed),
                           func=_callee(body[0].value, name, method), free=tuple(sorted(free)),
                           expected=expected))
     return calls
