@@ -49,13 +49,23 @@ def test_demo_accepts_at_least_three_tests_that_pass_with_plain_pytest(demo_dir:
                 assert f"def {name}(" in text
 
 
-def test_untyped_function_gets_no_junk_test(demo_dir: Path) -> None:
+def test_untyped_function_is_tried_and_its_change_pinned(demo_dir: Path) -> None:
     metrics = json.loads((demo_dir / ".tta-ci" / "out" / "metrics.json").read_text())
-    untyped = [t for t in metrics["tasks"] if t["symbol"] == "scale_prices"]
-    assert untyped and untyped[0]["status"] == "skipped"
-    assert untyped[0]["reason"].startswith("no offline strategy")
-    summary = (demo_dir / ".tta-ci" / "out" / "summary.md").read_text()
-    assert "no offline strategy" in summary
+    untyped = next(t for t in metrics["tasks"] if t["symbol"] == "scale_prices")
+    assert untyped["status"] == "accepted", untyped["reason"]
+    assert untyped["behaviour_changes"], "round() changed every fractional result"
+
+
+def test_behaviour_changes_are_recorded_per_task(demo_dir: Path) -> None:
+    metrics = json.loads((demo_dir / ".tta-ci" / "out" / "metrics.json").read_text())
+    tasks = {t["symbol"]: t for t in metrics["tasks"]}
+    for symbol in ("apply_discount", "format_price", "shipping_cost", "Cart.add", "Cart.total",
+                   "scale_prices"):
+        assert tasks[symbol]["behaviour_changes"], symbol
+    shipping = {(c["call"], c["before"], c["after"])
+                for c in tasks["shipping_cost"]["behaviour_changes"]}
+    assert ("shipping_cost(5000)", "495", "0") in shipping
+    assert tasks["<module>"]["status"] == "skipped"
 
 
 def test_running_again_leaves_the_test_files_unchanged(demo_dir: Path) -> None:
