@@ -20,7 +20,8 @@ def test_the_offline_backend_knows_its_skips_before_it_runs() -> None:
         reason="no offline strategy: g is async (an event loop is not set up)")
     assert check(task("h", "def h(a):\n    return a\n")) is None  # untyped: calls observed
     module = check(task("<module>", "X = 1\n", kind="module"))
-    assert module is not None and module.reason.endswith("is module-level code, with no function to call")
+    assert module is not None
+    assert module.reason.endswith("module-level code, with no function to call")
 
 
 def test_a_backend_without_a_check_tries_every_task() -> None:

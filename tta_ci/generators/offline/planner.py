@@ -33,8 +33,9 @@ def function_info(task: Task) -> FunctionInfo | None:
 def offline_skip_reason(task: Task) -> str | None:
     """Why the offline generator cannot try ``task`` (None: it can). Pure: the task alone."""
     if task.kind not in ("function", "method"):
-        what = "a class body" if task.kind == "class" else "module-level code"
-        return f"no offline strategy: {task.symbol} is {what}, with no function to call"
+        if task.kind == "class":
+            return f"no offline strategy: {task.symbol} is a class body, with no function to call"
+        return "no offline strategy: module-level code, with no function to call"
     if not task.module:
         return f"no offline strategy: {task.file} is not an importable module"
     info = function_info(task)
