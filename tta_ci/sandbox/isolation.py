@@ -9,6 +9,11 @@ Two isolation levels:
   internet sockets.
 
 Both: a wall-clock timeout, the whole process group killed at the end, output capped.
+
+``sandbox_command`` builds the command line and environment of one sandboxed process;
+``sandboxed_process`` starts one with pipes (a long-lived one too: the warm interpreter, the
+OpenHands worker); ``run_sandboxed`` runs one to its end. Under bubblewrap, the machine's
+shared caches (``caches.py``: bytecode, Hypothesis's tables) are mounted read-only.
 """
 
 from __future__ import annotations
@@ -24,22 +29,26 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import SandboxError
 from tta_ci.core.secrets import scrubbed_env
+from tta_ci.sandbox.caches import SharedCaches, machine_caches
 
 __all__ = [
     "OUTPUT_CAP",
+    "SandboxCommand",
     "SandboxResult",
     "bwrap_works",
     "isolation_level",
     "run_sandboxed",
+    "sandbox_command",
     "sandbox_env",
+    "sandboxed_process",
 ]
 
 OUTPUT_CAP = 1024 * 1024  # bytes kept of stdout and of stderr
@@ -48,6 +57,9 @@ ALLOWED_ENV = frozenset(
      "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONIOENCODING", "TERM"}
 )
 ALLOWED_PREFIXES = ("TTA_SANDBOX_", "COVERAGE_", "HYPOTHESIS_")
+NET_ENV = frozenset({"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy",
+                     "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"})
+_STREAM_LIMIT = 16 * 1024 * 1024  # longest line a long-lived process's pipe may hold
 _READ_CHUNK = 65536
 _DRAIN_GRACE_S = 2.0
 
@@ -151,14 +163,18 @@ def _interpreter_prefixes() -> list[str]:
 
 
 def _bwrap_argv(argv: Sequence[str], workdir: Path, tmp: Path, env: Mapping[str, str],
-                writable: Sequence[Path]) -> list[str]:
+                writable: Sequence[Path], readonly: Sequence[Path] = (),
+                share_net: bool = False) -> list[str]:
     exe = shutil.which("bwrap") or "bwrap"
     cmd = [exe, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc"]
     for prefix in _interpreter_prefixes():  # an interpreter under /tmp (pre-commit try-repo)
         cmd += ["--ro-bind", prefix, prefix]
-    for path in (workdir, tmp, *writable):
-        cmd += ["--bind", str(path), str(path)]
-    cmd += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    for seen in readonly:  # after the private /tmp, which would hide one under it
+        cmd += ["--ro-bind", str(seen), str(seen)]
+    for path in dict.fromkeys(str(p) for p in (workdir, tmp, *writable)):
+        cmd += ["--bind", path, path]
+    cmd += ["--unshare-all", *(["--share-net"] if share_net else []), "--die-with-parent",
+            "--new-session", "--clearenv"]
     for key, value in sorted(env.items()):
         cmd += ["--setenv", key, value]
     return [*cmd, "--chdir", str(workdir), "--", *argv]
@@ -176,6 +192,82 @@ def _limits(timeout_s: float, memory_mb: int, nproc: bool) -> Callable[[], None]
             resource.setrlimit(resource.RLIMIT_NPROC, (1024, 1024))
 
     return apply
+
+
+@dataclass(frozen=True)
+class SandboxCommand:
+    """How to start one sandboxed process: its command line, environment and rlimits."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    isolation: str
+    preexec: Callable[[], None] | None = None
+
+
+def sandbox_command(
+    argv: Sequence[str],
+    *,
+    workdir: Path,
+    home: Path,
+    environ: Mapping[str, str],
+    isolation: str,
+    writable: Sequence[Path] = (),
+    readonly: Sequence[Path] = (),
+    share_net: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    caches: SharedCaches | None = None,
+    timeout_s: float = 600.0,
+    memory_mb: int = 2048,
+) -> SandboxCommand:
+    """The command that runs ``argv`` in ``workdir`` under ``isolation``, with ``home`` (an
+    empty folder of the caller's) as its private home and temp folder. ``extra_env`` adds
+    variables the caller knows to hold no secret; ``share_net`` keeps the network;
+    ``readonly`` paths and the shared ``caches`` are mounted read-only (bubblewrap only)."""
+    env = sandbox_env(environ, home=home)
+    if share_net:
+        env.update({k: v for k, v in scrubbed_env(environ).items() if k in NET_ENV})
+    env.update(extra_env or {})
+    if isolation == "bwrap":
+        if caches is not None:
+            caches.apply(env)
+            readonly = [*readonly, *caches.readonly()]
+        cmd = _bwrap_argv(argv, workdir, home, env, writable, readonly, share_net)
+        return SandboxCommand(tuple(cmd), {"PATH": env["PATH"]}, isolation,
+                              _limits(timeout_s, memory_mb, nproc=False))
+    if isolation != "fallback":
+        raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
+    if not share_net:
+        site = home / ".tta-site"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+    return SandboxCommand(tuple(argv), env, isolation, _limits(timeout_s, memory_mb, nproc=True))
+
+
+@contextlib.asynccontextmanager
+async def sandboxed_process(
+    argv: Sequence[str], *, workdir: Path, environ: Mapping[str, str], isolation: str,
+    stdin: int = subprocess.PIPE, **options: Any,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A sandboxed process with pipes (a long-lived one too), its whole process group killed
+    when the block ends. ``options``: ``writable``, ``readonly``, ``share_net``, ``extra_env``,
+    ``caches``, ``timeout_s`` and ``memory_mb``, as ``sandbox_command`` takes them; its home
+    is made and removed here."""
+    with tempfile.TemporaryDirectory(prefix="tta-ci-sbx-") as home_name:
+        command = sandbox_command(argv, workdir=workdir, home=Path(home_name), environ=environ,
+                                  isolation=isolation, **options)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *command.argv, cwd=workdir, env=command.env, stdin=stdin,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                preexec_fn=command.preexec, limit=_STREAM_LIMIT)
+        except OSError as exc:
+            raise SandboxError(f"cannot start {command.argv[0]}: {exc}") from exc
+        try:
+            yield proc
+        finally:
+            _kill_group(proc.pid)
+            await proc.wait()
 
 
 async def _read_capped(stream: asyncio.StreamReader | None, cap: int) -> tuple[bytes, bool]:
@@ -216,24 +308,17 @@ async def run_sandboxed(
     """Run ``argv`` in ``workdir`` under ``isolation`` ("bwrap" or "fallback")."""
     if isolation not in ("bwrap", "fallback"):
         raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
+    caches = await machine_caches(environ, isolation)
     with tempfile.TemporaryDirectory(prefix="tta-ci-sbx-") as tmp_name:
-        tmp = Path(tmp_name)
-        env = sandbox_env(environ, home=tmp)
-        if isolation == "bwrap":
-            cmd = _bwrap_argv(argv, workdir, tmp, env, writable)
-            env = {"PATH": env["PATH"]}
-        else:
-            site = tmp / ".tta-site"
-            site.mkdir()
-            (site / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-            cmd = list(argv)
-        return await _run(cmd, workdir, env, timeout_s, isolation,
-                          _limits(timeout_s, memory_mb, nproc=isolation == "fallback"))
+        command = sandbox_command(argv, workdir=workdir, home=Path(tmp_name), environ=environ,
+                                  isolation=isolation, writable=writable, caches=caches,
+                                  timeout_s=timeout_s, memory_mb=memory_mb)
+        return await _run(command.argv, workdir, command.env, timeout_s, isolation,
+                          command.preexec)
 
 
 async def _run(cmd: Sequence[str], workdir: Path, env: Mapping[str, str], timeout_s: float,
-               isolation: str, preexec: Callable[[], None]) -> SandboxResult:
+               isolation: str, preexec: Callable[[], None] | None) -> SandboxResult:
     start = time.monotonic()
     try:
         proc = await asyncio.create_subprocess_exec(
