@@ -120,12 +120,9 @@ def _version(name: str) -> str:
 
 
 def _key(python: str) -> str:
-    """Changes with the interpreter, the packages whose bytecode is cached, and tta-ci's plugin
-    and server sources (an editable install changes without a new version)."""
-    here = Path(__file__).resolve().parents[1]
-    sources = [here / "validate" / "plugin.py", *sorted((here / "sandbox").glob("*.py"))]
-    stamp = [os.path.realpath(python), sys.version, *map(_version, _PACKAGES),
-             *(f"{p.name}:{p.stat().st_mtime_ns}" for p in sources if p.exists())]
+    """Changes with the interpreter and the packages whose bytecode is cached (a file edited
+    since, in an editable install, is only compiled in memory: Python checks each one)."""
+    stamp = [os.path.realpath(python), sys.version, *map(_version, _PACKAGES)]
     return hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:16]
 
 

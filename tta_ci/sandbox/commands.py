@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-__all__ = ["PLUGIN", "pytest_argv"]
+__all__ = ["PLUGIN", "pytest_args", "pytest_argv"]
 
 PLUGIN = "tta_ci.validate.plugin"
 _COMMON = ("-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:timeout", "-p", "no:xdist",
@@ -38,5 +38,10 @@ def pytest_argv(
         if coverage_include:
             head.append(f"--include={','.join(coverage_include)}")
         head.append("-m")
+    return [*head, "pytest", *pytest_args(files, plugin=plugin)]
+
+
+def pytest_args(files: Sequence[str], *, plugin: str | None = None) -> list[str]:
+    """What follows ``-m pytest``: the arguments of ``pytest.main`` in a warm interpreter."""
     extra = ["-p", plugin, "-rN", "--continue-on-collection-errors"] if plugin else []
-    return [*head, "pytest", *extra, *_COMMON, *files]
+    return [*extra, *_COMMON, *files]

@@ -247,12 +247,12 @@ def sandbox_command(
 @contextlib.asynccontextmanager
 async def sandboxed_process(
     argv: Sequence[str], *, workdir: Path, environ: Mapping[str, str], isolation: str,
-    stdin: int = subprocess.PIPE, **options: Any,
+    stdin: int = subprocess.PIPE, pass_fds: Sequence[int] = (), **options: Any,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """A sandboxed process with pipes (a long-lived one too), its whole process group killed
-    when the block ends. ``options``: ``writable``, ``readonly``, ``share_net``, ``extra_env``,
-    ``caches``, ``timeout_s`` and ``memory_mb``, as ``sandbox_command`` takes them; its home
-    is made and removed here."""
+    when the block ends. ``pass_fds``: descriptors it inherits besides 0/1/2. ``options``:
+    ``writable``, ``readonly``, ``share_net``, ``extra_env``, ``caches``, ``timeout_s`` and
+    ``memory_mb``, as ``sandbox_command`` takes them; its home is made and removed here."""
     with tempfile.TemporaryDirectory(prefix="tta-ci-sbx-") as home_name:
         command = sandbox_command(argv, workdir=workdir, home=Path(home_name), environ=environ,
                                   isolation=isolation, **options)
@@ -260,7 +260,7 @@ async def sandboxed_process(
             proc = await asyncio.create_subprocess_exec(
                 *command.argv, cwd=workdir, env=command.env, stdin=stdin,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=command.preexec, limit=_STREAM_LIMIT)
+                preexec_fn=command.preexec, limit=_STREAM_LIMIT, pass_fds=tuple(pass_fds))
         except OSError as exc:
             raise SandboxError(f"cannot start {command.argv[0]}: {exc}") from exc
         try:
