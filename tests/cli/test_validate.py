@@ -22,7 +22,7 @@ from support.gitrepo import git
 from tta_ci.cli.main import main
 from tta_ci.cli.validate import parse_target, render_verdict
 from tta_ci.core.errors import UsageError
-from tta_ci.core.types import TestVerdict, Verdict
+from tta_ci.core.types import MutationScore, Survivor, TestVerdict, Verdict
 
 STATIC = ("syntax error", "no assertion", "trivial assertion", "forbidden call: os._exit",
           "forbidden call: sys.exit", "forbidden call: socket", "forbidden call: network",
@@ -95,6 +95,12 @@ def test_render_verdict() -> None:
     accepted = verdict.model_copy(update={"accepted": True, "tests": {}, "covered_lines": (),
                                           "uncovered_lines": ()})
     assert render_verdict(accepted) == "accepted (bwrap, 2.3s)"
+    scored = accepted.model_copy(update={"mutation": MutationScore(
+        tried=4, killed_by_existing=1, killed_with_accepted=3,
+        survivors=(Survivor(line=6, operator="`50` → `51`", code="return score >= 51"),))})
+    assert render_verdict(scored).splitlines()[1:] == [
+        "  mutants: 4, killed by the existing tests 1, with the accepted tests 3",
+        "  survives: line 6: `50` → `51`: return score >= 51"]
 
 
 def test_a_missing_candidate_is_a_usage_error(git_repo: Path,

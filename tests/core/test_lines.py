@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tta_ci.core.lines import format_lines, spans
+from tta_ci.core.lines import format_lines, python_lines, spans
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,10 @@ def test_spans(lines: list[int], expected: list[tuple[int, int]]) -> None:
 )
 def test_format_lines(lines: list[int], sep: str, expected: str) -> None:
     assert format_lines(lines, sep) == expected
+
+
+def test_python_lines_break_only_where_python_does() -> None:
+    text = "a = 1\x0c  # form feed\nb = 2\r\nc = 3\rd = 4"
+    assert python_lines(text) == ["a = 1\x0c  # form feed", "b = 2", "c = 3", "d = 4"]
+    assert "".join(python_lines(text, keepends=True)) == text
+    assert python_lines("") == [] and python_lines("x\n\n") == ["x", ""]

@@ -35,7 +35,7 @@ def test_run_in_actions_comments_once_then_edits(
                    "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
                    "GITHUB_EVENT_PATH": str(event), "GITHUB_TOKEN": gh.token,
                    "GITHUB_API_URL": gh.url, "GITHUB_STEP_SUMMARY": str(summary),
-                   "GITHUB_OUTPUT": str(outputs)}
+                   "GITHUB_OUTPUT": str(outputs), "TTA_MUTATION": "false"}
         argv = ["run", "--repo", str(git_repo), "--mode", "comment", "--backend", "offline"]
         assert main(argv, environ=environ) == 0
         assert main(argv, environ=environ) == 0

@@ -31,6 +31,7 @@ def _run(repo: Path, base: str, head: str, out: Path, server: LLMServer) -> dict
         "TTA_LLM_BASE_URL": server.url,
         "TTA_MODEL": "test/model",
         "TTA_RUNS": "1",
+        "TTA_MUTATION": "false",  # about the cache: the mutants would only cost time
     }
     argv = ["run", "--backend", "openrouter", "--mode", "none", "--repo", str(repo),
             "--base", base, "--head", head, "--output-dir", str(out)]

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import AuthError, BadResponse, ProviderUnavailable, RateLimited, SkipTask
-from tta_ci.core.types import LLMCall, PossibleBug, Task, TaskStatus, Verdict
-from tta_ci.engine.attempts import Attempts, TaskResult, _Progress
+from tta_ci.core.types import (
+    LLMCall,
+    MutationScore,
+    PossibleBug,
+    Task,
+    TaskStatus,
+    TestVerdict,
+    Verdict,
+)
+from tta_ci.engine.attempts import Attempts, TaskResult, _note_bugs, _Progress
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.llm.wire import UnusableAnswer
@@ -135,12 +143,75 @@ def test_a_possible_bug_outranks_a_rejection() -> None:
     bug = PossibleBug(test="test_f", message="f(0) raised ZeroDivisionError")
 
     class Buggy(FakeValidator):
-        async def validate(self, task: Task, code: str) -> Verdict:
+        async def validate(self, task: Task, code: str,
+                       evidence: Mapping[str, str] | None = None) -> Verdict:
             return Verdict(accepted=False, reason="failed", possible_bugs=(bug,))
 
     run = Run(FakeGenerator(), Buggy(), max_attempts=2)
     assert run() == ("possible_bug", "possible bug: f(0) raised ZeroDivisionError")
     assert list(run.progress.bugs) == ["test_f"]
+    assert run.progress.attempts == 1  # an evidenced bug ends the repairs
+
+
+def test_a_test_the_model_corrects_is_no_longer_a_possible_bug() -> None:
+    """The evidence travels from the candidate to the validator; a later passing version of
+    the same test drops the bug."""
+    bug = PossibleBug(test="test_f", message="assert 1 == 2", reason="Possible bug: doc says 2")
+    given: list[Mapping[str, str] | None] = []
+
+    class Generator(FakeGenerator):
+        async def generate(self, request: GenerationRequest):  # type: ignore[no-untyped-def]
+            candidate = await super().generate(request)
+            evidence = {"test_f": "Possible bug: doc says 2"} if request.attempt == 1 else {}
+            return candidate.model_copy(update={"evidence": evidence,
+                                                "code": f"# {request.attempt}\n"})
+
+    class Validator(FakeValidator):
+        async def validate(self, task: Task, code: str,
+                           evidence: Mapping[str, str] | None = None) -> Verdict:
+            given.append(evidence)
+            if evidence:
+                return Verdict(accepted=False, reason="possible bug", possible_bugs=(bug,),
+                               tests={"test_f": TestVerdict(status="possible_bug",
+                                                            reason="possible bug")})
+            return Verdict(accepted=True, reason="accepted",
+                           tests={"test_f": TestVerdict(status="accepted", reason="accepted")})
+
+    bugs: dict[str, PossibleBug] = {"test_f": bug}
+    _note_bugs(bugs, asyncio.run(Validator().validate(TASK, "", {})))
+    assert bugs == {}
+    given.clear()
+    run = Run(Generator(), Validator(), max_attempts=2)
+    assert run() == ("possible_bug", "Possible bug: doc says 2")
+    assert given == [{"test_f": "Possible bug: doc says 2"}]
+
+
+def test_a_change_the_existing_tests_pin_is_skipped_before_any_generation() -> None:
+    pinned = Verdict(accepted=False, reason="already pinned by your tests",
+                     mutation=MutationScore(tried=3, killed_by_existing=3))
+
+    class Pinned(FakeValidator):
+        async def pinned(self, task: Task) -> Verdict | None:
+            return pinned
+
+    generator = FakeGenerator()
+    run = Run(generator, Pinned())
+    with pytest.raises(SkipTask, match="already pinned by your tests"):
+        run()
+    assert run.progress.verdict == pinned and run.progress.attempts == 0 and run.calls == []
+
+
+def test_requests_the_generator_sent_again_count_as_retries() -> None:
+    class Moved(FakeGenerator):
+        async def generate(self, request: GenerationRequest):  # type: ignore[no-untyped-def]
+            candidate = await super().generate(request)
+            return candidate.model_copy(update={"calls": (
+                LLMCall(model="a:free", ok=False), LLMCall(model="a:free", ok=False),
+                *candidate.calls)})
+
+    run = Run(Moved())
+    assert run()[0] == "accepted"
+    assert run.progress.retries == 2 and len(run.calls) == 3
 
 
 def test_accepted_code_only_for_an_accepted_result() -> None:

@@ -349,3 +349,17 @@ def test_src_layout_with_mirrored_tests(git_repo: Path, commit: CommitFn) -> Non
     assert (pay.module, pay.test_file, pay.test_file_exists) == (
         "shop.pay", "tests/shop/test_pay.py", False
     )
+
+
+def test_files_pytest_collects_are_never_targets(git_repo: Path, commit: CommitFn) -> None:
+    """A root-level unittest ``test.py`` and the project's own ``python_files`` are tests."""
+    unittest_file = ("import unittest\n\n\nclass T(unittest.TestCase):\n"
+                     "    def test_a(self):\n        self.assertEqual(1, 1)\n")
+    start = commit({"setup.cfg": "[tool:pytest]\npython_files = check_*.py\n",
+                    "pkg/__init__.py": "", "pkg/mod.py": "def f():\n    return 1\n"})
+    commit({"test.py": unittest_file, "pkg/check_mod.py": "def test_f():\n    assert 1\n",
+            "pkg/mod.py": "def f():\n    return 2\n"})
+    tasks, skipped = summary(plan(git_repo, start))
+    assert [t for t, _ in tasks] == ["pkg/mod.py::f"]
+    assert sorted((s.file, s.reason) for s in skipped) == [
+        ("pkg/check_mod.py", "test file"), ("test.py", "test file")]

@@ -28,6 +28,12 @@ COMMON = ["-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:timeout", "-p
                      [sys.executable, "-m", "coverage", "run", "--rcfile=.cov.rc",
                       "--include=pkg/a.py,b.py", "-m", "pytest", *COMMON, "t.py"],
                      id="coverage-include"),
+        pytest.param({"import_mode": "importlib"},
+                     [sys.executable, "-m", "pytest", *COMMON, "--import-mode=importlib", "t.py"],
+                     id="the-projects-import-mode"),
+        pytest.param({"maxfail": 1},
+                     [sys.executable, "-m", "pytest", *COMMON, "--maxfail=1", "t.py"],
+                     id="maxfail"),
     ],
 )
 def test_pytest_argv(kwargs: dict[str, object], expected: list[str]) -> None:

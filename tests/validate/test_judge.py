@@ -75,9 +75,9 @@ def test_coverage_keeps_changed_lines_and_the_branches_leaving_them() -> None:
                      TestVerdict(status="rejected", reason="skipped", message="no numpy"),
                      id="skipped"),
         pytest.param([FAIL, FAIL], True,
-                     TestVerdict(status="possible_bug", reason="possible bug",
+                     TestVerdict(status="rejected", reason="failed",
                                  message="AssertionError: assert 1 == 2"),
-                     id="same-assertion-on-covered-lines-is-a-possible-bug"),
+                     id="same-assertion-without-evidence-is-a-wrong-guess"),
         pytest.param([FAIL, FAIL], False,
                      TestVerdict(status="rejected", reason="failed",
                                  message="AssertionError: assert 1 == 2"),
@@ -96,6 +96,28 @@ def test_judge_function(records: list[TestRecord | None], covered: bool,
         assert verdict.message.startswith("outcomes [")
     else:
         assert verdict == expected
+
+
+@pytest.mark.parametrize(
+    ("records", "covered", "status"),
+    [
+        pytest.param([FAIL, FAIL], True, "possible_bug", id="same-failure-every-run"),
+        pytest.param([rec("failed", exc_type="ValueError", message="ValueError: x")] * 2, True,
+                     "possible_bug", id="same-exception-every-run"),
+        pytest.param([FAIL, rec("failed", exc_type="AssertionError", message="assert 3 == 2")],
+                     True, "rejected", id="different-failures"),
+        pytest.param([rec("failed", phase="setup", exc_type="AssertionError",
+                          message="AssertionError: assert 1 == 2")] * 2, True, "rejected",
+                     id="fails-in-a-fixture"),
+        pytest.param([FAIL, FAIL], False, "rejected", id="runs-no-changed-line"),
+    ],
+)
+def test_a_possible_bug_needs_evidence(records: list[TestRecord], covered: bool,
+                                       status: str) -> None:
+    runs = FunctionRuns(records=records, coverage=Coverage(lines={3} if covered else set()))
+    verdict = judge_function(runs, evidence="doctest: >>> f(1) gives 2")
+    assert verdict.status == status
+    assert judge_function(runs).status == "rejected"
 
 
 def test_merge_keeps_the_worst_parametrized_case_per_run() -> None:

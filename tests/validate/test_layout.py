@@ -35,3 +35,15 @@ def test_relevant_tests_are_capped(tmp_path: Path) -> None:
     chosen = relevant_tests(tmp_path, existing_tests(tmp_path, ("tests",)), "tests/test_new.py",
                             "pkg.mod")
     assert len(chosen) == MAX_RELEVANT_TESTS
+
+
+def test_existing_tests_follow_the_projects_pytest_settings(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "setup.cfg": "[tool:pytest]\ntestpaths = testing\npython_files = check_*.py\n",
+        "testing/check_mod.py": "import pkg.mod\n",
+        "testing/helpers.py": "import pkg.mod\n",
+        "tests/test_elsewhere.py": "import pkg.mod\n",  # outside testpaths: not collected
+        "test.py": "import unittest\n",
+        "pkg/mod.py": "",
+    })
+    assert existing_tests(tmp_path, ("tests",)) == ["test.py", "testing/check_mod.py"]

@@ -1,4 +1,5 @@
-"""tta_ci.validate.mutation, gate 8 (opt-in): judging the mutants, and the gate end to end."""
+"""tta_ci.validate.mutation and gate 7 by mutants: planning (the base version too), who kills
+what, the mutant runner, and the validator end to end on a boundary change."""
 
 from __future__ import annotations
 
@@ -11,79 +12,112 @@ from support.gitrepo import CommitFn, git
 
 from tta_ci.cli.main import main
 from tta_ci.core.config import Config, load_config
-from tta_ci.core.mutants import Mutant
-from tta_ci.core.types import CheckResult, TestVerdict, Verdict
+from tta_ci.core.mutants import Mutant, mutants
+from tta_ci.core.types import Survivor, Task, Verdict
 from tta_ci.plan.single import task_for_lines
 from tta_ci.validate import ResultValidator
-from tta_ci.validate.mutation import REJECTED, judge_mutants, mutation_gate
+from tta_ci.validate.behaviour import NOTHING, PINNED
+from tta_ci.validate.mutation import (
+    BASE_OPERATOR,
+    MutantRunner,
+    RunFn,
+    kills,
+    plan_mutants,
+    reaching,
+    score,
+    survivors_feedback,
+    swap_runner,
+)
 from tta_ci.validate.runner import RunReport, RunSpec, TestRecord
 
-# -- judging and running, with scripted runs ---------------------------------------------------
+# -- planning, judging and running, with scripted runs ----------------------------------------
+
+MODULE = "def f(a):\n    return a + 1\n\n\ndef g(b):\n    return b > 2\n"
+TASK = Task(id="mod.py::g", file="mod.py", symbol="g", kind="function", changed_lines=(6,),
+            test_file="tests/test_mod.py", start_line=5, end_line=6,
+            source="def g(b):\n    return b > 2\n", base_source="def g(b):\n    return b >= 2\n")
 
 
-def report(outcomes: dict[str, str]) -> RunReport:
-    return RunReport(results={n: TestRecord(nodeid=n, outcome=o) for n, o in outcomes.items()})
+def report(outcomes: dict[str, str], **fields: object) -> RunReport:
+    results = {n: TestRecord(nodeid=n, outcome=o) for n, o in outcomes.items()}
+    return RunReport(results=results, **fields)  # type: ignore[arg-type]
 
 
-MUTANTS = [Mutant(line=2, description=f"line 2: m{i}", source=f"x = {i}\n") for i in range(3)]
+def test_the_base_version_is_one_more_mutant() -> None:
+    planned = plan_mutants(MODULE, TASK, [6], limit=2)
+    assert [p.operator for p in planned] == [
+        "`>` → `>=`", "`return b > 2` → `return None`", BASE_OPERATOR]
+    assert [p.code for p in planned] == ["return (b >= 2)", "return None", "return b >= 2"]
+    base = planned[-1]
+    assert base.mutant.source == MODULE.replace("b > 2", "b >= 2")
+    assert base.reach == {5, 6} and planned[0].reach == {6}
+    assert base.survivor() == Survivor(line=6, operator=BASE_OPERATOR, code="return b >= 2")
 
 
-def test_judge_counts_only_mutants_the_existing_tests_miss() -> None:
-    reports = [
-        report({"new::t": "failed", "old::t": "failed"}),  # both kill
-        report({"new::t": "failed", "old::t": "passed"}),  # only the candidate kills
-        report({"new::t": "passed", "old::t": "passed"}),  # survives
-    ]
-    judged = judge_mutants(MUTANTS, reports, "new", frozenset({"old::t"}))
-    assert judged.ok
-    assert [m.description for m in judged.killed] == ["line 2: m0", "line 2: m1"]
-    assert [m.description for m in judged.unique] == ["line 2: m1"]
-    assert judged.check() == CheckResult(
-        ok=True, detail="killed 2 of 3 mutants; 1 that the existing tests miss: line 2: m1")
-    weak = judge_mutants(MUTANTS, [reports[0], reports[2], reports[2]], "new",
-                         frozenset({"old::t"}))
-    assert not weak.ok and weak.check().detail.startswith("killed 1 of 3 mutants; 0 that")
-    feedback = weak.feedback(["", "x = 0"])
-    assert feedback.startswith(f"### {REJECTED}\n")
-    assert "- line 2: m1: x = 0\n- line 2: m2: x = 0" in feedback and "m0" not in feedback
+@pytest.mark.parametrize("update", [
+    pytest.param({"base_source": None}, id="new-function"),
+    pytest.param({"base_source": TASK.source}, id="same-code"),
+    pytest.param({"base_source": "def g(b:\n"}, id="base-does-not-compile"),
+    pytest.param({"kind": "module"}, id="module"),
+])
+def test_no_base_mutant(update: dict[str, object]) -> None:
+    planned = plan_mutants(MODULE, TASK.model_copy(update=update), [6], limit=5)
+    assert planned and BASE_OPERATOR not in [p.operator for p in planned]
 
 
-def test_judge_counts_a_crash_or_missing_test_as_killed() -> None:
-    dead = RunReport(dead_files={"new": "timeout"})
-    judged = judge_mutants(MUTANTS[:1], [dead], "new", frozenset({"old::t"}))
-    assert judged.killed and not judged.unique  # the existing test is missing: killed too
-    alone = judge_mutants(MUTANTS[:1], [dead], "new", frozenset())
-    assert alone.unique and alone.ok
+def test_each_mutant_runs_only_the_tests_that_reach_it() -> None:
+    planned = plan_mutants(MODULE, TASK, [6], limit=1)
+    contexts = {"t.py::test_f": frozenset({2}), "t.py::test_g": frozenset({6}),
+                "t.py::test_def": frozenset({5})}
+    assert reaching(planned[0], contexts, contexts) == ["t.py::test_g"]
+    assert reaching(planned[1], contexts, contexts) == ["t.py::test_def", "t.py::test_g"]
+    assert reaching(planned[0], contexts, ["t.py::test_f"]) == []
 
 
-def accepted(code: str) -> Verdict:
-    return Verdict(accepted=True, reason="accepted", code=code,
-                   tests={"test_x": TestVerdict(status="accepted", reason="accepted")})
+def test_killed_means_failed_missing_or_dead() -> None:
+    ran = report({"a.py::t1": "passed", "a.py::t2": "failed", "a.py::t3": "timeout"})
+    assert kills(ran, ["a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4"]) == {
+        "a.py::t2", "a.py::t3", "a.py::t4"}
+    dead = report({"b.py::t": "passed"}, dead_files={"b.py": "crashed"})
+    assert kills(dead, ["b.py::t"]) == {"b.py::t"}
+    broken = report({}, collect_errors={"c.py": "ImportError"})
+    assert kills(broken, ["c.py::t"]) == {"c.py::t"}
 
 
-def test_gate_restores_the_target_even_when_a_run_fails(tmp_path: Path) -> None:
+def test_score_lists_the_survivors() -> None:
+    planned = plan_mutants(MODULE, TASK, [6], limit=2)
+    found = score(planned, {0}, {0, 2})
+    assert (found.tried, found.killed_by_existing, found.killed_with_accepted) == (3, 1, 2)
+    assert found.survivors == (
+        Survivor(line=6, operator="`return b > 2` → `return None`", code="return None"),)
+    assert survivors_feedback(found).endswith(
+        "- line 6: `return b > 2` → `return None`: return None")
+    assert survivors_feedback(score(planned, {0, 1, 2}, ())) == ""
+
+
+def test_the_runner_restores_the_target_even_when_a_run_fails(tmp_path: Path) -> None:
     target = tmp_path / "mod.py"
     target.write_bytes(b"def f(a):\r\n    return a + 1\r\n")
     seen: list[bytes] = []
+    spec = RunSpec(files=("t.py",))
 
-    async def run(spec: RunSpec) -> RunReport:
+    async def run(given: RunSpec) -> RunReport:
         seen.append(target.read_bytes())
-        assert spec.files == ("test_new.py", "test_old.py") and spec.guarded == ("test_new.py",)
+        assert given == spec
         if len(seen) == 2:
             raise RuntimeError("sandbox broke")
-        return report({"test_new.py::test_x": "failed"})
+        return report({"t.py::test_x": "failed"})
 
+    run_mutant = swap_runner(tmp_path, "mod.py", run)
+    (first, second) = mutants(target.read_text(), [2], limit=2)
+    assert asyncio.run(run_mutant(spec, first)).results["t.py::test_x"].outcome == "failed"
     with pytest.raises(RuntimeError):
-        asyncio.run(mutation_gate(tmp_path, "mod.py", [accepted("def test_x(): pass\n")],
-                                  {0: "test_new.py"}, existing=["test_old.py"],
-                                  passed=frozenset(), changed=[2], python_path=(".",),
-                                  limit=5, run=run))
+        asyncio.run(run_mutant(spec, second))
     assert target.read_bytes() == b"def f(a):\r\n    return a + 1\r\n"
-    assert seen[0] == b"def f(a):\r\n    return (a - 1)\r\n"
-    assert (tmp_path / "test_new.py").read_text() == "def test_x(): pass\n"
+    assert seen[0] == first.source.encode()
 
 
-def test_gate_never_writes_through_a_symlinked_target(tmp_path: Path) -> None:
+def test_the_runner_never_writes_through_a_symlinked_target(tmp_path: Path) -> None:
     outside = tmp_path / "outside.py"
     outside.write_text("def f(a):\n    return a + 1\n")
     ws = tmp_path / "ws"
@@ -94,103 +128,104 @@ def test_gate_never_writes_through_a_symlinked_target(tmp_path: Path) -> None:
     async def run(spec: RunSpec) -> RunReport:
         contents.append((ws / "mod.py").read_text())
         assert outside.read_text() == "def f(a):\n    return a + 1\n"
-        return report({"t.py::test_x": "failed"})
+        return report({})
 
-    asyncio.run(mutation_gate(ws, "mod.py", [accepted("def test_x(): pass\n")], {0: "t.py"},
-                              existing=[], passed=frozenset(), changed=[2],
-                              python_path=(".",), limit=1, run=run))
+    (mutant,) = mutants(outside.read_text(), [2], limit=1)
+    asyncio.run(swap_runner(ws, "mod.py", run)(RunSpec(files=()), mutant))
     assert contents == ["def f(a):\n    return (a - 1)\n"]
     assert outside.read_text() == "def f(a):\n    return a + 1\n"
     assert (ws / "mod.py").read_text() == outside.read_text()
-
-
-def test_gate_rejects_with_feedback_and_leaves_others_alone(tmp_path: Path) -> None:
-    (tmp_path / "mod.py").write_text("def f(a):\n    return a + 1\n")
-    rejected = Verdict(accepted=False, reason="failed")
-    runs: list[RunSpec] = []
-
-    async def run(spec: RunSpec) -> RunReport:
-        runs.append(spec)
-        return report({"b.py::test_x": "passed"})
-
-    out = asyncio.run(mutation_gate(
-        tmp_path, "mod.py", [rejected, accepted("def test_x(): pass\n")], {0: "a.py", 1: "b.py"},
-        existing=[], passed=frozenset(), changed=[2], python_path=(".",), limit=2, run=run,
-        redact=lambda text: text.replace("a + 1", "***")))
-    assert out[0] == rejected and len(runs) == 2 and runs[0] == runs[1]
-    assert runs[0].files == ("b.py",) and runs[0].python_path == (".",)
-    assert not out[1].accepted and out[1].reason == REJECTED and out[1].code is None
-    assert out[1].tests["test_x"] == TestVerdict(status="rejected", reason=REJECTED)
-    assert "line 2: `+` → `-`: return ***" in out[1].feedback
-    assert out[1].checks["mutation"].detail == "killed 0 of 2 mutants; 0 that the existing " \
-                                               "tests miss"
 
 
 # -- end to end: a real repository, real sandboxed pytest runs ---------------------------------
 
 BASE = "def double(x):\n    return x * 2\n\n\ndef passes(score):\n    return score > 50\n"
 HEAD = BASE.replace("score > 50", "score >= 50")
-EXISTING = "from pkg.grade import double\n\n\ndef test_double():\n    assert double(3) == 6\n"
+# the existing tests run the changed line, but not at its boundary
+EXISTING = ("from pkg.grade import double, passes\n\n\ndef test_double():\n"
+            "    assert double(3) == 6\n\n\ndef test_passes():\n    assert passes(90)\n")
 STRONG = ("from pkg.grade import passes\n\n\ndef test_boundary():\n"
           "    assert passes(50) is True\n    assert passes(49) is False\n")
 WEAK = ("from pkg.grade import passes\n\n\ndef test_weak():\n"
         "    assert passes(90) == passes(100)\n")
+PINNING = EXISTING + ("\n\ndef test_edge():\n    assert passes(50) is True\n"
+                      "    assert passes(49) is False\n    assert passes(51) is True\n")
 
 
 @pytest.fixture
 def project(git_repo: Path, commit: CommitFn) -> Path:
+    """The boundary change is in the working tree: its base is HEAD."""
     commit({"pkg/__init__.py": "", "pkg/grade.py": BASE, "tests/test_grade.py": EXISTING})
-    commit({"pkg/grade.py": HEAD}, "boundary")
+    (git_repo / "pkg/grade.py").write_text(HEAD)
     return git_repo
 
 
-def validate(repo: Path, codes: list[str], **flags: object) -> list[Verdict]:
+def validator_for(repo: Path, **flags: object) -> tuple[ResultValidator, Task]:
     config = load_config(repo, {}, {"runs": 1, "validation_timeout_s": 60, **flags})
     task = task_for_lines(repo, config, "pkg/grade.py", [6])
-    validator = ResultValidator(config, repo, environ={"PATH": "/usr/bin:/bin"})
+    return ResultValidator(config, repo, environ={"PATH": "/usr/bin:/bin"}), task
+
+
+def validate(repo: Path, codes: list[str], **flags: object) -> list[Verdict]:
+    validator, task = validator_for(repo, **flags)
     return asyncio.run(validator.validate_many(task, codes))
 
 
 @pytest.mark.slow
-def test_mutation_gate_end_to_end(project: Path) -> None:
-    strong, weak = validate(project, [STRONG, WEAK], mutation=True)
-    assert strong.accepted, strong.to_json()
-    detail = strong.checks["mutation"].detail
-    assert strong.checks["mutation"].ok
-    assert detail.startswith("killed 3 of 3 mutants; 3 that the existing tests miss")
-    assert "line 6: `>=` → `>`" in detail and "line 6: `50` → `51`" in detail
-    assert not weak.accepted and weak.reason == REJECTED, weak.to_json()
-    assert weak.checks["coverage"].ok and weak.checks["assertions"].ok
-    assert weak.checks["mutation"] == CheckResult(
-        ok=False, detail="killed 0 of 3 mutants; 0 that the existing tests miss")
-    assert "line 6: `>=` → `>`: return score >= 50" in weak.feedback
-    assert git(project, "status", "--porcelain") == ""
+def test_a_test_that_pins_a_boundary_is_kept_though_it_runs_no_new_line(project: Path) -> None:
+    strong, weak = validate(project, [STRONG, WEAK])
+    assert strong.accepted and strong.covered_lines == (), strong.to_json()
+    assert strong.mutation is not None and weak.mutation is not None
+    assert (strong.mutation.tried, strong.mutation.killed_by_existing) == (4, 1)
+    assert strong.mutation.killed_with_accepted == 4 and strong.mutation.survivors == ()
+    assert f"line 6: {BASE_OPERATOR}" in strong.checks["mutation"].detail
+    assert not weak.accepted and weak.reason == NOTHING, weak.to_json()
+    assert weak.mutation.killed_with_accepted == 1
+    assert "- line 6: `>=` → `>`: return (score > 50)" in weak.feedback
+    assert git(project, "status", "--porcelain") == "M pkg/grade.py"
     assert (project / "pkg/grade.py").read_text() == HEAD
 
 
 @pytest.mark.slow
-def test_without_mutation_the_weak_test_is_accepted(project: Path) -> None:
-    assert Config.model_fields["mutation"].default is False
-    (weak,) = validate(project, [WEAK])
-    assert weak.accepted and "mutation" not in weak.checks, weak.to_json()
+def test_without_mutation_only_new_lines_count(project: Path) -> None:
+    assert Config.model_fields["mutation"].default is True
+    (strong,) = validate(project, [STRONG], mutation=False)
+    assert not strong.accepted and strong.reason == NOTHING, strong.to_json()
+    assert strong.mutation is None and "mutation" not in strong.checks
 
 
 @pytest.mark.slow
-def test_validate_command_with_mutation_from_the_environment(
+def test_existing_tests_that_kill_every_mutant_pin_the_change(
+        git_repo: Path, commit: CommitFn) -> None:
+    commit({"pkg/__init__.py": "", "pkg/grade.py": BASE, "tests/test_grade.py": PINNING})
+    commit({"pkg/grade.py": HEAD.replace(">= 50", ">= 50 and score <= 100")
+            .replace("x * 2", "x * 2")}, "boundary")
+    validator, task = validator_for(git_repo)
+    assert asyncio.run(validator.pinned(task)) is None  # `<= 100` is not pinned
+    commit({"pkg/grade.py": HEAD}, "only the boundary")
+    validator, task = validator_for(git_repo)
+    verdict = asyncio.run(validator.pinned(task))
+    assert verdict is not None and verdict.reason == PINNED, verdict
+    assert verdict.mutation is not None and verdict.mutation.survivors == ()
+    assert verdict.mutation.tried == verdict.mutation.killed_by_existing == 3
+
+
+@pytest.mark.slow
+def test_validate_command_with_mutation_off_from_the_environment(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     candidate = tmp_path / "candidate.py"
-    candidate.write_text(WEAK.replace("passes(90) == passes(100)",
-                                      "passes(90) == passes(100)\n    assert double(4) == 8")
-                         .replace("import passes", "import double, passes"))
-    environ = {"PATH": "/usr/bin:/bin", "TTA_MUTATION": "true", "TTA_RUNS": "1",
-               "TTA_MUTATION_MAX_MUTANTS": "4"}
-    code = main(["validate", str(candidate), "--target", "pkg/grade.py:2-6", "--repo",
+    candidate.write_text(STRONG)
+    environ = {"PATH": "/usr/bin:/bin", "TTA_MUTATION": "false", "TTA_RUNS": "1"}
+    code = main(["validate", str(candidate), "--target", "pkg/grade.py:6", "--repo",
                  str(project), "--json"], environ)
     verdict = json.loads(capsys.readouterr().out)
-    assert (code, verdict["accepted"], verdict["reason"]) == (1, False, REJECTED), verdict
-    # the candidate kills the mutants of line 2, but the existing test kills those already
-    assert verdict["checks"]["mutation"]["detail"] == (
-        "killed 2 of 4 mutants; 0 that the existing tests miss")
+    assert (code, verdict["accepted"], verdict["reason"]) == (1, False, NOTHING), verdict
+    assert verdict["mutation"] is None
+    code = main(["validate", str(candidate), "--target", "pkg/grade.py:6", "--repo",
+                 str(project), "--json"], {**environ, "TTA_MUTATION": "true"})
+    verdict = json.loads(capsys.readouterr().out)
+    assert (code, verdict["accepted"]) == (0, True), verdict
+    assert verdict["mutation"]["killed_with_accepted"] == 4
 
 
 @pytest.mark.slow
@@ -198,14 +233,51 @@ def test_a_mutant_that_hangs_counts_as_killed(git_repo: Path, commit: CommitFn) 
     loop = "def count_up(n):\n    i = 0\n    while i < n:\n        i += 1\n    return i\n"
     commit({"count.py": loop.replace("i += 1", "i = i + 1")})
     commit({"count.py": loop})
-    config = load_config(git_repo, {}, {"runs": 1, "validation_timeout_s": 8, "mutation": True,
+    config = load_config(git_repo, {}, {"runs": 1, "validation_timeout_s": 8,
                                         "mutation_max_mutants": 2})
     task = task_for_lines(git_repo, config, "count.py", [4])
     validator = ResultValidator(config, git_repo, environ={"PATH": "/usr/bin:/bin"})
     code = "from count import count_up\n\n\ndef test_three():\n    assert count_up(3) == 3\n"
     (verdict,) = asyncio.run(validator.validate_many(task, [code]))
     assert verdict.accepted, verdict.to_json()
-    assert verdict.checks["mutation"].detail == (
-        "killed 2 of 2 mutants; 2 that the existing tests miss: line 4: `+=` → `-=`, "
-        "line 4: `1` → `2`")
+    assert verdict.mutation is not None
+    assert (verdict.mutation.tried, verdict.mutation.killed_with_accepted) == (2, 2)
     assert (git_repo / "count.py").read_text() == loop
+
+
+@pytest.mark.slow
+def test_each_mutant_runs_only_the_tests_that_reach_it_through_the_runner_seam(
+        project: Path) -> None:
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def recording(ws: Path, target: str, run: RunFn) -> MutantRunner:
+        real = swap_runner(ws, target, run)
+
+        async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
+            seen.append((mutant.description, spec.select))
+            return await real(spec, mutant)
+
+        return run_mutant
+
+    config = load_config(project, {}, {"runs": 1, "validation_timeout_s": 60})
+    task = task_for_lines(project, config, "pkg/grade.py", [6])
+    validator = ResultValidator(config, project, environ={"PATH": "/usr/bin:/bin"},
+                                mutant_runner=recording)
+    (verdict,) = asyncio.run(validator.validate_many(task, [STRONG]))
+    assert verdict.accepted
+    existing = [s for d, s in seen if s and s[0].startswith("tests/test_grade.py::")]
+    assert existing and all(s == ("tests/test_grade.py::test_passes",) for s in existing)
+    candidate = [s for d, s in seen if s and not s[0].startswith("tests/test_grade.py::")]
+    assert candidate and all(s == (f"{s[0].split('::')[0]}::test_boundary",) for s in candidate)
+    # the existing tests face each mutant once: their kills are kept for later candidates
+    before = len(seen)
+    asyncio.run(validator.validate_many(task, [STRONG]))
+    assert all(not s[0].startswith("tests/test_grade.py::") for _, s in seen[before:])
+
+
+def test_a_form_feed_does_not_shift_the_lines() -> None:
+    text = "\x0c\ndef g(b):\n    return b > 2\n"
+    task = TASK.model_copy(update={"changed_lines": (3,), "start_line": 2, "end_line": 3})
+    planned = plan_mutants(text, task, [3], limit=1)
+    assert planned[0].code == "return (b >= 2)" and planned[0].reach == {3}
+    assert planned[-1].mutant.source == text.replace("b > 2", "b >= 2")

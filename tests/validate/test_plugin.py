@@ -145,3 +145,10 @@ def test_import_time_coverage_is_merged_into_the_empty_context(tmp_path: Path) -
     assert {1, 99} <= set(contexts[""]["lines"])
     assert [99, -1] in contexts[""]["arcs"] and [-1, 1] in contexts[""]["arcs"]
     assert 99 not in contexts["test_new.py::test_passes"]["lines"]
+
+
+def test_only_the_selected_tests_run(tmp_path: Path) -> None:
+    events = run(tmp_path, TTA_SANDBOX_SELECT="test_old.py::test_zero\ntest_new.py::test_passes")
+    started = sorted(e["nodeid"] for e in events if e["event"] == "start")
+    assert started == ["test_new.py::test_passes", "test_old.py::test_zero"]
+    assert events[-1]["event"] == "finished"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.corpus import CANDIDATES, SECRET, TOKEN, environ, expected, make_project, tree_hash
+from support.gitrepo import CommitFn
 
 from tta_ci.core.config import load_config
 from tta_ci.core.types import Verdict
@@ -48,3 +49,28 @@ def test_corpus_entry_in_one_batch(batch_verdicts: dict[str, Verdict], candidate
         assert not verdict.accepted and verdict.reason.startswith(label), verdict.to_json()
     assert SECRET not in verdict.feedback and TOKEN not in verdict.feedback
     assert tree_hash(project[0]) == project[1]
+
+
+def test_the_projects_pytest_settings_hold_in_the_sandbox(git_repo: Path,
+                                                           commit: CommitFn) -> None:
+    """python_files, pythonpath and --import-mode=importlib (two test files share a name)."""
+    check = ("from helper import expect\nfrom pkg.calc import half\n\n\n"
+             "def test_half():\n    expect(half(4), 2)\n")
+    other = "from pkg.calc import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+    commit({"setup.cfg": "[tool:pytest]\npython_files = check_*.py\npythonpath = support\n"
+                         "addopts = --import-mode=importlib -p no:nothing\n",
+            "support/helper.py": "def expect(got, wanted):\n    assert got == wanted\n",
+            "pkg/__init__.py": "", "pkg/calc.py": CALC,
+            "testing/a/check_calc.py": other, "testing/b/check_calc.py": check})
+    (git_repo / "pkg/calc.py").write_text(CALC.replace("x / 2", "x // 2"))
+    config = load_config(git_repo, {}, {"runs": 1, "validation_timeout_s": 60})
+    task = task_for_lines(git_repo, config, "pkg/calc.py", [6])
+    validator = ResultValidator(config, git_repo, environ={"PATH": "/usr/bin:/bin"})
+    code = "from pkg.calc import half\n\n\ndef test_odd():\n    assert half(5) == 2\n"
+    (verdict,) = asyncio.run(validator.validate_many(task, [code]))
+    assert verdict.accepted, verdict.to_json()
+    # only testing/b (same file name as testing/a) kills: it imported, with its helper
+    assert verdict.mutation is not None and verdict.mutation.killed_by_existing >= 1
+
+
+CALC = "def double(x):\n    return x * 2\n\n\ndef half(x):\n    return x / 2\n"

@@ -3,9 +3,12 @@ runs (scripted run reports, no sandbox)."""
 
 from __future__ import annotations
 
-from tta_ci.core.types import Task
+from tta_ci.core.mutants import Mutant
+from tta_ci.core.types import MutationScore, Survivor, Task
+from tta_ci.validate.behaviour import NOTHING
 from tta_ci.validate.gates import check_static
 from tta_ci.validate.judge import Coverage
+from tta_ci.validate.mutation import BASE_OPERATOR, Planned
 from tta_ci.validate.runner import RunReport, TestRecord
 from tta_ci.validate.verdict import Batch, build_verdict
 
@@ -45,32 +48,80 @@ def test_accepted_tests_are_kept_and_the_rest_pruned() -> None:
     verdict = build_verdict(0, CODE, check_static(CODE), batch(report, report), 1.23456)
     assert verdict.accepted and verdict.reason == "accepted"
     assert {n: v.status for n, v in verdict.tests.items()} == {
-        "test_weak": "rejected", "test_one": "accepted", "test_zero": "accepted"}
+        "test_weak": "rejected", "test_one": "accepted", "test_zero": "rejected"}
     assert verdict.tests["test_weak"].reason == "trivial assertion"
+    # test_zero runs line 2 only, which test_one runs too: it adds nothing
+    assert verdict.tests["test_zero"].reason == NOTHING
     assert verdict.code is not None and "test_weak" not in verdict.code
-    assert "def test_one" in verdict.code and "def test_zero" in verdict.code
+    assert "def test_one" in verdict.code and "def test_zero" not in verdict.code
     assert (verdict.covered_lines, verdict.uncovered_lines) == ((2, 3), ())
     assert (verdict.isolation, verdict.duration_s) == ("bwrap", 1.235)
     assert verdict.checks["coverage"].ok and verdict.checks["pass"].detail == "3/3 pass"
+    assert verdict.mutation is None and "mutation" not in verdict.checks
 
 
 def test_a_test_that_covers_nothing_new_is_rejected() -> None:
     report = run({"test_one": "passed", "test_zero": "passed"}, {"test_one": [2, 3]})
     verdict = build_verdict(0, CODE, check_static(CODE),
                             batch(report, baseline=Coverage(lines={2, 3})), 0)
-    assert not verdict.accepted and verdict.reason == "covers no changed line"
+    assert not verdict.accepted and verdict.reason == NOTHING
     assert verdict.code is None and not verdict.checks["coverage"].ok
 
 
-def test_the_same_assertion_on_covered_lines_is_a_possible_bug_redacted() -> None:
-    report = run({"test_one": "failed", "test_zero": "failed"}, {"test_one": [2, 3]})
-    verdict = build_verdict(0, CODE, check_static(CODE), batch(report, report), 0)
+def planned(line: int, operator: str) -> Planned:
+    mutant = Mutant(line=line, description=f"line {line}: {operator}", source="")
+    return Planned(mutant=mutant, operator=operator, code=f"mutated {line}",
+                   reach=frozenset({line}))
+
+
+def test_a_test_that_kills_a_mutant_the_existing_tests_miss_is_kept() -> None:
+    """The boundary case: every changed line is covered already, yet one test pins it."""
+    report = run({"test_one": "passed", "test_zero": "passed"},
+                 {"test_one": [2, 3], "test_zero": [2, 4]})
+    mutants = [planned(2, "`x` → `not x`"), planned(3, "`1` → `2`"), planned(3, BASE_OPERATOR)]
+    found = batch(report, baseline=Coverage(lines={2, 3}), planned=mutants,
+                  killed_by_existing={0}, kills={f"{PATH}::test_zero": {0},
+                                                 f"{PATH}::test_one": {0, 2}})
+    verdict = build_verdict(0, CODE, check_static(CODE), found, 0)
+    assert verdict.accepted and verdict.covered_lines == ()
+    assert verdict.tests["test_one"].status == "accepted"
+    assert verdict.tests["test_zero"].reason == NOTHING  # kills only what the old tests kill
+    assert verdict.mutation == MutationScore(
+        tried=3, killed_by_existing=1, killed_with_accepted=2,
+        survivors=(Survivor(line=3, operator="`1` → `2`", code="mutated 3"),))
+    assert verdict.checks["mutation"].detail == (
+        "3 mutants, 1 killed by the existing tests, 1 more by the kept tests: "
+        f"line 3: {BASE_OPERATOR}")
+    assert "- line 3: `1` → `2`: mutated 3" in verdict.feedback
+
+
+def test_the_smallest_set_that_kills_the_most_is_kept() -> None:
+    code = CODE.replace("assert True", "assert f(2) == 1")
+    report = run({"test_one": "passed", "test_zero": "passed", "test_weak": "passed"},
+                 {"test_one": [2, 3], "test_zero": [2, 4], "test_weak": [2, 3]})
+    kills = {f"{PATH}::test_one": {0}, f"{PATH}::test_zero": {1}, f"{PATH}::test_weak": {0, 1}}
+    found = batch(report, baseline=Coverage(lines={2, 3}),
+                  planned=[planned(2, "a"), planned(3, "b")], kills=kills)
+    verdict = build_verdict(0, code, check_static(code), found, 0)
+    assert [n for n, v in verdict.tests.items() if v.status == "accepted"] == ["test_weak"]
+    assert verdict.mutation is not None and verdict.mutation.killed_with_accepted == 2
+
+
+def test_a_consistent_failure_is_a_possible_bug_only_with_evidence() -> None:
+    report = run({"test_one": "failed", "test_zero": "failed"},
+                 {"test_one": [2, 3], "test_zero": [2, 4]})
+    evidence = {PATH: {"test_one": f"doctest: >>> f(1) gives 1 {SECRET}"}}
+    verdict = build_verdict(0, CODE, check_static(CODE),
+                            batch(report, report, evidence=evidence), 0)
     assert not verdict.accepted and verdict.reason == "possible bug"
     (bug,) = verdict.possible_bugs
-    assert (bug.test, bug.message, bug.file) == (
-        "test_one", "AssertionError: assert ***", "tests/test_calc.py")
-    assert verdict.tests["test_zero"].reason == "failed"  # it covered no changed line
+    assert (bug.test, bug.message, bug.file, bug.reason) == (
+        "test_one", "AssertionError: assert ***", "tests/test_calc.py",
+        "doctest: >>> f(1) gives 1 ***")
+    assert verdict.tests["test_zero"].reason == "failed"  # the generator's own guess
     assert SECRET not in verdict.feedback and "### test_one: possible bug" in verdict.feedback
+    guessed = build_verdict(0, CODE, check_static(CODE), batch(report, report), 0)
+    assert guessed.reason == "failed" and not guessed.possible_bugs
 
 
 def test_an_import_error_is_the_reason() -> None:

@@ -66,6 +66,13 @@ def render_verdict(verdict: Verdict) -> str:
         lines.append(f"  newly covered lines: {format_lines(verdict.covered_lines)}")
     if verdict.uncovered_lines:
         lines.append(f"  changed lines not covered: {format_lines(verdict.uncovered_lines)}")
+    found = verdict.mutation
+    if found is not None and found.tried:
+        lines.append(f"  mutants: {found.tried}, killed by the existing tests "
+                     f"{found.killed_by_existing}, with the accepted tests "
+                     f"{found.killed_with_accepted}")
+        lines.extend(f"  survives: line {s.line}: {s.operator}: {s.code}"
+                     for s in found.survivors[:10])
     return "\n".join(lines)
 
 

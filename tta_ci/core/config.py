@@ -66,7 +66,7 @@ class Config(BaseModel):
     runs: int = Field(3, ge=1, le=20)
     validation_timeout_s: float = Field(120.0, gt=0)
     sandbox: Literal["auto", "bwrap", "fallback"] = "auto"
-    mutation: bool = False
+    mutation: bool = True
     mutation_max_mutants: int = Field(8, ge=1, le=50)
     # GitHub
     comment_permissions: tuple[str, ...] = ("write", "admin")

@@ -1,10 +1,21 @@
-"""Line numbers as ranges: the one folding and the one text form (``1-3, 7``)."""
+"""Line numbers as ranges: the one folding and the one text form (``1-3, 7``); and source
+split into lines as Python numbers them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-__all__ = ["format_lines", "spans"]
+__all__ = ["format_lines", "python_lines", "spans"]
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def python_lines(text: str, keepends: bool = False) -> list[str]:
+    """The lines of ``text`` as Python numbers them: only ``\\n``, ``\\r\\n`` and ``\\r`` end a
+    line (``str.splitlines`` also breaks at form feeds and other separators)."""
+    found = _LINE.findall(text)
+    return found if keepends else [line.rstrip("\r\n") for line in found]
 
 
 def spans(lines: Iterable[int]) -> list[tuple[int, int]]:

@@ -1,8 +1,12 @@
 """Path rules shared by the planner, the validator and the pre-commit hook (standard library only).
 
-One test-file rule: a file is a test module when its name is ``test_*.py`` or ``*_test.py``,
-and test support when it is ``conftest.py``; a path under one of the ``test_dirs`` is a test
-path. Globs match as the planner matches them (``**`` spans directories). tta-ci's own folder
+One test-file rule: a file is a test when pytest would collect it under the project's own
+settings (``PytestRules``: ``python_files``, default ``test_*.py`` and ``*_test.py``; files under
+``testpaths``), when it is test support (``conftest.py``), a root-level ``test.py``/``tests.py``,
+or under one of the ``test_dirs``. The settings are read from the first of ``pytest.ini``,
+``.pytest.ini``, ``pyproject.toml`` (``[tool.pytest.ini_options]``), ``tox.ini`` (``[pytest]``)
+and ``setup.cfg`` (``[tool:pytest]``) that has them, as pytest reads them. Globs match as the
+planner matches them (``**`` spans directories). tta-ci's own folder
 (``.tta-ci``, the parent of the default ``output_dir`` and ``cache_dir``) is made by
 ``make_dirs`` only, which keeps it out of git. Nothing here imports anything beyond the
 standard library at module level: the hook's no-op path uses it.
@@ -10,6 +14,7 @@ standard library at module level: the hook's no-op path uses it.
 
 from __future__ import annotations
 
+import collections
 import posixpath
 
 TYPE_CHECKING = False  # not typing's: this module is on the hook's fast path
@@ -21,19 +26,140 @@ __all__ = [
     "DEFAULT_INCLUDE",
     "DEFAULT_TEST_DIRS",
     "OWN_FOLDER",
+    "PYTEST_CONFIG_FILES",
+    "ROOT_TEST_FILES",
+    "PytestRules",
     "glob_match",
     "imported_modules",
     "is_test_module",
     "is_test_name",
     "is_test_path",
     "make_dirs",
+    "parse_pytest_rules",
     "python_candidates",
+    "read_pytest_rules",
 ]
 
 DEFAULT_INCLUDE = ("**/*.py",)
 DEFAULT_TEST_DIRS = ("tests", "test")
 OWN_FOLDER = ".tta-ci"
 IGNORE_ALL = "# created by tta-ci: nothing in this folder belongs in git\n*\n"
+DEFAULT_PYTHON_FILES = ("test_*.py", "*_test.py")
+PYTEST_CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+ROOT_TEST_FILES = ("test.py", "tests.py")
+_SECTIONS = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest",
+             "setup.cfg": "tool:pytest"}
+
+
+_Rules = collections.namedtuple(
+    "_Rules", ["python_files", "testpaths", "pythonpath", "doctest_modules", "import_mode"],
+    defaults=[DEFAULT_PYTHON_FILES, (), (), False, None])
+IMPORT_MODES = ("prepend", "append", "importlib")
+
+
+class PytestRules(_Rules):
+    """What of the project's pytest settings decides which files are tests, and how they run.
+
+    ``testpaths`` count as test directories, unless ``addopts`` collects doctests from modules
+    (then source lives there too). ``pythonpath`` entries are relative to the repository root;
+    ``import_mode`` is the ``--import-mode`` of ``addopts`` (the one option of it the sandbox
+    keeps: the project's tests may not import without it).
+    """
+
+    __slots__ = ()
+    python_files: tuple[str, ...]
+    testpaths: tuple[str, ...]
+    pythonpath: tuple[str, ...]
+    doctest_modules: bool
+    import_mode: str | None
+
+    def __new__(cls, python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
+                testpaths: tuple[str, ...] = (), pythonpath: tuple[str, ...] = (),
+                doctest_modules: bool = False, import_mode: str | None = None) -> PytestRules:
+        kept = tuple(p.strip("/") for p in testpaths if p.strip("/") not in ("", "."))
+        mode = import_mode if import_mode in IMPORT_MODES else None
+        return super().__new__(cls, python_files or DEFAULT_PYTHON_FILES, kept, pythonpath,
+                               doctest_modules, mode)
+
+    def collects(self, path: str) -> bool:
+        """Whether the file name matches ``python_files`` (pytest's own test-module rule)."""
+        import fnmatch
+
+        name = posixpath.basename(path)
+        return any(fnmatch.fnmatch(path if "/" in p else name, p) for p in self.python_files)
+
+    def test_dirs(self) -> tuple[str, ...]:
+        return () if self.doctest_modules else self.testpaths
+
+
+def _words(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+def _options(name: str, text: str) -> dict[str, object] | None:
+    """The pytest options a configuration file sets (None: it has no pytest section)."""
+    if name == "pyproject.toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return None
+        table = data.get("tool", {}).get("pytest", {}).get("ini_options")
+        return table if isinstance(table, dict) else None
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    section = _SECTIONS.get(name, "pytest")
+    return dict(parser[section]) if parser.has_section(section) else None
+
+
+def _import_mode(addopts: tuple[str, ...]) -> str | None:
+    for i, word in enumerate(addopts):
+        if word.startswith("--import-mode="):
+            return word.split("=", 1)[1]
+        if word == "--import-mode" and i + 1 < len(addopts):
+            return addopts[i + 1]
+    return None
+
+
+def parse_pytest_rules(texts: dict[str, str | None]) -> PytestRules:
+    """The rules of the first configuration file (by pytest's order) with a pytest section;
+    ``texts`` maps root-level file names to their contents."""
+    for name in PYTEST_CONFIG_FILES:
+        text = texts.get(name)
+        options = _options(name, text) if text is not None else None
+        if options is None:
+            continue
+        addopts = _words(options.get("addopts"))
+        return PytestRules(python_files=_words(options.get("python_files")),
+                           testpaths=_words(options.get("testpaths")),
+                           pythonpath=_words(options.get("pythonpath")),
+                           doctest_modules="--doctest-modules" in addopts,
+                           import_mode=_import_mode(addopts))
+    return PytestRules()
+
+
+def read_pytest_rules(root: str) -> PytestRules:
+    """``parse_pytest_rules`` of the configuration files in the directory ``root``."""
+    import os
+
+    texts: dict[str, str | None] = {}
+    for name in PYTEST_CONFIG_FILES:
+        try:
+            with open(os.path.join(root, name), encoding="utf-8", errors="replace") as f:
+                texts[name] = f.read()
+        except OSError:
+            continue
+    return parse_pytest_rules(texts)
 
 
 def is_test_module(name: str) -> bool:
@@ -51,12 +177,16 @@ def python_candidates(files: Iterable[str]) -> list[str]:
     return [f for f in files if f.endswith(".py") and not is_test_name(posixpath.basename(f))]
 
 
-def is_test_path(path: str, test_dirs: Iterable[str]) -> bool:
-    """The planner's test-file rule: a test file name, or a path under a test directory."""
-    if is_test_name(posixpath.basename(path)):
+def is_test_path(path: str, test_dirs: Iterable[str],
+                 rules: PytestRules | None = None) -> bool:
+    """The one test-file rule: a file pytest collects (``rules``, default pytest's), test
+    support, a root-level ``test.py``/``tests.py``, or a path under a test directory."""
+    if is_test_name(posixpath.basename(path)) or path in ROOT_TEST_FILES:
+        return True
+    if rules is not None and rules.collects(path):
         return True
     parts = path.split("/")[:-1]
-    for test_dir in test_dirs:
+    for test_dir in (*test_dirs, *(rules.test_dirs() if rules is not None else ())):
         test_dir = test_dir.strip("/")
         if "/" in test_dir:
             if path.startswith(test_dir + "/"):

@@ -179,6 +179,10 @@ class Candidate(_Frozen):
     strategy: str | None = None  # offline: "ghostwriter.fuzz", "doctest", ...
     notes: tuple[str, ...] = ()  # shown in the summary (e.g. discarded files)
     behaviour_changes: tuple[BehaviourChange, ...] = ()  # where base and head differ
+    # Where a test function's expectation comes from, by test name ("Class::test" in a
+    # class): "doctest: ...", "existing test: ...", "model: ...". A failing test is a possible
+    # bug only with an entry here; a generator's own guess has none.
+    evidence: dict[str, str] = Field(default_factory=dict)
 
     @property
     def prompt_tokens(self) -> int:
@@ -209,8 +213,11 @@ class TestVerdict(_Frozen):
 
 
 class PossibleBug(_Frozen):
+    """A test whose expectation the project states, and which the head contradicts."""
+
     test: str
-    message: str
+    message: str  # the failure on the head
+    reason: str = ""  # the evidence: what the project (or the model, kept after the failure) says
     file: str = ""
     line: int | None = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,7 +32,11 @@ BACKOFF_CAP_S = 60.0
 
 
 class Validator(Protocol):
-    async def validate(self, task: Task, code: str) -> Verdict: ...
+    async def validate(self, task: Task, code: str,
+                       evidence: Mapping[str, str] | None = None) -> Verdict: ...
+
+
+PinnedCheck = Callable[[Task], Awaitable[Verdict | None]]
 
 
 class TaskResult(BaseModel):
@@ -122,6 +126,8 @@ class Attempts:
             candidate = await self._retry(request, progress, exc)
         for call in candidate.calls:
             self._record_call(progress, call)
+        # requests the generator itself sent again (a rate-limited model waited for or left)
+        progress.retries += sum(not c.ok for c in candidate.calls)
         return candidate
 
     async def _call(self, request: GenerationRequest, progress: _Progress) -> Candidate:
@@ -164,8 +170,17 @@ class Attempts:
         progress.calls.append(call)
         self.on_call(call)
 
+    async def _pinned(self, task: Task, progress: _Progress) -> None:
+        """Ends the task as skipped when the existing tests already pin the change."""
+        check: PinnedCheck | None = getattr(self.validator, "pinned", None)
+        verdict = await check(task) if check is not None else None
+        if verdict is not None:
+            progress.verdict = verdict
+            raise SkipTask(verdict.reason)
+
     async def run(self, task: Task, progress: _Progress) -> tuple[Outcome, str]:
         """The repair loop. Returns the outcome and its reason."""
+        await self._pinned(task, progress)
         seen: dict[str, Verdict] = {}
         previous: Candidate | None = None
         feedback: str | None = None
@@ -180,23 +195,38 @@ class Attempts:
                 if previous is None:
                     raise
                 break  # the generator has nothing more to try
-            key = _normalise(candidate.code)
+            key = _normalise(candidate.code) + "\0" + repr(sorted(candidate.evidence.items()))
             verdict = seen.get(key)
             if verdict is None:
                 report.stage("validating")
-                verdict = seen[key] = await self.validator.validate(task, candidate.code)
+                verdict = seen[key] = await self.validator.validate(
+                    task, candidate.code, candidate.evidence)
             progress.candidate, progress.verdict = candidate, verdict
-            for bug in verdict.possible_bugs:
-                progress.bugs.setdefault(bug.test, bug)
+            _note_bugs(progress.bugs, verdict)
             if verdict.accepted:
                 return "accepted", verdict.reason or "accepted"
+            if verdict.possible_bugs:
+                break  # an expectation the project states, kept: a result, not a guess to fix
             previous, feedback = candidate, verdict.feedback or verdict.reason
             if self.should_stop_repairs():
                 break
         last = progress.verdict.reason if progress.verdict else "no candidate"
         if progress.bugs:
-            return "possible_bug", f"possible bug: {next(iter(progress.bugs.values())).message}"
+            bug = next(iter(progress.bugs.values()))
+            said = bug.reason or bug.message
+            return "possible_bug", said if said.lower().startswith("possible bug") else (
+                f"possible bug: {said}")
         return "rejected", last
+
+
+def _note_bugs(bugs: dict[str, PossibleBug], verdict: Verdict) -> None:
+    """Possible bugs of the latest verdict; one that a later answer fixed (the test passes
+    now) is dropped: a corrected answer is never a possible bug."""
+    for name, test in verdict.tests.items():
+        if test.status == "accepted":
+            bugs.pop(name, None)
+    for bug in verdict.possible_bugs:
+        bugs[bug.test] = bug
 
 
 class _SeededJitter:

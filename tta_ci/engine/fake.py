@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tta_ci.core.types import Candidate, LLMCall, Task, Verdict
@@ -60,7 +60,8 @@ class FakeValidator:
     accept: Callable[[Task, str], bool] = lambda task, code: True
     seen: list[str] = field(default_factory=list)
 
-    async def validate(self, task: Task, code: str) -> Verdict:
+    async def validate(self, task: Task, code: str,
+                       evidence: Mapping[str, str] | None = None) -> Verdict:
         self.seen.append(code)
         ok = self.accept(task, code)
         return Verdict(

@@ -16,9 +16,11 @@ import os
 from tta_ci.core.paths import (
     DEFAULT_INCLUDE,
     DEFAULT_TEST_DIRS,
+    PytestRules,
     glob_match,
     is_test_path,
     python_candidates,
+    read_pytest_rules,
 )
 
 TYPE_CHECKING = False  # not typing's: this module is on the hook's fast path
@@ -44,23 +46,26 @@ _RULE_KEYS = ("include", "exclude", "test_dirs")
 
 
 class FileRules:
-    """The three configuration keys that decide whether a path is planned at all."""
+    """The three configuration keys that decide whether a path is planned at all, and the
+    project's pytest settings (a file pytest would collect is a test)."""
 
-    __slots__ = ("exclude", "include", "test_dirs")
+    __slots__ = ("exclude", "include", "pytest", "test_dirs")
 
     def __init__(
         self,
         include: tuple[str, ...] = DEFAULT_INCLUDE,
         exclude: tuple[str, ...] = (),
         test_dirs: tuple[str, ...] = DEFAULT_TEST_DIRS,
+        pytest: PytestRules | None = None,
     ) -> None:
         self.include = include
         self.exclude = exclude
         self.test_dirs = test_dirs
+        self.pytest = pytest or PytestRules()
 
     def __repr__(self) -> str:
         return (f"FileRules(include={self.include!r}, exclude={self.exclude!r}, "
-                f"test_dirs={self.test_dirs!r})")
+                f"test_dirs={self.test_dirs!r}, pytest={self.pytest!r})")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FileRules) and repr(self) == repr(other)
@@ -77,7 +82,7 @@ def maybe_planned(files: Iterable[str], rules: FileRules) -> list[str]:
     """The repository-relative files the planner would not skip by their path alone."""
     kept = []
     for path in python_candidates(files):
-        if is_test_path(path, rules.test_dirs):
+        if is_test_path(path, rules.test_dirs, rules.pytest):
             continue
         if not any(glob_match(path, p) for p in rules.include):
             continue
@@ -171,4 +176,4 @@ def read_file_rules(
             if parsed is None:
                 return None
             rules[key] = parsed
-    return FileRules(**rules)
+    return FileRules(**rules, pytest=read_pytest_rules(root))

@@ -25,10 +25,10 @@ __all__ = ["plan_change", "plan_files", "resolve_range"]
 _EVENT_RANGES = ("pull_request", "pull_request_target", "push")
 
 
-def _name_skip(change: FileChange, config: Config) -> str | None:
+def _name_skip(change: FileChange, config: Config, head: Side) -> str | None:
     if change.status == "deleted":
         return "deleted"
-    reason = skip_reason(change.path, config)
+    reason = skip_reason(change.path, config, head.pytest_rules())
     if reason is not None:
         return reason
     if change.binary:
@@ -41,7 +41,7 @@ def _name_skip(change: FileChange, config: Config) -> str | None:
 def _plan_file(
     change: FileChange, head: Side, base: Side, config: Config
 ) -> tuple[list[Task], list[Skip]]:
-    reason = _name_skip(change, config)
+    reason = _name_skip(change, config, head)
     if reason is not None:
         return [], [Skip(file=change.path, reason=reason)]
     text = decode(head.read_bytes(change.path) or b"")
@@ -65,7 +65,7 @@ def plan_files(
 ) -> tuple[tuple[Task, ...], tuple[Skip, ...]]:
     """Tasks (capped at ``config.max_tasks``, by priority, after ``precheck``) and skips of a
     parsed diff."""
-    planned = [c for c in changes if _name_skip(c, config) is None]
+    planned = [c for c in changes if _name_skip(c, config, head) is None]
     head.prefetch(c.path for c in planned)
     base.prefetch(c.old_path for c in planned if c.old_path)
     tasks: list[Task] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from tta_ci.core.config import Config
+from tta_ci.core.paths import PYTEST_CONFIG_FILES, PytestRules, parse_pytest_rules
 from tta_ci.git import repo as gitops
 from tta_ci.plan.paths import TestIndex, module_name
 from tta_ci.plan.symbols import ParsedSource, parse_source
@@ -37,13 +38,22 @@ class Side:
         self._read = read
         self._cache: dict[str, bytes | None] = {}
         self._tests: dict[tuple[str, ...], TestIndex] = {}
+        self._rules: PytestRules | None = None
 
     def test_index(self, config: Config) -> TestIndex:
         """The test files of this side (built once per ``test_dirs``)."""
         key = config.test_dirs
         if key not in self._tests:
-            self._tests[key] = TestIndex(self.files, config, self.read_texts)
+            self._tests[key] = TestIndex(self.files, config, self.read_texts,
+                                         self.pytest_rules())
         return self._tests[key]
+
+    def pytest_rules(self) -> PytestRules:
+        """The project's pytest settings on this side (its root-level configuration files)."""
+        if self._rules is None:
+            names = [n for n in PYTEST_CONFIG_FILES if n in self.files]
+            self._rules = parse_pytest_rules(self.read_texts(names))
+        return self._rules
 
     def prefetch(self, paths: Iterable[str]) -> None:
         """Read the paths not read yet, all at once."""

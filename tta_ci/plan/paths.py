@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from tta_ci.core.config import Config
-from tta_ci.core.paths import glob_match, imported_modules, is_test_path
+from tta_ci.core.paths import PytestRules, glob_match, imported_modules, is_test_path
 
 __all__ = [
     "TestIndex",
@@ -24,11 +24,12 @@ TestLocation = tuple[str, bool]  # (test file path, exists)
 Reader = Callable[[Sequence[str]], Mapping[str, str | None]]
 
 
-def skip_reason(path: str, config: Config) -> str | None:
-    """Why a changed path is not planned, by its name alone (None: plan it)."""
+def skip_reason(path: str, config: Config, rules: PytestRules | None = None) -> str | None:
+    """Why a changed path is not planned, by its name alone (None: plan it); ``rules`` are
+    the project's pytest settings (a file pytest would collect is a test, never a target)."""
     if not path.endswith(".py"):
         return "not python"
-    if is_test_path(path, config.test_dirs):
+    if is_test_path(path, config.test_dirs, rules):
         return "test file"
     included = any(glob_match(path, p) for p in config.include)
     if not included or any(glob_match(path, p) for p in config.exclude):
@@ -68,11 +69,12 @@ class TestIndex:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, files: Collection[str], config: Config, read: Reader) -> None:
+    def __init__(self, files: Collection[str], config: Config, read: Reader,
+                 rules: PytestRules | None = None) -> None:
         self.files = files
         self.test_dir = _test_dir(files, config)
         self.tests = sorted(
-            f for f in files if f.endswith(".py") and is_test_path(f, config.test_dirs)
+            f for f in files if f.endswith(".py") and is_test_path(f, config.test_dirs, rules)
             and posixpath.basename(f) != "conftest.py"
         )
         depth = self.test_dir.count("/") + 1

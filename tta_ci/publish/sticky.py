@@ -17,6 +17,7 @@ from tta_ci.github.event import PullTarget, run_url
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.files import accepted_records
 from tta_ci.publish.markdown import block, cell, code, code_cell, fence, html, note, text
+from tta_ci.publish.pinning import behaviour_section, mutation_section
 from tta_ci.publish.summary import OUTCOME_LABELS, outcome_line
 
 __all__ = [
@@ -64,9 +65,11 @@ def _rejections(doc: MetricsDocument) -> list[str]:
             lines.append(f"- {code(task.id)} {code(name)}: {text(reason, 300)}")
         for bug in task.possible_bugs:
             where = f" ({code(f'{bug.file}:{bug.line}')})" if bug.file and bug.line else ""
+            said = f" {text(bug.reason, 300)}:" if bug.reason else ""
             lines.append(
                 f"- 🐞 {code(task.id)} {code(bug.test)}{where}: the test fails the same way "
-                f"every time on the new code, which may be a bug: {text(bug.message, 300)}"
+                f"every time on the new code, against what the project states, which may be a "
+                f"bug:{said} {text(bug.message, 300)}"
             )
     return ["#### Rejected tests and possible bugs", "", *lines, ""] if lines else []
 
@@ -98,7 +101,8 @@ def render_comment(
     head.extend(f"> {note(item, 500)}" for item in [*doc.notes, *notes])
     head.extend(["", *_results_table(doc), ""])
     accepted = [t for t in doc.tasks if t.status == "accepted" and t.code]
-    tail = [*_rejections(doc)]
+    tail = [*mutation_section(doc, heading="####", limit=10),
+            *behaviour_section(doc, heading="####", limit=10), *_rejections(doc)]
     if accepted:
         tail.extend(HOW_TO_APPLY)
     tail.append(_footer(link))

@@ -12,6 +12,7 @@ from collections import Counter
 from tta_ci.core.report import MetricsDocument, ModelStats, TaskRecord
 from tta_ci.core.types import Skip
 from tta_ci.publish.markdown import cell, code, code_cell, note, text
+from tta_ci.publish.pinning import behaviour_section, mutation_section
 
 __all__ = [
     "DEFAULT_LIMIT_BYTES",
@@ -138,7 +139,8 @@ def _bugs_section(doc: MetricsDocument, limit: int = 50) -> list[str]:
     lines = ["### Possible bugs", ""]
     for task, bug in bugs[:limit]:
         where = f"{bug.file or task.file}:{bug.line}" if bug.line else (bug.file or task.file)
-        lines.append(f"- {code(where)} {code(bug.test)}: {text(bug.message, 500)}")
+        said = f"{text(bug.reason, 500)} — " if bug.reason else ""
+        lines.append(f"- {code(where)} {code(bug.test)}: {said}{text(bug.message, 500)}")
     if len(bugs) > limit:
         lines.append(f"- … {len(bugs) - limit} more in {ARTIFACT_POINTER}")
     return [*lines, ""]
@@ -195,6 +197,8 @@ def render_summary(doc: MetricsDocument, *, limit_bytes: int = DEFAULT_LIMIT_BYT
         _totals_section(doc),
         _models_section(doc),
         _bugs_section(doc),
+        mutation_section(doc),
+        behaviour_section(doc),
         _notes_section(doc),
         _isolation_section(doc),
         _chart_section(doc),

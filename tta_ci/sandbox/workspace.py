@@ -7,16 +7,17 @@ files), so that staged or uncommitted code can be checked.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from tta_ci.core.errors import GitError
 from tta_ci.git import cli as gitcli
 
-__all__ = ["workspace"]
+__all__ = ["async_workspace", "workspace"]
 
 
 def _copy_working_tree(repo: Path, dest: Path) -> None:
@@ -51,3 +52,15 @@ def workspace(repo: Path, *, ref: str | None = None) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(parent, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def async_workspace(repo: Path, *, ref: str | None = None) -> AsyncIterator[Path]:
+    """``workspace`` for async code: made and removed in a worker thread (git and copies
+    block)."""
+    manager = workspace(repo, ref=ref)
+    path = await asyncio.to_thread(manager.__enter__)
+    try:
+        yield path
+    finally:
+        await asyncio.to_thread(manager.__exit__, None, None, None)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tta_ci.core.types import CheckResult, PossibleBug, TestVerdict
+from tta_ci.core.types import CheckResult, TestVerdict
 from tta_ci.validate.runner import RunReport, TestRecord
 
 __all__ = [
@@ -101,14 +101,20 @@ def _failure(record: TestRecord) -> str:
     return f"{record.exc_type}: {record.message}".strip(": ")
 
 
-def _consistent_assertion(records: Sequence[TestRecord]) -> bool:
+def _consistent(records: Sequence[TestRecord]) -> bool:
+    """The same failure in the test's call every time (not in a fixture or at import)."""
     first = records[0]
-    return all(r.exc_type == "AssertionError" and r.phase == "call" and
+    return all(r.phase == "call" and r.exc_type == first.exc_type and
                r.message == first.message for r in records)
 
 
-def judge_function(runs: FunctionRuns) -> TestVerdict:
-    """Accepted (so far), rejected with one stable reason, or a possible bug."""
+def judge_function(runs: FunctionRuns, evidence: str | None = None) -> TestVerdict:
+    """Accepted (so far), rejected with one stable reason, or a possible bug.
+
+    A possible bug needs ``evidence``: where the test's expectation comes from (a docstring
+    example, an existing test, a model that kept it after seeing the failure). A failing test
+    without it is the generator's own wrong guess: rejected as ``failed``.
+    """
     present = [r for r in runs.records if r is not None]
     if not present:
         return TestVerdict(status="rejected", reason="not collected")
@@ -130,14 +136,10 @@ def judge_function(runs: FunctionRuns) -> TestVerdict:
         return TestVerdict(status="accepted", reason="accepted")
     if outcomes == {"skipped"}:
         return TestVerdict(status="rejected", reason="skipped", message=present[0].message)
-    if runs.coverage.lines and _consistent_assertion(present):
+    if evidence and runs.coverage and _consistent(present):
         return TestVerdict(status="possible_bug", reason="possible bug",
                            message=_failure(present[0]))
     return TestVerdict(status="rejected", reason="failed", message=_failure(present[0]))
-
-
-def possible_bug(name: str, verdict: TestVerdict, test_file: str) -> PossibleBug:
-    return PossibleBug(test=name, message=verdict.message, file=test_file)
 
 
 class _Pruner(cst.CSTTransformer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from tta_ci.core.paths import imported_modules, is_test_module
+from tta_ci.core.paths import ROOT_TEST_FILES, imported_modules, is_test_module, read_pytest_rules
 
 __all__ = ["MAX_RELEVANT_TESTS", "existing_tests", "place_candidates", "relevant_tests"]
 
@@ -16,15 +16,24 @@ SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "site-packages", "build", 
 
 
 def existing_tests(ws: Path, test_dirs: Sequence[str]) -> list[str]:
-    """The repository's test files (``test_*.py``, ``*_test.py``), relative and sorted."""
+    """The repository's test modules, relative and sorted: the files pytest collects under the
+    project's settings (``python_files``, default ``test_*.py``/``*_test.py``, under
+    ``testpaths`` when set), ``test*.py`` in a test directory, and a root-level
+    ``test.py``/``tests.py``."""
+    rules = read_pytest_rules(str(ws))
     found: set[str] = set()
     for path in ws.rglob("*.py"):
         rel = path.relative_to(ws)
+        posix = rel.as_posix()
         if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
             continue
-        in_test_dir = bool(rel.parts) and rel.parts[0] in test_dirs
-        if is_test_module(path.name) or (in_test_dir and path.name.startswith("test")):
-            found.add(rel.as_posix())
+        if rules.testpaths and posix not in ROOT_TEST_FILES and not any(
+                posix.startswith(p + "/") for p in rules.testpaths):
+            continue
+        in_test_dir = bool(rel.parts) and rel.parts[0] in (*test_dirs, *rules.test_dirs())
+        collected = is_test_module(path.name) or rules.collects(posix)
+        if collected or posix in ROOT_TEST_FILES or (in_test_dir and path.name.startswith("test")):
+            found.add(posix)
     return sorted(found)
 
 

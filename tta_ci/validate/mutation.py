@@ -1,158 +1,175 @@
-"""Gate 8 (opt-in, ``mutation = true``): an accepted test must kill a mutant of the changed
-lines that the existing tests do not kill.
+"""Mutants of the changed lines, and who kills them.
 
-Plan, then apply: ``tta_ci.core.mutants`` plans the mutants (pure); ``mutation_gate`` writes each
-mutant over the target file of the validator's workspace, runs the existing tests and the
-accepted candidates in one sandboxed pytest process per mutant, and restores the file.
+Plan, then apply: ``tta_ci.core.mutants`` plans the operator mutants (pure); ``task_mutants``
+adds the base version of the changed symbol as one more mutant (the change reverted: a test
+that fails on it pins the change even where it runs no new line). Each mutant knows the lines
+of the real code it touches (``reach``): a mutant runs only the tests whose per-test coverage
+context reached one of them. ``swap_runner`` is the one seam that runs tests on a mutant
+(``run_mutant(spec, mutant) -> RunReport``): today it writes the mutant over the target file of
+the validator's workspace for one sandboxed pytest process and restores the file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import difflib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from tta_ci.core import progress
+from tta_ci.core.lines import python_lines
 from tta_ci.core.mutants import Mutant, mutants
-from tta_ci.core.types import CheckResult, TestVerdict, Verdict
+from tta_ci.core.types import MutationScore, Survivor, Task
 from tta_ci.validate.runner import RunReport, RunSpec
 
-__all__ = ["REJECTED", "Mutant", "MutationReport", "judge_mutants", "mutants", "mutation_gate"]
+__all__ = [
+    "BASE_OPERATOR",
+    "Mutant",
+    "MutantRunner",
+    "Planned",
+    "RunFn",
+    "RunnerFactory",
+    "kills",
+    "mutants",
+    "plan_mutants",
+    "score",
+    "survivors_feedback",
+    "swap_runner",
+]
 
-REJECTED = "kills no mutant the existing tests miss"
+BASE_OPERATOR = "the change reverted (base version)"
 RunFn = Callable[[RunSpec], Awaitable[RunReport]]
+MutantRunner = Callable[[RunSpec, Mutant], Awaitable[RunReport]]
+RunnerFactory = Callable[[Path, str, RunFn], MutantRunner]  # (workspace, target file, run)
 
 
-# -- judging: which mutants the candidate and the existing tests kill -------------------------
-
-
-class MutationReport(BaseModel):
-    """What one candidate did to the mutants of its target."""
+class Planned(BaseModel):
+    """A mutant with what the reviewer reads of it and the real lines it touches."""
 
     model_config = ConfigDict(frozen=True)
 
-    total: int
-    killed: tuple[Mutant, ...] = ()  # by the candidate
-    unique: tuple[Mutant, ...] = ()  # by the candidate and not by the existing tests
-    survivors: tuple[Mutant, ...] = ()  # by neither
+    mutant: Mutant
+    operator: str  # "`<` → `<=`"
+    code: str  # the mutated code, one line
+    reach: frozenset[int]  # lines of the real code: a test that ran none cannot kill it
 
-    @property
-    def ok(self) -> bool:
-        return self.total == 0 or bool(self.unique)
-
-    def check(self) -> CheckResult:
-        if self.total == 0:
-            return CheckResult(ok=True, detail="no operator, constant or return on the changed "
-                                               "lines to mutate")
-        detail = (f"killed {len(self.killed)} of {self.total} mutants; {len(self.unique)} that "
-                  "the existing tests miss")
-        if self.unique:
-            detail += ": " + ", ".join(m.description for m in self.unique)
-        return CheckResult(ok=self.ok, detail=detail)
-
-    def feedback(self, source_lines: Sequence[str]) -> str:
-        """Repair text: the changes to the code that no test notices."""
-        def shown(group: Sequence[Mutant]) -> str:
-            return "\n".join(
-                f"- {m.description}: {source_lines[m.line - 1].strip()}"
-                if 0 < m.line <= len(source_lines) else f"- {m.description}" for m in group)
-
-        parts = [f"### {REJECTED}"]
-        if self.survivors:
-            parts.append("No test notices these changes to the code under test; assert the "
-                         "exact results (boundaries, signs, return values) that they would "
-                         "change:\n" + shown(self.survivors))
-        else:
-            parts.append("Every change to the changed lines that the new tests notice is "
-                         "already caught by the existing tests.")
-        return "\n".join(parts)
+    def survivor(self) -> Survivor:
+        return Survivor(line=self.mutant.line, operator=self.operator, code=self.code)
 
 
-def _outcome(report: RunReport, nodeid: str) -> str:
-    record = report.results.get(nodeid)
-    return record.outcome if record is not None else "missing"
+def _diff(original: list[str], mutated: list[str]) -> tuple[set[int], str]:
+    """(changed original line numbers, the mutated text) of two line lists."""
+    touched: set[int] = set()
+    code: list[str] = []
+    matcher = difflib.SequenceMatcher(a=original, b=mutated, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            touched.update(range(i1 + 1, max(i2, i1 + 1) + 1))
+            code.extend(line.strip() for line in mutated[j1:j2])
+    return touched, " ".join(c for c in code if c)
 
 
-def _candidate_killed(report: RunReport, path: str) -> bool:
-    if path in report.dead_files or path in report.collect_errors:
-        return True
-    outcomes = [r.outcome for n, r in report.results.items() if n.split("::", 1)[0] == path]
-    return not outcomes or any(o != "passed" for o in outcomes)
+def _planned(lines: list[str], mutant: Mutant, operator: str,
+             reach: Iterable[int] = ()) -> Planned:
+    touched, code = _diff(lines, python_lines(mutant.source))
+    return Planned(mutant=mutant, operator=operator, code=code[:200],
+                   reach=frozenset({mutant.line, *touched, *reach}))
 
 
-def judge_mutants(found: Sequence[Mutant], reports: Sequence[RunReport], path: str,
-                  passed: frozenset[str]) -> MutationReport:
-    """Killed = a test that passed on the real code fails (or dies) on the mutant."""
-    killed, unique, survivors = [], [], []
-    for mutant, report in zip(found, reports, strict=True):
-        by_existing = any(_outcome(report, n) != "passed" for n in passed)
-        if _candidate_killed(report, path):
-            killed.append(mutant)
-            if not by_existing:
-                unique.append(mutant)
-        elif not by_existing:
-            survivors.append(mutant)
-    return MutationReport(total=len(found), killed=tuple(killed), unique=tuple(unique),
-                          survivors=tuple(survivors))
-
-
-def _apply(verdict: Verdict, report: MutationReport, source_lines: Sequence[str],
-           redact: Callable[[str], str]) -> Verdict:
-    checks = {**verdict.checks, "mutation": report.check()}
-    if report.ok:
-        return verdict.model_copy(update={"checks": checks})
-    tests = {n: TestVerdict(status="rejected", reason=REJECTED) if v.status == "accepted" else v
-             for n, v in verdict.tests.items()}
-    return verdict.model_copy(update={
-        "accepted": False, "reason": REJECTED, "checks": checks, "tests": tests, "code": None,
-        "feedback": redact(report.feedback(source_lines)),
-    })
-
-
-# -- running: one sandboxed pytest process per mutant ---------------------------------------
-
-
-async def _run_mutants(target: Path, original: bytes, found: Sequence[Mutant], spec: RunSpec,
-                       run: RunFn) -> list[RunReport]:
-    reports: list[RunReport] = []
-    if target.is_symlink():  # never write through a link: it may point out of the workspace
-        target.unlink()
+def _base_mutant(text: str, task: Task) -> Mutant | None:
+    """The head file with the changed symbol's base version in its place, if it compiles."""
+    base = task.base_source
+    if not base or task.kind not in ("function", "method") or base == task.source:
+        return None
+    lines = python_lines(text, keepends=True)
+    if not 0 < task.start_line <= task.end_line <= len(lines):
+        return None
+    body = base if base.endswith("\n") else base + "\n"
+    source = "".join([*lines[: task.start_line - 1], body, *lines[task.end_line:]])
     try:
-        for number, mutant in enumerate(found, 1):  # the same order and seeds for each
-            progress.stage(f"mutants {number}/{len(found)}")
-            target.write_bytes(mutant.source.encode("utf-8"))
-            reports.append(await run(spec))
-    finally:
-        target.write_bytes(original)  # later runs in this workspace see the real code
-    return reports
+        compile(source, "<base>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    first = min(task.changed_lines, default=task.start_line)
+    return Mutant(line=first, description=f"line {first}: {BASE_OPERATOR}", source=source)
 
 
-async def mutation_gate(ws: Path, target: str, verdicts: Sequence[Verdict],
-                        paths: Mapping[int, str], *, existing: Sequence[str],
-                        passed: frozenset[str], changed: Sequence[int],
-                        python_path: tuple[str, ...], limit: int, run: RunFn,
-                        redact: Callable[[str], str] = str) -> list[Verdict]:
-    """The verdicts, each accepted one with a ``mutation`` check (and rejected if it fails).
+def plan_mutants(text: str, task: Task, changed: Sequence[int], limit: int) -> list[Planned]:
+    """At most ``limit`` operator mutants of ``changed``, then the base version (when the
+    symbol existed on the base and differs)."""
+    lines = python_lines(text)
+    planned = [_planned(lines, m, m.description.split(": ", 1)[-1])
+               for m in mutants(text, changed, limit=limit)]
+    base = _base_mutant(text, task)
+    if base is not None:
+        span = range(task.start_line, task.end_line + 1)
+        found = _planned(lines, base, BASE_OPERATOR, span)
+        planned.append(found.model_copy(update={"code": _base_code(task)}))
+    return planned
 
-    ``paths`` maps a verdict's index to its candidate file in ``ws``; the accepted (pruned)
-    code is written there, and ``run`` runs a spec under the validator's sandbox and limits.
-    """
-    chosen = {i: paths[i] for i, v in enumerate(verdicts)
-              if v.accepted and v.code is not None and i in paths}
-    if not chosen:
-        return list(verdicts)
-    for index, path in chosen.items():
-        (ws / path).write_text(verdicts[index].code or "", encoding="utf-8")
-    original = (ws / target).read_bytes()
-    text = original.decode("utf-8", errors="replace")
-    found = mutants(text, changed, limit=limit)
-    spec = RunSpec(files=(*chosen.values(), *existing), guarded=tuple(chosen.values()),
-                   python_path=python_path)
-    reports = await _run_mutants(ws / target, original, found, spec, run)
-    lines = text.splitlines()
-    result = list(verdicts)
-    for index, path in chosen.items():
-        report = judge_mutants(found, reports, path, passed)
-        result[index] = _apply(verdicts[index], report, lines, redact)
-    return result
+
+def _base_code(task: Task) -> str:
+    """The base lines that differ from the head, docstrings and comments aside (what the
+    change reverted, for a reader)."""
+    head, base = (task.source or "").splitlines(), (task.base_source or "").splitlines()
+    matcher = difflib.SequenceMatcher(a=head, b=base, autojunk=False)
+    lines = [line.strip() for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"
+             for line in base[j1:j2]]
+    kept = [line for line in lines if line and not line.startswith(('"', "'", "#"))]
+    return (" ".join(kept) or f"the base version of `{task.symbol}`")[:200]
+
+
+def kills(report: RunReport, selected: Iterable[str]) -> set[str]:
+    """The selected node ids (all passed on the real code) that fail or die on the mutant."""
+    killed: set[str] = set()
+    for nodeid in selected:
+        record = report.results.get(nodeid)
+        path = nodeid.split("::", 1)[0]
+        dead = path in report.dead_files or path in report.collect_errors
+        if dead or record is None or record.outcome != "passed":
+            killed.add(nodeid)
+    return killed
+
+
+def reaching(planned: Planned, contexts: Mapping[str, frozenset[int]],
+             candidates: Iterable[str]) -> list[str]:
+    """The node ids among ``candidates`` whose coverage context ran a line the mutant touches."""
+    return sorted(n for n in candidates if contexts.get(n, frozenset()) & planned.reach)
+
+
+def swap_runner(ws: Path, target: str, run: RunFn) -> MutantRunner:
+    """``run_mutant(spec, mutant)``: the mutant written over ``target`` for one run of
+    ``spec``, the real file restored after it (never written through a link)."""
+    path = ws / target
+
+    async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
+        original = path.read_bytes()
+        if path.is_symlink():  # it may point out of the workspace
+            path.unlink()
+        try:
+            path.write_bytes(mutant.source.encode("utf-8"))
+            return await run(spec)
+        finally:
+            path.write_bytes(original)  # later runs in this workspace see the real code
+
+    return run_mutant
+
+
+def score(planned: Sequence[Planned], by_existing: Iterable[int],
+          by_accepted: Iterable[int]) -> MutationScore:
+    """Tried, killed by the existing tests, killed with the accepted ones, survivors."""
+    existing = set(by_existing)
+    together = existing | set(by_accepted)
+    return MutationScore(
+        tried=len(planned), killed_by_existing=len(existing), killed_with_accepted=len(together),
+        survivors=tuple(p.survivor() for i, p in enumerate(planned) if i not in together))
+
+
+def survivors_feedback(found: MutationScore) -> str:
+    """Repair text: the changes to the changed lines that no test notices."""
+    if not found.survivors:
+        return ""
+    shown = "\n".join(f"- line {s.line}: {s.operator}: {s.code}" for s in found.survivors)
+    return ("### mutants no test kills\nNo test notices these changes to the code under test; "
+            "assert the exact results (boundaries, signs, return values, raised errors) that "
+            "they would change:\n" + shown)

@@ -20,6 +20,7 @@ variables set by the runner:
 ``TTA_SANDBOX_COVER_BASE``  JSON ``{"lines": [...], "arcs": [...]}`` of the target measured
                             while it was imported before this plugin started (a warm
                             interpreter preloads it); merged into the context ``""``
+``TTA_SANDBOX_SELECT``      newline-separated node ids to run (empty: all collected tests)
 
 Events: ``collect_start``/``collect_end`` {path}, ``collect_error`` {path, message},
 ``start`` {nodeid}, ``result`` {nodeid, outcome, exc_type, message, longrepr, output_bytes,
@@ -157,8 +158,21 @@ def _order_key(nodeid: str) -> str:
     return hashlib.sha256(f"{_ENV.get('TTA_SANDBOX_SEED', '0')}:{nodeid}".encode()).hexdigest()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Guarded (candidate) tests first, so that any state they leave reaches the others."""
+def _selected(items: list[pytest.Item], config: pytest.Config) -> list[pytest.Item]:
+    wanted = {n for n in _ENV.get("TTA_SANDBOX_SELECT", "").split("\n") if n}
+    if not wanted:
+        return items
+    keep = [i for i in items if i.nodeid in wanted]
+    dropped = [i for i in items if i.nodeid not in wanted]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    return keep
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item], config: pytest.Config) -> None:
+    """Only the selected tests; guarded (candidate) tests first, so that any state they leave
+    reaches the others."""
+    items[:] = _selected(items, config)
     reverse = _ENV.get("TTA_SANDBOX_REVERSE") == "1"
     guarded = [i for i in items if os.path.realpath(str(i.path)) in _STATE.guarded]
     others = [i for i in items if os.path.realpath(str(i.path)) not in _STATE.guarded]

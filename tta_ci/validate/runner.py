@@ -50,6 +50,9 @@ class RunSpec(BaseModel):
     run: int = 0
     cover: str | None = None  # target file to measure, relative to the workspace
     python_path: tuple[str, ...] = ()  # relative to the workspace
+    select: tuple[str, ...] = ()  # node ids to run (empty: every test of ``files``)
+    import_mode: str | None = None  # the project's ``--import-mode``
+    maxfail: int = 0  # stop after that many failures (0: never)
 
 
 class RunReport(BaseModel):
@@ -76,6 +79,7 @@ def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
         "TTA_SANDBOX_GUARDED": os.pathsep.join(str(ws / f) for f in spec.guarded),
         "TTA_SANDBOX_WRITABLE": str(ctrl),
         "TTA_SANDBOX_TEST_TIMEOUT": str(test_timeout_s),
+        "TTA_SANDBOX_SELECT": "\n".join(spec.select),
     })
     return env
 
@@ -158,8 +162,9 @@ async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], iso
             ctrl = Path(ctrl_name)
             current = spec.model_copy(update={"files": tuple(files)})
             result = await run_sandboxed(
-                pytest_argv(files, plugin=PLUGIN), workdir=ws, isolation=isolation,
-                timeout_s=timeout_s,
+                pytest_argv(files, plugin=PLUGIN, import_mode=spec.import_mode,
+                            maxfail=spec.maxfail), workdir=ws,
+                isolation=isolation, timeout_s=timeout_s,
                 environ=_environ(environ, current, ws, ctrl, test_timeout_s), writable=[ctrl])
             report.processes += 1
             finished, running, collecting = _apply(_events(ctrl / "events.jsonl"), report, ws)

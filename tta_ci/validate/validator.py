@@ -1,36 +1,53 @@
 """ResultValidator: the gates, cheapest first, for one or many candidates of one task.
 
-Per call: static gates in process; then one workspace, the candidates placed beside the
-task's test file, and a few pytest processes for all of them together (run 0 alone with
-per-test coverage, then alternately with and without the existing tests, each run in the
-reverse order of the one before); pollution is pinned on a candidate only when an existing
-test breaks. The existing tests' coverage of the changed lines is measured once per target.
-With ``mutation = true``, the accepted candidates then face gate 8 (``mutation.py``) in the
-same workspace: one more pytest process per mutant of the changed lines.
+Per target, once (cached across repair attempts): the existing tests run with per-test
+coverage (which changed lines they miss); with ``mutation = true`` (the default), the mutants
+of the changed lines (and the base version of the symbol) are planned, and each runs only the
+existing tests whose coverage reached it (which mutants they kill). Per call: static gates in
+process; then one workspace, the candidates placed beside the task's test file, and a few pytest
+processes for all of them together (run 0 alone with per-test coverage, then alternately with
+and without the existing tests, each run in the reverse order of the one before); pollution is
+pinned on a candidate only when an existing test breaks. Then each mutant the existing tests
+miss runs the passing candidate tests that reach it, and gate 7 keeps the functions that add
+something (``behaviour.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tta_ci.core import progress
 from tta_ci.core.config import Config
+from tta_ci.core.lines import python_lines
+from tta_ci.core.paths import read_pytest_rules
 from tta_ci.core.secrets import Redactor
-from tta_ci.core.types import Task, Verdict
+from tta_ci.core.types import CheckResult, Task, Verdict
 from tta_ci.sandbox.isolation import isolation_level
-from tta_ci.sandbox.workspace import workspace
-from tta_ci.validate.gates import StaticReport, check_static
-from tta_ci.validate.judge import Coverage, executable_lines, prune
+from tta_ci.sandbox.workspace import async_workspace
+from tta_ci.validate.behaviour import PINNED
+from tta_ci.validate.gates import check_static
+from tta_ci.validate.judge import Coverage, executable_lines, function_name, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
-from tta_ci.validate.mutation import mutation_gate
+from tta_ci.validate.mutation import (
+    MutantRunner,
+    Planned,
+    RunnerFactory,
+    kills,
+    plan_mutants,
+    reaching,
+    score,
+    swap_runner,
+)
 from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
-from tta_ci.validate.verdict import Batch, build_verdict
+from tta_ci.validate.verdict import Batch, build_verdict, functional
 
 __all__ = ["ResultValidator"]
+
+MUTANT_TEST_TIMEOUT_S = 10.0  # per test, on a mutant
 
 
 @dataclass(frozen=True)
@@ -38,95 +55,132 @@ class _Baseline:
     passed: frozenset[str]
     coverage: Coverage
     existing: tuple[str, ...] = ()
+    contexts: Mapping[str, frozenset[int]] = field(default_factory=dict)  # node id → lines run
+    planned: tuple[Planned, ...] | None = None  # None: mutation is off
+    killed: frozenset[int] = frozenset()  # planned mutants the existing tests kill
+
+
+def _contexts(report: RunReport) -> dict[str, frozenset[int]]:
+    return {n: frozenset(int(x) for x in d.get("lines", ())) for n, d in report.coverage.items()}
 
 
 class ResultValidator:
     """Judges generated test files for a task against the code of ``repo`` (at ``ref``)."""
 
     def __init__(self, config: Config, repo: Path, *, environ: Mapping[str, str],
-                 ref: str | None = None) -> None:
+                 ref: str | None = None, mutant_runner: RunnerFactory = swap_runner) -> None:
+        """``mutant_runner(ws, target, run)`` makes the ``run_mutant(spec, mutant)`` that runs
+        tests on a mutant (default: the mutant written over the target file for one run)."""
         self.config = config
         self.repo = repo
         self.environ = environ
         self.ref = ref
+        self.mutant_runner = mutant_runner
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
+        self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
+        self._import_mode: str | None = None  # and its ``--import-mode``
 
-    async def validate(self, task: Task, code: str) -> Verdict:
-        return (await self.validate_many(task, [code]))[0]
+    async def validate(self, task: Task, code: str,
+                       evidence: Mapping[str, str] | None = None) -> Verdict:
+        return (await self.validate_many(task, [code], [evidence or {}]))[0]
 
-    async def validate_many(self, task: Task, codes: Sequence[str]) -> list[Verdict]:
+    async def validate_many(self, task: Task, codes: Sequence[str],
+                            evidence: Sequence[Mapping[str, str]] = ()) -> list[Verdict]:
+        """One verdict per code; ``evidence[i]`` says where the tests of ``codes[i]`` took
+        their expectations from (test name → source)."""
         start = time.monotonic()
-        isolation = isolation_level(self.config)
         statics = [check_static(code) for code in codes]
         runnable = {
             i: prune(code, [n for n, r in st.functions.items() if r is None])
             for i, (code, st) in enumerate(zip(codes, statics, strict=True))
             if st.file_reason is None
         }
-        batch = Batch(task=task, isolation=isolation, changed=set(task.changed_lines),
-                      redact=Redactor.from_env(self.environ, self.config))
-        verdicts: list[Verdict] | None = None
+        batch = self._batch(task)
         if runnable:
             progress.stage("preparing the sandbox")
-            context = workspace(self.repo, ref=self.ref)
-            ws = await asyncio.to_thread(context.__enter__)
-            try:
-                baseline = await self._run_batch(ws, task, runnable, batch)
-                if self.config.mutation:  # gate 8, opt-in: needs the workspace
-                    verdicts = await self._mutation(ws, task, codes, statics, batch, baseline)
-            finally:
-                await asyncio.to_thread(context.__exit__, None, None, None)
-        if verdicts is not None:
-            spent = round(time.monotonic() - start, 3)
-            return [v.model_copy(update={"duration_s": spent}) for v in verdicts]
+            async with self._workspace() as ws:
+                baseline = await self._prepare(ws, task, batch)
+                batch.paths = place_candidates(ws, task.test_file, runnable)
+                batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
+                                  if i < len(evidence)}
+                await self._run_batch(ws, task, batch, baseline)
+                names = {batch.paths[i]: [n for n, r in statics[i].functions.items()
+                                          if r is None] for i in runnable}
+                await self._candidate_kills(ws, task, batch, names)
         return [
             build_verdict(i, code, st, batch, time.monotonic() - start)
             for i, (code, st) in enumerate(zip(codes, statics, strict=True))
         ]
 
+    async def pinned(self, task: Task) -> Verdict | None:
+        """With mutation on: a verdict saying "already pinned by your tests" when the existing
+        tests run every changed line and kill every mutant, of at least one (no test could add
+        anything)."""
+        if not self.config.mutation:
+            return None
+        batch = self._batch(task)
+        async with self._workspace() as ws:
+            baseline = await self._prepare(ws, task, batch)
+        if batch.changed - baseline.coverage.lines or batch.open_mutants or not batch.planned:
+            return None  # something to add, or nothing tried that could say so
+        found = score(batch.planned or (), batch.killed_by_existing, ())
+        detail = (f"the existing tests run all {len(batch.changed)} changed lines and kill "
+                  f"all {found.tried} mutants")
+        return Verdict(accepted=False, reason=PINNED, mutation=found, isolation=batch.isolation,
+                       checks={"behaviour": CheckResult(ok=False, detail=detail)},
+                       uncovered_lines=())
+
+    def _batch(self, task: Task) -> Batch:
+        return Batch(task=task, isolation=isolation_level(self.config),
+                     changed=set(task.changed_lines),
+                     redact=Redactor.from_env(self.environ, self.config))
+
+    def _workspace(self) -> contextlib.AbstractAsyncContextManager[Path]:
+        return async_workspace(self.repo, ref=self.ref)
+
     async def recheck(self, task: Task, code: str) -> bool:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
         one sandboxed run of it, beside the task's test file."""
         progress.stage("re-running the cached test")
-        context = workspace(self.repo, ref=self.ref)
-        ws = await asyncio.to_thread(context.__enter__)
-        try:
+        async with self._workspace() as ws:
+            self._read_settings(ws)
             paths = place_candidates(ws, task.test_file, {0: code})
             spec = RunSpec(files=(paths[0],), guarded=(paths[0],),
-                           python_path=(task.import_root or ".",))
+                           python_path=self._python_path(task))
             report = await self._run(ws, spec, isolation_level(self.config))
-        finally:
-            await asyncio.to_thread(context.__exit__, None, None, None)
         outcomes = [r.outcome for r in report.results.values()]
         clean = not report.collect_errors and not report.dead_files
         return clean and bool(outcomes) and all(o == "passed" for o in outcomes)
 
-    async def _mutation(self, ws: Path, task: Task, codes: Sequence[str],
-                        statics: Sequence[StaticReport], batch: Batch,
-                        baseline: _Baseline) -> list[Verdict]:
-        verdicts = [build_verdict(i, code, st, batch, 0.0)
-                    for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
+    def _python_path(self, task: Task) -> tuple[str, ...]:
+        """The import root of the target, then the project's pytest ``pythonpath``."""
+        return tuple(dict.fromkeys((task.import_root or ".", *self._pythonpath)))
 
-        async def run(spec: RunSpec) -> RunReport:
-            return await self._run(ws, spec, batch.isolation)
+    def _read_settings(self, ws: Path) -> None:
+        rules = read_pytest_rules(str(ws))
+        self._pythonpath = tuple(p for p in rules.pythonpath
+                                 if not p.startswith("/") and ".." not in p.split("/"))
+        self._import_mode = rules.import_mode
 
-        return await mutation_gate(
-            ws, task.file, verdicts, batch.paths, existing=baseline.existing,
-            passed=baseline.passed, changed=sorted(batch.changed),
-            python_path=(task.import_root or ".",), limit=self.config.mutation_max_mutants,
-            run=run, redact=batch.redact)
-
-    async def _run_batch(self, ws: Path, task: Task, runnable: dict[int, str],
-                         batch: Batch) -> _Baseline:
-        existing = relevant_tests(
-            ws, existing_tests(ws, self.config.test_dirs), task.test_file, task.module
-        )
-        batch.paths = place_candidates(ws, task.test_file, runnable)
+    async def _prepare(self, ws: Path, task: Task, batch: Batch) -> _Baseline:
+        """The existing tests' coverage and mutant kills (once per target), into ``batch``."""
+        self._read_settings(ws)
         batch.source_lines = _source_lines(ws / task.file)
         executable = executable_lines("\n".join(batch.source_lines))
         batch.changed = {n for n in batch.changed if n in executable} or batch.changed
+        existing = relevant_tests(
+            ws, existing_tests(ws, self.config.test_dirs), task.test_file, task.module
+        )
         baseline = await self._baseline(ws, task, existing, batch)
         batch.baseline = baseline.coverage
+        if baseline.planned is not None:
+            batch.planned = list(baseline.planned)
+            batch.killed_by_existing = set(baseline.killed)
+        return baseline
+
+    async def _run_batch(self, ws: Path, task: Task, batch: Batch, baseline: _Baseline
+                         ) -> None:
+        existing = list(baseline.existing)
         candidates = list(batch.paths.values())
         for run in range(self.config.runs):
             together = self.config.runs == 1 or run % 2 == 1
@@ -137,37 +191,101 @@ class ResultValidator:
             spec = RunSpec(files=tuple(alive + (existing if together else [])),
                            guarded=tuple(alive), seed=run // 2, reverse=run % 2 == 1, run=run,
                            cover=task.file if run == 0 else None,
-                           python_path=(task.import_root or ".",))
+                           python_path=self._python_path(task))
             report = await self._run(ws, spec, batch.isolation)
             batch.reports.append(report)
             batch.dead.update(report.dead_files)
             if together and existing:
                 await self._find_polluters(ws, spec, report, baseline.passed, batch)
-        return baseline
 
-    async def _run(self, ws: Path, spec: RunSpec, isolation: str) -> RunReport:
+    async def _candidate_kills(self, ws: Path, task: Task, batch: Batch,
+                               names: Mapping[str, list[str]]) -> None:
+        """Each mutant the existing tests miss, run with the passing candidate tests that
+        reach it: which of them kill it."""
+        if not batch.planned or not batch.reports or not batch.open_mutants:
+            return
+        passing: set[str] = set()
+        for path, listed in names.items():
+            tests, _ = functional(batch, path, listed)
+            good = {n for n, v in tests.items() if v.status == "accepted"}
+            passing |= {n for n in batch.reports[0].results
+                        if n.split("::", 1)[0] == path and function_name(n) in good}
+        contexts = _contexts(batch.reports[0])
+        runner = self._mutant_runner(ws, task, batch)
+        open_mutants = sorted(batch.open_mutants)
+        for number, index in enumerate(open_mutants, 1):
+            progress.stage(f"mutants {number}/{len(open_mutants)}")
+            selected = reaching(batch.planned[index], contexts, passing)
+            if not selected:
+                continue
+            files = tuple(sorted({n.split("::", 1)[0] for n in selected}))
+            spec = RunSpec(files=files, guarded=files, select=tuple(selected),
+                           python_path=self._python_path(task))
+            report = await runner(spec, batch.planned[index].mutant)
+            for nodeid in kills(report, selected):
+                batch.kills.setdefault(nodeid, set()).add(index)
+
+    def _mutant_runner(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
+        async def run(spec: RunSpec) -> RunReport:
+            return await self._run(ws, spec, batch.isolation, mutant=True)
+
+        return self.mutant_runner(ws, task.file, run)
+
+    async def _run(self, ws: Path, spec: RunSpec, isolation: str, *,
+                   mutant: bool = False) -> RunReport:
+        """One sandboxed run; on a mutant a test has less time (a mutant that loops for ever
+        is killed by its timeout, and should not cost a quarter of the run's)."""
         timeout = self.config.validation_timeout_s
+        per_test = max(1.0, timeout / 4)
+        spec = spec.model_copy(update={"import_mode": self._import_mode})
+        if mutant:
+            per_test = min(per_test, MUTANT_TEST_TIMEOUT_S)
         return await run_pytest(ws, spec, environ=self.environ, isolation=isolation,
-                                timeout_s=timeout, test_timeout_s=max(1.0, timeout / 4))
+                                timeout_s=timeout, test_timeout_s=per_test)
 
     async def _baseline(self, ws: Path, task: Task, existing: list[str],
                         batch: Batch) -> _Baseline:
-        isolation, changed = batch.isolation, batch.changed
         key = (self.ref or "", task.file, task.import_root, *map(str, task.changed_lines),
                "|", *existing)
         if key not in self._baselines:
             coverage = Coverage()
             passed: frozenset[str] = frozenset()
+            contexts: dict[str, frozenset[int]] = {}
             if existing:
                 progress.stage("coverage of the existing tests")
                 spec = RunSpec(files=tuple(existing), cover=task.file,
-                               python_path=(task.import_root or ".",))
-                report = await self._run(ws, spec, isolation)
+                               python_path=self._python_path(task))
+                report = await self._run(ws, spec, batch.isolation)
                 for data in report.coverage.values():
-                    coverage.add(data, changed)
+                    coverage.add(data, batch.changed)
                 passed = frozenset(n for n, r in report.results.items() if r.outcome == "passed")
-            self._baselines[key] = _Baseline(passed, coverage, tuple(existing))
+                contexts = _contexts(report)
+            baseline = _Baseline(passed, coverage, tuple(existing), contexts)
+            if self.config.mutation:
+                baseline = await self._existing_kills(ws, task, batch, baseline)
+            self._baselines[key] = baseline
         return self._baselines[key]
+
+    async def _existing_kills(self, ws: Path, task: Task, batch: Batch,
+                              baseline: _Baseline) -> _Baseline:
+        text = _source_text(ws / task.file)
+        planned = plan_mutants(text, task, sorted(batch.changed),
+                               self.config.mutation_max_mutants)
+        runner = self._mutant_runner(ws, task, batch)
+        killed: set[int] = set()
+        for index, item in enumerate(planned):
+            progress.stage(f"existing tests on mutants {index + 1}/{len(planned)}")
+            selected = reaching(item, baseline.contexts, baseline.passed)
+            if not selected:
+                continue
+            # one failing existing test is enough: stop there
+            spec = RunSpec(files=tuple(sorted({n.split("::", 1)[0] for n in selected})),
+                           select=tuple(selected), python_path=self._python_path(task),
+                           maxfail=1)
+            if kills(await runner(spec, item.mutant), selected):
+                killed.add(index)
+        return _Baseline(baseline.passed, baseline.coverage, baseline.existing,
+                         baseline.contexts, tuple(planned), frozenset(killed))
 
     async def _find_polluters(self, ws: Path, spec: RunSpec, report: RunReport,
                               passed: frozenset[str], batch: Batch) -> None:
@@ -193,9 +311,12 @@ def _outcome(report: RunReport, nodeid: str) -> str:
     return record.outcome if record is not None else "missing"
 
 
-def _source_lines(path: Path) -> list[str]:
+def _source_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return []
+        return ""
 
+
+def _source_lines(path: Path) -> list[str]:
+    return python_lines(_source_text(path))

@@ -1,4 +1,4 @@
-# expect: covers no changed line
+# expect: adds nothing the existing tests do not check
 from pkg.calc import clamp
 
 

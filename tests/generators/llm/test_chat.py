@@ -27,6 +27,7 @@ from tta_ci.generators import make_generator
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.llm.catalog import DEMOTE_AFTER
 from tta_ci.generators.llm.chat import OpenRouterGenerator, make
+from tta_ci.generators.llm.fallback import next_model
 from tta_ci.generators.llm.wire import UnusableAnswer
 
 KEY = "sk-or-v1-test-0123456789abcdef"
@@ -181,10 +182,32 @@ def test_unknown_response_model_name_keeps_the_model_sent(
     assert _generate(_generator(llm_server, tmp_path)).model == "test/model"
 
 
-def test_upstream_429_on_a_free_model_moves_to_the_next_model(
+UPSTREAM = {"metadata": {"provider_name": "Google", "raw": "rate-limited upstream"}}
+
+
+def test_upstream_429_on_a_free_model_waits_a_short_retry_after_and_asks_again(
     llm_server: LLMServer, tmp_path: Path
 ) -> None:
-    llm_server.rate_limited(0, metadata={"provider_name": "Google", "raw": "rate-limited upstream"})
+    llm_server.rate_limited(0.05, **UPSTREAM)
+    llm_server.answer_code(CODE, model="acme/open:free")
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    gen = make(Config(api_base=llm_server.url, model="acme/open:free",
+                      fallback_models=("paid/model",), cache_dir=str(tmp_path / "cache")),
+               {"OPENROUTER_API_KEY": KEY}, repo=tmp_path, sleep=sleep)
+    candidate = _generate(gen)
+    assert waits == [0.05]
+    assert [r.json["model"] for r in llm_server.chat_requests] == ["acme/open:free"] * 2
+    assert candidate.model == "acme/open:free" and [c.ok for c in candidate.calls] == [False, True]
+
+
+def test_upstream_429_on_a_free_model_moves_to_a_named_fallback(
+    llm_server: LLMServer, tmp_path: Path
+) -> None:
+    llm_server.rate_limited(60, **UPSTREAM)  # too long to wait for
     llm_server.answer_code(CODE, model="paid/model")
     gen = _generator(llm_server, tmp_path, model="acme/open:free", fallback_models=("paid/model",))
     candidate = _generate(gen)
@@ -192,6 +215,21 @@ def test_upstream_429_on_a_free_model_moves_to_the_next_model(
     assert candidate.model == "paid/model"
     assert [c.ok for c in candidate.calls] == [False, True]
     assert "rate-limited upstream" in candidate.model_reason
+
+
+@pytest.mark.parametrize(("queue", "options", "expected"), [
+    pytest.param(["paid/a", "other:free"], {}, ("other:free", []), id="skips-paid"),
+    pytest.param(["paid/a"], {}, (None, []), id="no-free-left"),
+    pytest.param(["paid/a"], {"fallback_models": ("paid/a",)}, ("paid/a", []), id="named"),
+    pytest.param(["paid/a"], {"max_price_per_mtok": 2.0}, ("paid/a", []), id="price-ceiling"),
+    pytest.param(["paid/a"], {"fallback_models": ("paid/a",), "free_only": True}, (None, []),
+                 id="free-only"),
+])
+def test_a_free_model_never_moves_to_a_paid_one_unless_allowed(
+        queue: list[str], options: dict[str, Any], expected: tuple[str | None, list[str]]) -> None:
+    config = Config(model="acme/open:free", **options)
+    assert next_model(config, None, "acme/open:free", queue) == expected
+    assert next_model(config, None, "paid/b", queue)[0] == queue[0]  # paid → anything
 
 
 def test_own_429_is_raised_with_retry_after_and_no_second_request(

@@ -92,6 +92,35 @@ def test_first_prompt_holds_source_imports_signatures_path_and_import_line() -> 
     assert "Existing tests" not in text
 
 
+def test_the_prompt_states_the_goal_and_shows_the_version_before_the_change() -> None:
+    assert "Goal: pin the changed behaviour, including its boundaries" in SYSTEM_PROMPT
+    assert "fail if the\nchange were reverted or broken" in SYSTEM_PROMPT
+    base = SOURCE.replace("    if total < 0:\n        raise ValueError(\"negative\")\n", "")
+    _, user = build_messages(_task(base_source=base), module_source=MODULE)
+    text = user["content"]
+    assert "Before the change (tests should fail on this version):" in text
+    assert text.index("Before the change") > text.index("Source:")
+    _, same = build_messages(_task(base_source=SOURCE), module_source=MODULE)
+    assert "Before the change" not in same["content"]
+
+
+def test_a_method_prompt_shows_its_class() -> None:
+    module = "class Rate:\n    def __init__(self, pct):\n        self.pct = pct\n\n" \
+             "    def apply(self, x):\n        return x * self.pct\n"
+    task = _task(symbol="Rate.apply", kind="method", source=module.split("\n\n")[1],
+                 start_line=5, end_line=6, changed_lines=(6,))
+    _, user = build_messages(task, module_source=module)
+    assert "The class (how to build an instance" in user["content"]
+    assert "    def __init__(self, pct):\n        self.pct = pct" in user["content"]
+
+
+def test_the_repair_turn_asks_to_fix_or_keep_with_a_possible_bug_line() -> None:
+    text = repair_message("### test_x: failed\nE  assert 25.0 == 20.0")["content"]
+    assert "exactly one choice: fix the test" in text
+    assert "starts with `Possible bug:` followed by the documented behaviour" in text
+    assert "E  assert 25.0 == 20.0" in text
+
+
 def test_existing_tests_are_trimmed_to_the_budget() -> None:
     tests = "\n".join(f"def test_{i}():\n    assert price({i}, 0) == {i}\n" for i in range(2000))
     _, user = build_messages(_task(), existing_tests=tests, budget_tokens=1500)

@@ -2,9 +2,12 @@
 
 OpenRouter by default; any base URL speaking ``POST {api_base}/chat/completions`` works (a local
 llama.cpp, vLLM or Ollama server). One ``generate()`` sends one request; the engine retries.
-The one exception: an upstream 429 on a ``:free`` model moves on to the next model of the
-selection within the same call. Provider failures are mapped to the ``ProviderError`` tree
-(see ``tta_ci.core.errors``) at this seam; their messages never contain the API key.
+The one exception: an upstream 429 on a ``:free`` model waits a short ``Retry-After`` and asks
+that model again, or moves on to the next model of the selection that ``fallback.next_model``
+allows (never from free to paid unless the configuration allows paid models), within the same
+call; each request sent again counts as a retry. Provider failures are mapped to the
+``ProviderError`` tree (see ``tta_ci.core.errors``) at this seam; their messages never contain
+the API key.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from tta_ci.core.secrets import Redactor, api_key
 from tta_ci.core.types import Candidate, LLMCall
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.llm.catalog import ModelSelector, load_catalog
+from tta_ci.generators.llm.context import evidence_of
+from tta_ci.generators.llm.fallback import free_wait, next_model, upstream_free_429
 from tta_ci.generators.llm.prompts import (
     build_messages,
     extract_code,
@@ -42,7 +47,6 @@ from tta_ci.generators.llm.prompts import (
 from tta_ci.generators.llm.wire import (
     Reply,
     UnusableAnswer,
-    UpstreamRateLimited,
     error_for_status,
     one_line,
     parse_reply,
@@ -82,8 +86,10 @@ class OpenRouterGenerator:
         stream: bool = False,
         redact: Callable[[str], str] | None = None,
         ref: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.config = config
+        self._sleep = sleep
         self.ref = ref  # the commit under test; None reads the working tree
         self._redact_env = redact or Redactor([api_key])
         self.repo = repo
@@ -182,24 +188,12 @@ class OpenRouterGenerator:
         else:
             messages = [self._clean(m) for m in self._first_messages(request)]
         selection = selector.select(messages_tokens(messages))
-        queue = [selection.model, *selection.fallbacks]
-        calls: list[LLMCall] = []
-        while True:
-            model = queue.pop(0)
-            try:
-                reply, call = await self._complete(model, messages, request.rate_limit)
-                code = self._code(reply, call)
-                break
-            except ProviderError as exc:
-                upstream = _upstream_free_429(exc, model)
-                if upstream or not isinstance(exc, RateLimited | AuthError | CreditsError):
-                    selector.report(model, ok=False)
-                if not (upstream and queue):
-                    raise
-                calls.append(LLMCall(model=model, ok=False))
+        reply, call, calls = await self._answer(selection.model, list(selection.fallbacks),
+                                                messages, request, selector)
+        code = self._code(reply, call)
         reason = selection.reason
-        if model != selection.model:
-            reason += f"; moved to {model}: {selection.model} was rate-limited upstream"
+        if call.model != selection.model and calls:
+            reason += f"; moved to {call.model}: {selection.model} was rate-limited upstream"
         return Candidate(
             code=code,
             generator=self.name,
@@ -207,7 +201,39 @@ class OpenRouterGenerator:
             model_reason=reason,
             calls=(*calls, call),
             messages=(*messages, {"role": "assistant", "content": reply.content}),
+            # a repair answer that keeps its expectation says why: the evidence of its tests
+            evidence=evidence_of(reply.content, code, self._redact) if request.previous else {},
         )
+
+    async def _answer(self, model: str, queue: list[str], messages: list[dict[str, Any]],
+                      request: GenerationRequest, selector: ModelSelector
+                      ) -> tuple[Reply, LLMCall, list[LLMCall]]:
+        """One answer; an upstream 429 on a free model waits a short Retry-After and asks the
+        same model again, else moves on as ``fallback.next_model`` allows."""
+        calls: list[LLMCall] = []
+        waited: set[str] = set()
+        while True:
+            try:
+                reply, call = await self._complete(model, messages, request.rate_limit)
+                self._code(reply, call)
+                return reply, call, calls
+            except ProviderError as exc:
+                upstream = upstream_free_429(exc, model)
+                if upstream or not isinstance(exc, RateLimited | AuthError | CreditsError):
+                    selector.report(model, ok=False)
+                if not upstream:
+                    raise
+                wait = free_wait(exc)
+                if wait is not None and model not in waited:
+                    waited.add(model)
+                    calls.append(LLMCall(model=model, ok=False))
+                    await self._sleep(wait)
+                    continue
+                moved, queue = next_model(self.config, selector.catalog, model, queue)
+                if moved is None:
+                    raise
+                calls.append(LLMCall(model=model, ok=False))
+                model = moved
 
     def _code(self, reply: Reply, call: LLMCall) -> str:
         try:
@@ -289,7 +315,3 @@ class OpenRouterGenerator:
                 f"{where}: request failed: {self._redact(type(exc).__name__ + ': ' + str(exc))}",
                 model=model,
             ) from exc
-
-
-def _upstream_free_429(exc: ProviderError, model: str) -> bool:
-    return isinstance(exc, UpstreamRateLimited) and model.endswith(":free")

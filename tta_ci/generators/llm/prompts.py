@@ -1,9 +1,13 @@
 """Prompts for the LLM backends, and parsing of their answers. Pure functions over strings.
 
-The first prompt shows the target symbol with its changed lines marked, the module's imports,
-the signatures of the module-level functions and classes it calls, the existing tests of the
-test file (for style, trimmed to a token budget), the test file path and the import line.
-The answer must hold exactly one fenced Python block; prose around it is tolerated.
+The first prompt states the goal (pin the changed behaviour, boundaries included: tests that
+fail if the change is reverted or broken) and shows the target symbol with its changed lines
+marked (its docstring with it), its version before the change, the class context a method needs
+(``context.class_context``), the module's imports, the signatures of the module-level functions
+and classes it calls, the existing tests of the test file (for style, trimmed to a token
+budget), the test file path and the import line. The answer must hold exactly one fenced Python
+block; prose around it is tolerated. A repair turn asks for one choice per failing test: fix
+it, or keep it and say why on a line starting with ``Possible bug:``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from tta_ci.core.errors import BadResponse
 from tta_ci.core.lines import format_lines
 from tta_ci.core.types import Task
+from tta_ci.generators.llm.context import POSSIBLE_BUG, class_context
 
 __all__ = [
     "DEFAULT_PROMPT_BUDGET",
@@ -45,6 +50,10 @@ Rules:
 - Tests must be deterministic and independent: no network, no sleeping, no subprocesses,
   no sys.exit, no writing outside pytest's tmp_path, no conftest.py, no pytest hooks.
 - Use only the standard library, pytest and the project's own code.
+Goal: pin the changed behaviour, including its boundaries. Write tests that would fail if the
+change were reverted or broken: assert exact results at, just below and just above each
+comparison and constant in the changed lines. A test that also passes on the old code, or on
+the code with a changed line mutated, adds nothing and is dropped.
 """
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+.-]*)[ \t]*$", re.MULTILINE)
@@ -166,6 +175,7 @@ def build_messages(
     if task.description:
         parts.append(f"About the change: {task.description}")
     parts.append(f"Source:\n```python\n{source}\n```")
+    parts.extend(_surroundings(task, module_source, existing_tests, budget_tokens))
     if task.imports.strip():
         parts.append(f"The module's imports:\n```python\n{task.imports.strip()}\n```")
     used = estimate_tokens("\n\n".join(parts)) + estimate_tokens(SYSTEM_PROMPT)
@@ -188,6 +198,22 @@ def build_messages(
     ]
 
 
+def _surroundings(task: Task, module_source: str, existing_tests: str,
+                  budget_tokens: int) -> list[str]:
+    """The version before the change, and the class a method needs."""
+    parts = []
+    if task.base_source and task.base_source != task.source:
+        before = trim_lines(task.base_source.rstrip(), budget_tokens // 6)
+        parts.append("Before the change (tests should fail on this version):\n"
+                     f"```python\n{before}\n```")
+    context = class_context(module_source, task, existing_tests)
+    if context:
+        context = trim_lines(context, budget_tokens // 4)
+        parts.append("The class (how to build an instance; the methods the existing tests call "
+                     f"to set it up):\n```python\n{context}\n```")
+    return parts
+
+
 def _output_rules(task: Task) -> str:
     root = task.import_root or "the repository root"
     return (
@@ -206,9 +232,13 @@ def repair_message(feedback: str, budget_tokens: int = FEEDBACK_BUDGET) -> dict[
         "content": (
             "The validator rejected that test file:\n\n"
             f"```text\n{text}\n```\n\n"
-            "Fix it: keep the tests that pass, fix or drop the failing ones, and make sure the "
-            "changed lines are executed. Answer with the complete corrected test file in "
-            "exactly one ```python fenced block."
+            "Keep the tests that pass. For each failing test make exactly one choice: fix the "
+            "test (its expectation was wrong), or keep it unchanged because documented "
+            "behaviour (a docstring, a doctest, the project's own tests) supports its "
+            f"expectation, and then say so on one line outside the code block that starts with "
+            f"`{POSSIBLE_BUG}` followed by the documented behaviour it relies on. Tests that "
+            "add nothing must assert what the mutants listed above would change. Answer with "
+            "the complete test file in exactly one ```python fenced block."
         ),
     }
 

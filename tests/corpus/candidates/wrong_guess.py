@@ -1,4 +1,4 @@
-# expect: possible bug
+# expect: failed
 from pkg.calc import percent_of
 
 
