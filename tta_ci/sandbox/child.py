@@ -176,15 +176,22 @@ def run(request: Mapping[str, Any], state: ServerState) -> int:
     _limits(request.get("limits") or {})
     _interpreter(request, state)
     _configure_plugins(state)
-    activation = None
+    activation: dict[str, Any] | None = None
+    active = None
+    again: list[str] = []
     mutant = request.get("mutant")
-    if mutant is not None:
-        activation = state.mutants[mutant["set"]].activate(int(mutant["index"]))
+    switched = state.mutants[mutant["set"]] if mutant is not None else None
+    if switched is not None and mutant is not None:
+        activation = switched.activate(int(mutant["index"]))
+        active = sys.modules.get(switched.module)
+        again = switched.watch()
     _quiet_rewrite_warning(state.warm_modules)
     phases.times["ready"] = time.monotonic()
     import pytest
 
     code = int(pytest.main(list(request["args"]), plugins=[phases]))
+    if switched is not None and activation is not None:
+        activation["aliases"] = [*switched.aliases(active), *again]
     phases.times["end"] = time.monotonic()
     timing = {k: round(v - phases.times["fork"], 4) for k, v in phases.times.items()}
     with open(os.path.join(ctrl, TIMING_FILE), "w", encoding="utf-8") as handle:

@@ -28,6 +28,7 @@ import ast
 import functools
 import importlib
 import inspect
+import os
 import sys
 import types
 from collections.abc import Iterator, Sequence
@@ -227,6 +228,39 @@ class MutantSet:
             _exec_into(module, plan.module_code, funcs)
         _clear_caches(module)
         return {"swapped": swapped, "missing": missing, "exec": executed}
+
+    def watch(self) -> list[str]:
+        """From now on, note each time this module's file runs as a module again (imported
+        under a second name, from its path, or reloaded): that copy has the original code.
+        The list fills as it happens (an audit hook: it stays for the process's life)."""
+        real = os.path.realpath(self.filename)
+        name = os.path.basename(real)
+        seen: list[str] = []
+
+        def hook(event: str, args: tuple[Any, ...]) -> None:
+            if event != "exec" or not args or not isinstance(args[0], types.CodeType):
+                return
+            code = args[0]
+            if (code.co_name == "<module>" and os.path.basename(code.co_filename) == name
+                    and os.path.realpath(code.co_filename) == real):
+                seen.append(f"{code.co_filename} (run again as a module)")
+
+        sys.addaudithook(hook)
+        return seen
+
+    def aliases(self, active: types.ModuleType | None) -> list[str]:
+        """Other modules made from this module's file than ``active`` (the one switched): a
+        test that loads it under a second name, or imports it again, does not run the mutant
+        there, so the run does not count."""
+        real = os.path.realpath(self.filename)
+        found = []
+        for name, module in list(sys.modules.items()):
+            path = getattr(module, "__file__", None)
+            if name != self.module and isinstance(path, str) and os.path.realpath(path) == real:
+                found.append(name)
+        if sys.modules.get(self.module) is not active:
+            found.append(self.module)
+        return sorted(found)
 
 
 def _swap(codes: dict[Place, types.CodeType], funcs: dict[Place, list[types.FunctionType]]

@@ -72,6 +72,11 @@ class _State:
         self.violations: dict[str, str] = {}
         self.writable = [os.path.realpath(p) for p in _split(_ENV.get("TTA_SANDBOX_WRITABLE"))]
         self.writable.append(os.path.realpath(_ENV.get("TMPDIR", "/tmp")))
+        prefix = sys.pycache_prefix
+        if prefix and os.path.isdir(prefix) and not os.access(prefix, os.W_OK):
+            # a read-only bytecode cache: the import system tries (and fails) to add a
+            # module's bytecode there; the attempt is not the test's
+            self.writable.append(os.path.realpath(prefix))
         self.guarded = {os.path.realpath(p) for p in _split(_ENV.get("TTA_SANDBOX_GUARDED"))}
         self.results: dict[str, dict[str, Any]] = {}
         report = _ENV.get("TTA_SANDBOX_REPORT") or os.devnull

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,12 +42,14 @@ from tta_ci.validate.mutation import (
     score,
     swap_runner,
 )
-from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
+from tta_ci.validate.runner import Launcher, RunReport, RunSpec, run_pytest
 from tta_ci.validate.verdict import Batch, build_verdict, functional
+from tta_ci.validate.warmpool import WarmPool
 
 __all__ = ["ResultValidator"]
 
 MUTANT_TEST_TIMEOUT_S = 10.0  # per test, on a mutant
+WALL_BACKSTOP = 4.0  # with the CPU clock: a run's wall-clock limit, times its CPU budget
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,20 @@ class ResultValidator:
     """Judges generated test files for a task against the code of ``repo`` (at ``ref``)."""
 
     def __init__(self, config: Config, repo: Path, *, environ: Mapping[str, str],
-                 ref: str | None = None, mutant_runner: RunnerFactory = swap_runner) -> None:
+                 ref: str | None = None, mutant_runner: RunnerFactory | None = None) -> None:
         """``mutant_runner(ws, target, run)`` makes the ``run_mutant(spec, mutant)`` that runs
-        tests on a mutant (default: the mutant written over the target file for one run)."""
+        tests on a mutant (default: with ``warm`` on, a fork of a warm interpreter with the
+        mutant switched in, ``WarmPool``; else, or when that fails, the mutant written over
+        the target file for fresh processes, ``swap_runner``)."""
         self.config = config
         self.repo = repo
         self.environ = environ
         self.ref = ref
-        self.mutant_runner = mutant_runner
+        self.warm: WarmPool | None = None
+        if mutant_runner is None and config.warm:
+            self.warm = WarmPool(environ, config)
+            mutant_runner = self.warm.factory
+        self.mutant_runner = mutant_runner or swap_runner
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
         self._import_mode: str | None = None  # and its ``--import-mode``
@@ -135,8 +143,15 @@ class ResultValidator:
                      changed=set(task.changed_lines),
                      redact=Redactor.from_env(self.environ, self.config))
 
-    def _workspace(self) -> contextlib.AbstractAsyncContextManager[Path]:
-        return async_workspace(self.repo, ref=self.ref)
+    @contextlib.asynccontextmanager
+    async def _workspace(self) -> AsyncIterator[Path]:
+        """A fresh workspace; its warm server ends with it."""
+        async with async_workspace(self.repo, ref=self.ref) as ws:
+            try:
+                yield ws
+            finally:
+                if self.warm is not None:
+                    await self.warm.release(ws)
 
     async def recheck(self, task: Task, code: str) -> bool:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
@@ -226,22 +241,27 @@ class ResultValidator:
                 batch.kills.setdefault(nodeid, set()).add(index)
 
     def _mutant_runner(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
-        async def run(spec: RunSpec) -> RunReport:
-            return await self._run(ws, spec, batch.isolation, mutant=True)
+        async def run(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
+            return await self._run(ws, spec, batch.isolation, mutant=True, launcher=launcher)
 
         return self.mutant_runner(ws, task.file, run)
 
-    async def _run(self, ws: Path, spec: RunSpec, isolation: str, *,
-                   mutant: bool = False) -> RunReport:
+    async def _run(self, ws: Path, spec: RunSpec, isolation: str, *, mutant: bool = False,
+                   launcher: Launcher | None = None) -> RunReport:
         """One sandboxed run; on a mutant a test has less time (a mutant that loops for ever
-        is killed by its timeout, and should not cost a quarter of the run's)."""
+        is killed by its timeout, and should not cost a quarter of the run's). With the CPU
+        clock (``test_clock``), a test's budget is CPU time and the run's wall-clock limit
+        only a generous backstop: a busy machine does not change a verdict."""
         timeout = self.config.validation_timeout_s
         per_test = max(1.0, timeout / 4)
         spec = spec.model_copy(update={"import_mode": self._import_mode})
         if mutant:
             per_test = min(per_test, MUTANT_TEST_TIMEOUT_S)
+        if self.config.test_clock == "cpu":
+            timeout *= WALL_BACKSTOP
         return await run_pytest(ws, spec, environ=self.environ, isolation=isolation,
-                                timeout_s=timeout, test_timeout_s=per_test)
+                                timeout_s=timeout, test_timeout_s=per_test,
+                                test_clock=self.config.test_clock, launcher=launcher)
 
     async def _baseline(self, ws: Path, task: Task, existing: list[str],
                         batch: Batch) -> _Baseline:

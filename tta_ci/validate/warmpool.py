@@ -1,0 +1,174 @@
+"""Mutant runs in a warm interpreter, with fresh processes as the fallback.
+
+A ``WarmPool`` belongs to one ``ResultValidator``: per workspace it starts one warm pytest
+server (``tta_ci.sandbox.warm``) in the same sandbox as a cold run (the same view, limits and
+filtered environment), with the target module imported once, and runs every mutant of that
+workspace as a fork of it, the mutant switched in by ``__code__`` (``tta_ci.sandbox.swap``)
+instead of written to disk. Its ``factory`` is the validator's ``mutant_runner``.
+
+Whenever the warm path cannot answer for a run — the server does not start (even without the
+target imported), stops answering, or a test loaded the target's file under a second module
+name (which the switch does not reach) — that run is done again the cold way
+(``swap_runner``), and so is every later one of the workspace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from tta_ci.core.config import Config
+from tta_ci.core.errors import SandboxError
+from tta_ci.sandbox.commands import PLUGIN, pytest_args
+from tta_ci.sandbox.isolation import SandboxResult, isolation_level
+from tta_ci.sandbox.warm import Budget, MutantRef, WarmSandbox, WarmSpec
+from tta_ci.validate.mutation import Mutant, MutantRunner, RunFn, swap_runner
+from tta_ci.validate.runner import RunReport, RunSpec
+
+__all__ = ["WarmLauncher", "WarmPool", "module_name"]
+
+log = logging.getLogger(__name__)
+
+
+def module_name(target: str, roots: tuple[str, ...]) -> str | None:
+    """The dotted name ``target`` (a workspace-relative ``.py`` file) is imported by from the
+    first import root holding it; None when none does."""
+    path = PurePosixPath(target)
+    for root in roots or (".",):
+        base = PurePosixPath(root)
+        try:
+            rel = path.relative_to(base) if str(base) not in ("", ".") else path
+        except ValueError:
+            continue
+        if rel.suffix != ".py":
+            return None
+        parts = list(rel.with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        if parts and all(p.isidentifier() for p in parts):
+            return ".".join(parts)
+    return None
+
+
+@dataclass
+class WarmLauncher:
+    """The ``runner.Launcher`` of a warm server: each process a fork, with ``mutant`` on."""
+
+    box: WarmSandbox
+    mutant: MutantRef | None = None
+
+    @contextlib.asynccontextmanager
+    async def control(self) -> AsyncIterator[Path]:
+        ctrl = self.box.new_ctrl()
+        try:
+            yield ctrl
+        finally:
+            self.box.release(ctrl)
+
+    async def launch(self, spec: RunSpec, env: dict[str, str], ctrl: Path,
+                     timeout_s: float) -> SandboxResult:
+        args = pytest_args(list(spec.files), plugin=PLUGIN, import_mode=spec.import_mode,
+                           maxfail=spec.maxfail)
+        result = await self.box.run(args, env=env, budget=Budget(cpu_s=timeout_s,
+                                                                 wall_s=timeout_s),
+                                    mutant=self.mutant, ctrl=ctrl)
+        aliases = (result.activation or {}).get("aliases")
+        if aliases:
+            raise SandboxError(f"the tests load the target a second time: {', '.join(aliases)}")
+        return result.sandbox_result()
+
+
+class WarmPool:
+    """The warm servers of one validator, one per workspace, closed with the workspace."""
+
+    def __init__(self, environ: Mapping[str, str], config: Config) -> None:
+        self.environ = environ
+        self.config = config
+        self._boxes: dict[Path, WarmSandbox] = {}
+        self._cold: set[Path] = set()  # workspaces where the warm path gave up
+        self._loaded: dict[Path, set[str]] = {}  # mutant sets each server has compiled
+        self.fallbacks: list[str] = []  # why, each time the warm path gave up
+        self.warm_runs = 0  # mutant runs the warm path answered
+
+    def factory(self, ws: Path, target: str, run: RunFn) -> MutantRunner:
+        """``mutant_runner(ws, target, run)``: each mutant in the warm server of ``ws``,
+        else as ``swap_runner`` runs it."""
+        cold = swap_runner(ws, target, run)
+
+        async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
+            module = module_name(target, spec.python_path)
+            box = await self._box(ws, spec, module) if module else None
+            if box is None or module is None or box.spec.hash_seed != spec.run + 1:
+                return await cold(spec, mutant)
+            try:
+                ref = await self._load(box, ws, target, module, mutant)
+                report = await run(spec, WarmLauncher(box, ref))
+                self.warm_runs += 1
+                return report
+            except SandboxError as exc:
+                await self._give_up(ws, str(exc))
+                return await cold(spec, mutant)
+
+        return run_mutant
+
+    async def _box(self, ws: Path, spec: RunSpec, module: str) -> WarmSandbox | None:
+        if ws in self._cold:
+            return None
+        if ws not in self._boxes:
+            box = await self._start(ws, spec, module)
+            if box is None:
+                return None
+            self._boxes[ws] = box
+        return self._boxes[ws]
+
+    async def _start(self, ws: Path, spec: RunSpec, module: str) -> WarmSandbox | None:
+        """With the target imported once; else (its import fails here, or starts a thread)
+        without; else None (cold from now on)."""
+        why = ""
+        for preload in ((module,), ()):
+            warm = WarmSpec(workspace=ws, isolation=isolation_level(self.config),
+                            python_path=spec.python_path or (".",), preload=preload,
+                            hash_seed=spec.run + 1)
+            try:
+                return await WarmSandbox.start(warm, self.environ)
+            except SandboxError as exc:
+                why = str(exc)
+        await self._give_up(ws, why)
+        return None
+
+    async def _load(self, box: WarmSandbox, ws: Path, target: str, module: str,
+                    mutant: Mutant) -> MutantRef:
+        set_id = hashlib.sha256(mutant.source.encode("utf-8")).hexdigest()[:16]
+        loaded = self._loaded.setdefault(ws, set())
+        if set_id not in loaded:
+            path = ws / target
+            original = path.read_text(encoding="utf-8", errors="replace")
+            await box.load_mutants(set_id, module, path, original, [mutant.source])
+            loaded.add(set_id)
+        return MutantRef(set_id, 0)
+
+    async def _give_up(self, ws: Path, why: str) -> None:
+        self.fallbacks.append(why)
+        log.info("mutants of %s run cold from now on: %s", ws, why)
+        self._cold.add(ws)
+        await self._close(ws)
+
+    async def _close(self, ws: Path) -> None:
+        box = self._boxes.pop(ws, None)
+        self._loaded.pop(ws, None)
+        if box is not None:
+            await box.close()
+
+    async def release(self, ws: Path) -> None:
+        """The workspace ``ws`` is done with: end its server."""
+        self._cold.discard(ws)
+        await self._close(ws)
+
+    async def close(self) -> None:
+        """End every server."""
+        for ws in list(self._boxes):
+            await self.release(ws)
