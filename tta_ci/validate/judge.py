@@ -6,8 +6,7 @@ import ast
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-import libcst as cst
+from typing import Any
 
 from tta_ci.core.types import CheckResult, TestVerdict
 from tta_ci.validate.runner import RunReport, TestRecord
@@ -142,43 +141,76 @@ def judge_function(runs: FunctionRuns, evidence: str | None = None) -> TestVerdi
     return TestVerdict(status="rejected", reason="failed", message=_failure(present[0]))
 
 
-class _Pruner(cst.CSTTransformer):
-    def __init__(self, keep: set[str]) -> None:
-        super().__init__()
-        self.keep = keep
-        self.cls: str | None = None
+def _pruner(keep: set[str]) -> Any:
+    import libcst as cst  # only when a function goes: its import costs a tenth of a second
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.cls = node.name.value
-        return True
+    class Pruner(cst.CSTTransformer):
+        def __init__(self, keep: set[str]) -> None:
+            super().__init__()
+            self.keep = keep
+            self.cls: str | None = None
 
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef
-                       ) -> cst.ClassDef | cst.RemovalSentinel:
-        self.cls = None
-        if not original.name.value.startswith("Test"):
-            return updated
-        body = [s for s in updated.body.body if not isinstance(s, cst.SimpleStatementLine)
-                or not all(isinstance(x, cst.Pass) for x in s.body)]
-        if not any(isinstance(s, cst.FunctionDef) and s.name.value.startswith("test")
-                   for s in body):
-            return cst.RemoveFromParent()
-        return updated
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            self.cls = node.name.value
+            return True
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
-                          ) -> cst.FunctionDef | cst.RemovalSentinel:
-        name = original.name.value
-        if not name.startswith("test"):
+        def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef
+                           ) -> cst.ClassDef | cst.RemovalSentinel:
+            self.cls = None
+            if not original.name.value.startswith("Test"):
+                return updated
+            body = [s for s in updated.body.body if not isinstance(s, cst.SimpleStatementLine)
+                    or not all(isinstance(x, cst.Pass) for x in s.body)]
+            if not any(isinstance(s, cst.FunctionDef) and s.name.value.startswith("test")
+                       for s in body):
+                return cst.RemoveFromParent()
             return updated
-        if self.cls is not None and not self.cls.startswith("Test"):
-            return updated
-        full = f"{self.cls}::{name}" if self.cls else name
-        return updated if full in self.keep else cst.RemoveFromParent()
+
+        def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
+                              ) -> cst.FunctionDef | cst.RemovalSentinel:
+            name = original.name.value
+            if not name.startswith("test"):
+                return updated
+            if self.cls is not None and not self.cls.startswith("Test"):
+                return updated
+            full = f"{self.cls}::{name}" if self.cls else name
+            return updated if full in self.keep else cst.RemoveFromParent()
+
+    return Pruner(keep)
+
+
+def _nothing_to_prune(code: str, keep: set[str]) -> bool:
+    """Every test function is kept and no test class is empty: pruning would change nothing."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    tests = ast.FunctionDef | ast.AsyncFunctionDef
+    seen = 0
+    for node in tree.body:
+        if isinstance(node, tests) and node.name.startswith("test"):
+            if node.name not in keep:
+                return False
+            seen += 1
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            names = [f.name for f in node.body if isinstance(f, tests)
+                     and f.name.startswith("test")]
+            if not names or any(f"{node.name}::{n}" not in keep for n in names):
+                return False
+            seen += len(names)
+    # a test-named function anywhere else (nested, in another class): the careful way
+    return seen == sum(isinstance(n, tests) and n.name.startswith("test")
+                       for n in ast.walk(tree))
 
 
 def prune(code: str, keep: Sequence[str]) -> str:
     """``code`` without the test functions not in ``keep`` (imports and helpers kept)."""
-    module = cst.parse_module(code)
-    return module.visit(_Pruner(set(keep))).code
+    wanted = set(keep)
+    if _nothing_to_prune(code, wanted):
+        return code
+    import libcst as cst
+
+    return cst.parse_module(code).visit(_pruner(wanted)).code
 
 
 def render_feedback(tests: Mapping[str, TestVerdict], failures: Mapping[str, str],

@@ -107,6 +107,10 @@ class ResultValidator:
         if runnable:
             progress.stage("preparing the sandbox")
             async with self._workspace() as ws:
+                self._read_settings(ws)
+                if self.warm is not None:  # a server per hash seed of the runs, meanwhile
+                    self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(
+                        task)), task.file, range(self.config.runs))
                 baseline = await self._prepare(ws, task, batch)
                 batch.paths = place_candidates(ws, task.test_file, runnable)
                 batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
@@ -162,7 +166,7 @@ class ResultValidator:
             paths = place_candidates(ws, task.test_file, {0: code})
             spec = RunSpec(files=(paths[0],), guarded=(paths[0],),
                            python_path=self._python_path(task))
-            report = await self._run(ws, spec, isolation_level(self.config))
+            report = await self._run(ws, spec, isolation_level(self.config), target=task.file)
         outcomes = [r.outcome for r in report.results.values()]
         clean = not report.collect_errors and not report.dead_files
         return clean and bool(outcomes) and all(o == "passed" for o in outcomes)
@@ -207,7 +211,7 @@ class ResultValidator:
                            guarded=tuple(alive), seed=run // 2, reverse=run % 2 == 1, run=run,
                            cover=task.file if run == 0 else None,
                            python_path=self._python_path(task))
-            report = await self._run(ws, spec, batch.isolation)
+            report = await self._run(ws, spec, batch.isolation, target=task.file)
             batch.reports.append(report)
             batch.dead.update(report.dead_files)
             if together and existing:
@@ -247,11 +251,20 @@ class ResultValidator:
         return self.mutant_runner(ws, task.file, run)
 
     async def _run(self, ws: Path, spec: RunSpec, isolation: str, *, mutant: bool = False,
-                   launcher: Launcher | None = None) -> RunReport:
+                   launcher: Launcher | None = None, target: str | None = None) -> RunReport:
         """One sandboxed run; on a mutant a test has less time (a mutant that loops for ever
         is killed by its timeout, and should not cost a quarter of the run's). With the CPU
         clock (``test_clock``), a test's budget is CPU time and the run's wall-clock limit
-        only a generous backstop: a busy machine does not change a verdict."""
+        only a generous backstop: a busy machine does not change a verdict. With ``target``
+        (the file under test) and ``warm`` on, its processes are forks of the workspace's
+        warm interpreter, else (or when that fails) fresh ones."""
+        if launcher is None and target is not None and self.warm is not None:
+            async def forked(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
+                return await self._run(ws, spec, isolation, mutant=mutant, launcher=launcher)
+
+            report = await self.warm.run(ws, spec, target, forked)
+            if report is not None:
+                return report
         timeout = self.config.validation_timeout_s
         per_test = max(1.0, timeout / 4)
         spec = spec.model_copy(update={"import_mode": self._import_mode})
@@ -275,7 +288,7 @@ class ResultValidator:
                 progress.stage("coverage of the existing tests")
                 spec = RunSpec(files=tuple(existing), cover=task.file,
                                python_path=self._python_path(task))
-                report = await self._run(ws, spec, batch.isolation)
+                report = await self._run(ws, spec, batch.isolation, target=task.file)
                 for data in report.coverage.values():
                     coverage.add(data, batch.changed)
                 passed = frozenset(n for n, r in report.results.items() if r.outcome == "passed")
@@ -320,7 +333,7 @@ class ResultValidator:
         existing = [f for f in spec.files if f not in spec.guarded]
         for path in suspects:
             alone = spec.model_copy(update={"files": (path, *existing), "guarded": (path,)})
-            check = await self._run(ws, alone, batch.isolation)
+            check = await self._run(ws, alone, batch.isolation, target=batch.task.file)
             hurt = [n for n in broken if _outcome(check, n) != "passed"]
             if hurt:
                 batch.polluters[path] = hurt[0]

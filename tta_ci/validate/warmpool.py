@@ -14,6 +14,7 @@ name (which the switch does not reach) — that run is done again the cold way
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -83,16 +84,38 @@ class WarmLauncher:
 
 
 class WarmPool:
-    """The warm servers of one validator, one per workspace, closed with the workspace."""
+    """The warm servers of one validator: per workspace, one per hash seed (the seed of an
+    interpreter is fixed when it starts), ended with the workspace."""
 
     def __init__(self, environ: Mapping[str, str], config: Config) -> None:
         self.environ = environ
         self.config = config
-        self._boxes: dict[Path, WarmSandbox] = {}
+        self._boxes: dict[tuple[Path, int], WarmSandbox] = {}
         self._cold: set[Path] = set()  # workspaces where the warm path gave up
-        self._loaded: dict[Path, set[str]] = {}  # mutant sets each server has compiled
+        self._loaded: dict[tuple[Path, int], set[str]] = {}  # mutant sets compiled, per server
+        self._starting: dict[tuple[Path, int], asyncio.Future[WarmSandbox | None]] = {}
         self.fallbacks: list[str] = []  # why, each time the warm path gave up
-        self.warm_runs = 0  # mutant runs the warm path answered
+        self.warm_runs = 0  # runs the warm path answered
+
+    async def run(self, ws: Path, spec: RunSpec, target: str, run: RunFn,
+                  mutant: Mutant | None = None) -> RunReport | None:
+        """``run(spec)`` with its processes forked from the warm server of ``ws`` (that has
+        ``target`` imported), ``mutant`` switched in; None when the warm path cannot answer
+        for it (then, and from now on in ``ws``, the caller runs cold)."""
+        module = module_name(target, spec.python_path)
+        if module is None or ws in self._cold:
+            return None
+        try:
+            box = await self._box(ws, spec, target, module)
+            if box is None:
+                return None
+            ref = await self._load(box, ws, target, module, mutant) if mutant else None
+            report = await run(spec, WarmLauncher(box, ref))
+        except SandboxError as exc:
+            await self._give_up(ws, str(exc))
+            return None
+        self.warm_runs += 1
+        return report
 
     def factory(self, ws: Path, target: str, run: RunFn) -> MutantRunner:
         """``mutant_runner(ws, target, run)``: each mutant in the warm server of ``ws``,
@@ -100,39 +123,58 @@ class WarmPool:
         cold = swap_runner(ws, target, run)
 
         async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
-            module = module_name(target, spec.python_path)
-            box = await self._box(ws, spec, module) if module else None
-            if box is None or module is None or box.spec.hash_seed != spec.run + 1:
-                return await cold(spec, mutant)
-            try:
-                ref = await self._load(box, ws, target, module, mutant)
-                report = await run(spec, WarmLauncher(box, ref))
-                self.warm_runs += 1
-                return report
-            except SandboxError as exc:
-                await self._give_up(ws, str(exc))
-                return await cold(spec, mutant)
+            report = await self.run(ws, spec, target, run, mutant)
+            return report if report is not None else await cold(spec, mutant)
 
         return run_mutant
 
-    async def _box(self, ws: Path, spec: RunSpec, module: str) -> WarmSandbox | None:
+    def prestart(self, ws: Path, spec: RunSpec, target: str, runs: range) -> None:
+        """Start, in the background, the servers that the runs ``runs`` of ``spec`` will use
+        (one per hash seed), so that they are ready when those runs come: the first at once,
+        the others once it is up (the first run should not wait for them)."""
+        module = module_name(target, spec.python_path)
+        if module is None or ws in self._cold:
+            return
+        first: asyncio.Future[WarmSandbox | None] | None = None
+        for run in runs:
+            key = (ws, run + 1)
+            if key in self._boxes or key in self._starting:
+                continue
+            later = spec.model_copy(update={"run": run})
+            self._starting[key] = asyncio.ensure_future(
+                self._start_after(first, ws, later, target, module))
+            first = first or self._starting[key]
+
+    async def _start_after(self, first: asyncio.Future[WarmSandbox | None] | None, ws: Path,
+                           spec: RunSpec, target: str, module: str) -> WarmSandbox | None:
+        if first is not None:
+            await asyncio.wait([first])
         if ws in self._cold:
             return None
-        if ws not in self._boxes:
-            box = await self._start(ws, spec, module)
-            if box is None:
-                return None
-            self._boxes[ws] = box
-        return self._boxes[ws]
+        return await self._start(ws, spec, target, module)
 
-    async def _start(self, ws: Path, spec: RunSpec, module: str) -> WarmSandbox | None:
-        """With the target imported once; else (its import fails here, or starts a thread)
-        without; else None (cold from now on)."""
+    async def _box(self, ws: Path, spec: RunSpec, target: str, module: str
+                   ) -> WarmSandbox | None:
+        key = (ws, spec.run + 1)
+        if key not in self._boxes:
+            starting = self._starting.pop(key, None)
+            box = await (starting or self._start(ws, spec, target, module))
+            if box is None or ws in self._cold:
+                if box is not None:
+                    await box.close()
+                return None
+            self._boxes[key] = box
+        return self._boxes[key]
+
+    async def _start(self, ws: Path, spec: RunSpec, target: str, module: str
+                     ) -> WarmSandbox | None:
+        """With the target imported once (its import-time lines kept as coverage); else
+        (its import fails here, or starts a thread) without; else None (cold from now on)."""
         why = ""
         for preload in ((module,), ()):
             warm = WarmSpec(workspace=ws, isolation=isolation_level(self.config),
                             python_path=spec.python_path or (".",), preload=preload,
-                            hash_seed=spec.run + 1)
+                            cover=target if preload else None, hash_seed=spec.run + 1)
             try:
                 return await WarmSandbox.start(warm, self.environ)
             except SandboxError as exc:
@@ -143,7 +185,7 @@ class WarmPool:
     async def _load(self, box: WarmSandbox, ws: Path, target: str, module: str,
                     mutant: Mutant) -> MutantRef:
         set_id = hashlib.sha256(mutant.source.encode("utf-8")).hexdigest()[:16]
-        loaded = self._loaded.setdefault(ws, set())
+        loaded = self._loaded.setdefault((ws, box.spec.hash_seed), set())
         if set_id not in loaded:
             path = ws / target
             original = path.read_text(encoding="utf-8", errors="replace")
@@ -153,22 +195,25 @@ class WarmPool:
 
     async def _give_up(self, ws: Path, why: str) -> None:
         self.fallbacks.append(why)
-        log.info("mutants of %s run cold from now on: %s", ws, why)
+        log.info("the runs of %s are cold from now on: %s", ws, why)
         self._cold.add(ws)
         await self._close(ws)
 
     async def _close(self, ws: Path) -> None:
-        box = self._boxes.pop(ws, None)
-        self._loaded.pop(ws, None)
-        if box is not None:
-            await box.close()
+        for key in [k for k in self._starting if k[0] == ws]:
+            box = await self._starting.pop(key)
+            if box is not None:
+                await box.close()
+        for key in [k for k in self._boxes if k[0] == ws]:
+            self._loaded.pop(key, None)
+            await self._boxes.pop(key).close()
 
     async def release(self, ws: Path) -> None:
-        """The workspace ``ws`` is done with: end its server."""
+        """The workspace ``ws`` is done with: end its servers."""
         self._cold.discard(ws)
         await self._close(ws)
 
     async def close(self) -> None:
         """End every server."""
-        for ws in list(self._boxes):
+        for ws in {k[0] for k in [*self._boxes, *self._starting]}:
             await self.release(ws)
