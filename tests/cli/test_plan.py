@@ -136,7 +136,7 @@ def test_render_plan_aligns_the_columns() -> None:
 
 MIXED = (
     "def typed(a: int) -> int:\n    return a\n\n\n"
-    "def untyped(a):\n    return a\n\n\n"
+    "async def waits(a: int) -> int:\n    return a\n\n\n"
     "def other(b: int) -> int:\n    return b\n"
 )
 
@@ -152,11 +152,10 @@ def test_the_backends_own_skips_are_known_at_plan_time(
     # the task offline cannot do is listed with its backend, and takes no place under the cap
     assert [t["id"] for t in doc["tasks"]] == ["mixed.py::typed", "mixed.py::other"]
     assert doc["skipped"] == [{
-        "file": "mixed.py", "symbol": "untyped", "backend": "offline",
-        "reason": "no offline strategy: untyped has untyped parameters (a) and no docstring "
-                  "example",
+        "file": "mixed.py", "symbol": "waits", "backend": "offline",
+        "reason": "no offline strategy: waits is async (an event loop is not set up)",
     }]
     code, out, _ = run(capsys, "--repo", str(git_repo), "--backend", "openrouter")
-    assert "mixed.py::untyped" in out and out.splitlines()[-1].startswith("3 tasks, 0 skipped")
+    assert "mixed.py::waits" in out and out.splitlines()[-1].startswith("3 tasks, 0 skipped")
     _, out, _ = run(capsys, "--repo", str(git_repo))
-    assert "skipped  mixed.py::untyped (offline backend): no offline strategy" in out
+    assert "skipped  mixed.py::waits (offline backend): no offline strategy" in out

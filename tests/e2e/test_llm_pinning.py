@@ -18,6 +18,7 @@ from support.gitrepo import CommitFn
 from support.llm_server import LLMServer
 
 from tta_ci.cli.main import main
+from tta_ci.publish.markdown import text
 
 pytestmark = pytest.mark.slow
 
@@ -59,12 +60,12 @@ def test_a_kept_documented_expectation_is_a_possible_bug_with_its_reason(
     metrics = run(git_repo, base, head, out, llm_server)
     (task,) = metrics["tasks"]
     assert task["status"] == "possible_bug" and task["attempts"] == 2, task
-    reason = ("Possible bug: the docstring of \\`vat\\` says vat(100.0) is 20.0 (20% VAT), "
+    reason = ("Possible bug: the docstring of `vat` says vat(100.0) is 20.0 (20% VAT), "
               "the code gives 25.0")
     assert task["reason"] == reason
     assert [(b["test"], b["reason"]) for b in task["possible_bugs"]] == [("test_vat", reason)]
     assert metrics["totals"]["possible_bugs"] == 1
-    assert reason in (out / "summary.md").read_text()
+    assert text(reason, 500) in (out / "summary.md").read_text()  # escaped where it goes
     repair = llm_server.chat_requests[1].json["messages"][-1]["content"]
     assert "Possible bug:" in repair and "assert 25.0 == 20.0" in repair
 

@@ -90,7 +90,7 @@ def test_try_repo_writes_a_test_then_passes_after_git_add_all(
     assert "tta-ci: ✔ accepted pkg/calc.py::add" in output
     assert "`git add tests/test_calc.py`" in output
     written = (git_repo / "tests/test_calc.py").read_text()
-    assert "import pkg.calc" in written and "def test_" in written
+    assert "from pkg.calc import add" in written and "def test_add" in written
     # the staged code is untouched, in the index and in the working tree
     assert git(git_repo, "diff", "--cached") == staged_before
     assert (git_repo / "pkg/calc.py").read_text() == CALC

@@ -56,7 +56,6 @@ def _run(repo: Path, base: str, head: str, out: Path, server: LLMServer,
         "TTA_MODEL": "test/model",
         "TTA_CACHE": "false",
         "TTA_RUNS": "1",  # one validation run per candidate keeps the test fast
-        "TTA_MUTATION": "false",  # about repairs and faults; mutants: test_llm_pinning.py
         **env,
     }
     argv = ["run", "--backend", backend, "--mode", "files", "--repo", str(repo),

@@ -77,12 +77,12 @@ def test_check_of_a_private_only_change(git_repo: Path, commit: CommitFn,
 def test_a_task_the_backend_would_not_try_is_named(
     git_repo: Path, commit: CommitFn, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    commit({"calc.py": "def add(a, b):\n    return 0\n"})
-    write(git_repo, {"calc.py": "def add(a, b):\n    return a + b\n"})
+    commit({"calc.py": "async def add(a, b):\n    return 0\n"})
+    write(git_repo, {"calc.py": "async def add(a, b):\n    return a + b\n"})
     git(git_repo, "add", "calc.py")
     assert generate(git_repo, Config(backend="offline"), ["calc.py"], {}) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "tta-ci: - skipped calc.py::add (offline backend): no offline strategy: add has untyped "
-        "parameters (a, b) and no docstring example",
+        "tta-ci: - skipped calc.py::add (offline backend): no offline strategy: add is async "
+        "(an event loop is not set up)",
         "tta-ci: nothing to test in the staged change",
     ]

@@ -113,6 +113,14 @@ def test_header_names_targets_lines_generator_and_cost() -> None:
     assert all(line.startswith("#") for line in header.splitlines())
 
 
+def test_a_long_header_line_is_wrapped() -> None:
+    header = render_header([AcceptedTest(
+        test_file="tests/t.py", code="", target="src/semver/version.py::Version.bump_prerelease",
+        covered_lines=(306, 308, 310, 312, 314, 316, 318, 320, 325), generator="offline")])
+    assert max(len(line) for line in header.splitlines()) <= 79
+    assert all(line.startswith("#") for line in header.splitlines())
+
+
 def _accepted(test_file: str, code: str, target: str = "shop/pricing.py::f") -> AcceptedTest:
     return AcceptedTest(test_file=test_file, code=code, target=target, covered_lines=(7,),
                         generator="offline")
@@ -182,3 +190,15 @@ def test_file_mode_is_kept(tmp_path: Path) -> None:
     target.chmod(0o600)
     write_accepted_tests(repo, [_accepted("tests/test_pricing.py", FUZZ)])
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_new_file_gets_one_sorted_import_block() -> None:
+    additions = ["import pytest\n\nfrom shop.pricing import shipping_cost\n\n\n"
+                 "def test_a():\n    assert shipping_cost(1) == 495\n",
+                 "import re\n\nimport pytest\n\nfrom shop.pricing import Cart\n\n\n"
+                 "def test_b():\n    with pytest.raises(ValueError, match=re.escape('a.')):\n"
+                 "        Cart().add(1, 0)\n"]
+    text = merge_test_code(None, additions, "# header\n", first_party=["shop"])
+    assert text.startswith("# header\nimport re\n\nimport pytest\n\n"
+                           "from shop.pricing import Cart, shipping_cost\n\n\ndef test_a():")
+    assert text.count("import pytest") == 1

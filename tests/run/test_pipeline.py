@@ -113,7 +113,7 @@ def test_the_cache_folder_is_under_the_repository(git_repo: Path, commit: Commit
     assert any((git_repo / ".cache/tta").rglob("*.json"))
 
 
-MIXED = ("def typed(a: int) -> int:\n    return a\n\n\ndef untyped(a):\n    return a\n\n\n"
+MIXED = ("def typed(a: int) -> int:\n    return a\n\n\nasync def waits(a):\n    return a\n\n\n"
          "def other(b: int) -> int:\n    return b\n\n\ndef last(c: int) -> int:\n    return c\n")
 
 
@@ -153,18 +153,18 @@ def test_the_backends_skips_are_not_queued_and_are_recorded(
     doc = outcome.document  # type: ignore[attr-defined]
     assert sorted(task_id for task_id, _ in gen.calls) == ["mixed.py::other", "mixed.py::typed"]
     by_id = {t.id: t for t in doc.tasks}
-    assert by_id["mixed.py::untyped"].status == "skipped"
-    assert by_id["mixed.py::untyped"].reason.startswith("no offline strategy: untyped has")
+    assert by_id["mixed.py::waits"].status == "skipped"
+    assert by_id["mixed.py::waits"].reason.startswith("no offline strategy: waits is async")
     assert doc.totals.skipped == 1 and doc.totals.accepted == 2
     # the run's skips are exactly what `tta-ci plan` lists: the backend's, then the cap's
     assert doc.skipped == [
-        {"file": "mixed.py", "symbol": "untyped", "backend": "offline",
-         "reason": by_id["mixed.py::untyped"].reason},
+        {"file": "mixed.py", "symbol": "waits", "backend": "offline",
+         "reason": by_id["mixed.py::waits"].reason},
         {"file": "mixed.py", "symbol": "last", "reason": "over max_tasks (2)"},
     ]
     assert notes.lines[:3] == [
         notes.lines[0],
-        "skipped mixed.py::untyped (offline backend): " + by_id["mixed.py::untyped"].reason,
+        "skipped mixed.py::waits (offline backend): " + by_id["mixed.py::waits"].reason,
         "skipped mixed.py::last: over max_tasks (2)",
     ]
     assert notes.lines[0].startswith("planned 2 tasks, 2 skipped (")
@@ -185,7 +185,7 @@ def test_a_skipped_task_is_recorded_by_one_shard_only(git_repo: Path, commit: Co
         validator=FakeValidator())).document for i in (1, 2)]
     merged = merge_documents(docs)
     assert sorted(t.id for t in merged.tasks) == [
-        "mixed.py::last", "mixed.py::other", "mixed.py::typed", "mixed.py::untyped"]
+        "mixed.py::last", "mixed.py::other", "mixed.py::typed", "mixed.py::waits"]
     assert merged.totals.skipped == 1 and len(merged.skipped) == 1
 
 

@@ -53,7 +53,7 @@ async def test_coverage_and_surviving_mutants_rank_the_functions(
     git_repo: Path, commit: CommitFn
 ) -> None:
     commit({**PROJECT, "tests/test_ops.py": WEAK_TEST})
-    config = Config(sandbox="fallback")
+    config = Config(sandbox="fallback", mutation=False)  # coverage alone first
     found = await survey(git_repo, config, {})
     assert found.tests == 1 and "add" not in [t.symbol for t in found.plan.tasks]
     mutated = await survey(git_repo, config.model_copy(update={"mutation": True}), {})

@@ -28,8 +28,10 @@ __all__ = [
 ]
 
 # name → "module:factory"; a factory is
-#   factory(config, environ, *, repo: Path, ref: str | None = None, **options) -> Generator
-# where ``ref`` is the commit under test (None: the working tree).
+#   factory(config, environ, *, repo: Path, ref: str | None = None, base: str | None = None,
+#           **options) -> Generator
+# where ``ref`` is the commit under test (None: the working tree) and ``base`` the commit it
+# is compared with (None: no base; the offline backend then observes the head only).
 # Modules are imported on use, so that an optional backend costs nothing when unused.
 GENERATORS: dict[str, str] = {
     "offline": "tta_ci.generators.offline.generator:make",
@@ -40,7 +42,7 @@ GENERATORS: dict[str, str] = {
 # name → "module:function"; function(task) -> the reason the backend would skip the task, or
 # None. Optional: a backend without an entry is asked about each task when it runs it.
 PRECHECKS: dict[str, str] = {
-    "offline": "tta_ci.generators.offline.generator:precheck",
+    "offline": "tta_ci.generators.offline.planner:offline_skip_reason",
 }
 
 

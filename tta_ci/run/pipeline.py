@@ -205,8 +205,9 @@ async def run_pipeline(
     metrics = MetricsCollector()
     owned: list[object] = []
     if generator is None:
-        at_head = {"ref": plan.head} if plan.head else {}  # the commit under test
-        generator = make_generator(backend, config, environ, repo=repo, **at_head)
+        refs = {"ref": plan.head, "base": plan.base}  # the commit under test, its base
+        generator = make_generator(backend, config, environ, repo=repo,
+                                   **{k: v for k, v in refs.items() if v})
         owned.append(generator)
     if validator is None:
         validator = _validator_for(config, repo, environ, plan.head)

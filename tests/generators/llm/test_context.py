@@ -60,7 +60,7 @@ def test_no_class_context(task: Task) -> None:
     pytest.param("Possible bug: the docstring says f(1) == 2", "Possible bug: the docstring says "
                  "f(1) == 2", id="plain"),
     pytest.param("**Possible bug:** `f(1)` is *documented* as 2\n",
-                 "Possible bug: \\`f(1)\\` is \\*documented\\* as 2", id="markdown-escaped"),
+                 "Possible bug: `f(1)` is *documented* as 2", id="as-written"),
     pytest.param("```python\n# Possible bug: inside the code\n```\n", None, id="inside-code"),
     pytest.param("I fixed the test.", None, id="none"),
     pytest.param("Possible bug:\n", None, id="empty"),
@@ -79,8 +79,8 @@ def test_evidence_of_names_every_test_and_is_redacted() -> None:
     code = ("def test_a():\n    assert 1\n\n\nclass TestB:\n    def test_c(self):\n"
             "        assert 1\n\n    def helper(self):\n        pass\n")
     assert test_names(code) == ["test_a", "TestB::test_c"]
-    answer = "Kept.\n\nPossible bug: doc says ghp_se_cret is fine"  # redacted before escaping
+    answer = "Kept.\n\nPossible bug: doc says ghp_se_cret is fine"  # redacted
     assert evidence_of(answer, code, lambda t: t.replace("ghp_se_cret", "[secret]")) == {
-        "test_a": "Possible bug: doc says \\[secret\\] is fine",
-        "TestB::test_c": "Possible bug: doc says \\[secret\\] is fine"}
+        "test_a": "Possible bug: doc says [secret] is fine",
+        "TestB::test_c": "Possible bug: doc says [secret] is fine"}
     assert evidence_of("Fixed.", code, str) == {}

@@ -1,72 +1,56 @@
-"""tta_ci.generators.offline.doctests: docstring examples turned into a pytest function."""
+"""tta_ci.generators.offline.doctests: docstring examples as candidate calls (pure)."""
 
 from __future__ import annotations
 
-import pytest
+from tta_ci.generators.offline.doctests import doctest_calls
 
-from tta_ci.generators.offline.doctests import doctest_test
-from tta_ci.generators.offline.doctests import test_name as name_of_test
+DOC = '''Compare.
 
-
-def test_name_of_the_test() -> None:
-    assert name_of_test("Cart.total", "doctest") == "test_Cart_total_doctest"
-
-
-def test_examples_become_assertions_statements_and_raises() -> None:
-    doc = '''Format cents.
-
-    >>> price(150)
-    '1.50 USD'
-    >>> price(0) is None
-    False
-    >>> cart = Cart()
-    >>> cart.add(3)
-    >>> print(cart)
-    Cart(3)
-    >>> cart
-    <Cart of 1 item>
-    >>> price(-1)
-    Traceback (most recent call last):
-    ...
-    ValueError: negative (cents)
-    >>> object()  # doctest: +SKIP
-    <object at 0x7f>
-    '''
-    code = doctest_test(doc, symbol="price", module="shop.pricing")
-    assert code == (
-        "import pytest\n"
-        "from shop.pricing import Cart, price\n\n"
-        "def test_price_doctest() -> None:\n"
-        "    assert price(150) == '1.50 USD'\n"
-        "    assert (price(0) is None) is False\n"
-        "    cart = Cart()\n"
-        "    cart.add(3)\n"
-        "    assert str(cart) == 'Cart(3)'\n"
-        "    assert repr(cart) == '<Cart of 1 item>'\n"
-        "    with pytest.raises(ValueError, match='negative \\\\(cents\\\\)'):\n"
-        "        price(-1)\n"
-    )
-    compile(code, "<doctest>", "exec")
+>>> semver.Version.parse("4.0.4").match("4.0.4")
+True
+>>> ver = semver.parse("3.4.5")
+>>> ver.bump_prerelease('').prerelease
+'1'
+>>> sorted(items, key=lambda item: -item)
+[3, 2]
+>>> match("x")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+ValueError: ...
+'''
 
 
-def test_dotted_exceptions_are_imported() -> None:
-    doc = ">>> load('x')\nTraceback (most recent call last):\npkg.errors.Missing: x\n"
-    code = doctest_test(doc, symbol="load", module="pkg.io")
-    assert code is not None
-    assert code.splitlines()[:3] == ["import pytest", "import pkg.errors",
-                                     "from pkg.io import load"]
-    assert "with pytest.raises(pkg.errors.Missing, match='x'):" in code
+def test_qualified_names_stay_as_written_and_their_root_is_free() -> None:
+    first = doctest_calls(DOC, name="match", method=True)[0]
+    assert first.expr == "semver.Version.parse('4.0.4').match('4.0.4')"
+    assert first.free == ("semver",) and first.func == ".match"
+    assert first.expected == "True\n" and first.origin == "doctest"
 
 
-@pytest.mark.parametrize(
-    "doc",
-    [
-        pytest.param("No examples here.", id="no-examples"),
-        pytest.param(">>> setup()\n", id="nothing-checked"),
-        pytest.param(">>> f(\n", id="does-not-parse"),
-        pytest.param(">>> f()\n<F object at 0x7f3a2b1c>\n", id="an-address"),
-        pytest.param(">>> f()  # doctest: +ELLIPSIS\n[1, ..., 9]\n", id="ellipsis"),
-    ],
-)
-def test_nothing_to_check(doc: str) -> None:
-    assert doctest_test(doc, symbol="f", module="m") is None
+def test_an_example_without_output_is_the_setup_of_the_next() -> None:
+    second = doctest_calls(DOC, name="bump_prerelease", method=True)[1]
+    assert second.setup == ("ver = semver.parse('3.4.5')",)
+    assert second.expr == "ver.bump_prerelease('').prerelease"
+    assert second.free == ("semver",) and second.func == ".bump_prerelease"
+
+
+def test_lambda_parameters_are_not_free_names() -> None:
+    third = doctest_calls(DOC, name="sorted")[2]
+    assert "items" in third.free and "item" not in third.free and third.func == "sorted"
+
+
+def test_a_traceback_or_a_loose_output_is_observed_without_an_expectation() -> None:
+    last = doctest_calls(DOC, name="match")[3]
+    assert last.expr == "match('x')" and last.expected is None
+
+
+def test_no_examples_or_a_broken_one() -> None:
+    assert doctest_calls("No examples.", name="f") == []
+    assert doctest_calls(">>> f(\n1\n", name="f") == []
+
+
+def test_only_the_setup_an_example_needs_comes_along() -> None:
+    doc = (">>> import math\n>>> a = Cart()\n>>> b = Cart()\n>>> a.add(2)\n"
+           ">>> a.total()\n2\n")
+    call = doctest_calls(doc, name="total", method=True)[0]
+    assert call.setup == ("a = Cart()", "a.add(2)")
+    assert call.free == ("Cart",)

@@ -1,10 +1,12 @@
-"""tta_ci.generators.offline.generator end to end: a real repository, the real planner, the
-sandbox, and the produced candidates run with real pytest."""
+"""tta_ci.generators.offline.generator end to end: the demo project's change in a real git
+repository, the real planner, both sandboxes, and the candidates run with plain pytest on the
+change and on its parent."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,16 +19,19 @@ from tta_ci.core.errors import SkipTask
 from tta_ci.core.types import Candidate, Task
 from tta_ci.generators import make_generator
 from tta_ci.generators.base import GenerationRequest
-from tta_ci.generators.offline.generator import OfflineGenerator
+from tta_ci.generators.offline.generator import Observations, OfflineGenerator
+from tta_ci.generators.offline.generator import candidate as make_candidate
+from tta_ci.generators.offline.model import Observed, ProbeAnswer, ReplayAnswer, Replayed
+from tta_ci.generators.offline.style import Style
 from tta_ci.plan.change import plan_change
 
-pytestmark = pytest.mark.slow
-
 Outcome = Candidate | SkipTask
+Demo = tuple[Path, dict[str, Task], dict[str, Outcome]]
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
 
 
 def _commit(repo: Path, tree: dict[str, str], message: str) -> None:
@@ -38,21 +43,8 @@ def _commit(repo: Path, tree: dict[str, str], message: str) -> None:
     _git(repo, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", message)
 
 
-async def _generate_all(generator: OfflineGenerator, tasks: tuple[Task, ...]
-                        ) -> dict[str, Outcome]:
-    async def one(task: Task) -> Outcome:
-        try:
-            return await generator.generate(GenerationRequest(task))
-        except SkipTask as exc:
-            return exc
-
-    done = await asyncio.gather(*(one(task) for task in tasks))
-    return {task.symbol: outcome for task, outcome in zip(tasks, done, strict=True)}
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Task],
-                                                           dict[str, Outcome]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """The demo project's change, planned and generated once for the whole module."""
     repo = tmp_path_factory.mktemp("offline") / "repo"
     repo.mkdir()
@@ -62,110 +54,125 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Task
     environ = {"PATH": os.environ.get("PATH", os.defpath)}
     config = load_config(repo, environ)
     plan = plan_change(repo, config, environ, base="HEAD~1", head="HEAD")
-    generator = make_generator("offline", config, environ, repo=repo, max_examples=10)
+    generator = make_generator("offline", config, environ, repo=repo, ref=plan.head,
+                               base=plan.base)
     assert isinstance(generator, OfflineGenerator)
 
-    async def run() -> dict[str, Outcome]:
+    async def one(task: Task) -> Outcome:
         try:
-            return await _generate_all(generator, plan.tasks)
+            return await generator.generate(GenerationRequest(task))
+        except SkipTask as exc:
+            return exc
+
+    async def run() -> list[Outcome]:
+        try:
+            return list(await asyncio.gather(*(one(task) for task in plan.tasks)))
         finally:
             await generator.aclose()
 
     outcomes = asyncio.run(run())
-    return repo, {t.symbol: t for t in plan.tasks}, outcomes
+    return (repo, {t.symbol: t for t in plan.tasks},
+            {t.symbol: o for t, o in zip(plan.tasks, outcomes, strict=True)})
 
 
-def _candidate(outcomes: dict[str, Outcome], symbol: str) -> Candidate:
-    outcome = outcomes[symbol]
-    assert isinstance(outcome, Candidate), outcome
-    return outcome
+def _candidates(demo: Demo) -> dict[str, Candidate]:
+    return {s: o for s, o in demo[2].items() if isinstance(o, Candidate)}
 
 
 def _pytest(repo: Path, candidates: dict[str, Candidate]) -> dict[str, str]:
-    """Write the candidates as test files, run pytest once; test id → outcome."""
+    """The candidates as test files, run with plain pytest once; test name → outcome."""
     names = []
     for symbol, candidate in candidates.items():
         name = f"tests/test_offline_{symbol.replace('.', '_').lower()}.py"
         (repo / name).write_text(candidate.code, encoding="utf-8")
         names.append(name)
-    env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONPATH": str(repo),
-           "HYPOTHESIS_STORAGE_DIRECTORY": str(repo / ".hypothesis")}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:randomly", "-p",
-         "no:cacheprovider", *names],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=240,
-    )
+    env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONPATH": str(repo)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider",
+                           *names], cwd=repo, env=env, capture_output=True, text=True, timeout=240)
     results = {}
     for line in done.stdout.splitlines():
         status, _, test_id = line.partition(" ")
         if status in ("PASSED", "FAILED", "ERROR"):
             results[test_id.split(" - ")[0].split("::")[-1]] = status
+    for name in names:
+        (repo / name).unlink()
     assert results, done.stdout + done.stderr
     return results
 
 
-def test_every_candidate_runs_with_plain_pytest(demo: tuple[Path, dict[str, Task],
-                                                            dict[str, Outcome]]) -> None:
-    repo, _, outcomes = demo
-    candidates = {s: o for s, o in outcomes.items() if isinstance(o, Candidate)}
-    assert set(candidates) == {"apply_discount", "format_price", "Cart.add", "Cart.total"}
-    results = _pytest(repo, candidates)
-    # the base format_price printed -1 cent as "-1.99": the regression test reports it
-    assert results.pop("test_format_price_equivalent_to_base") == "FAILED"
+@pytest.mark.slow
+def test_every_function_gets_tests_that_pass_on_the_change(demo: Demo) -> None:
+    candidates = _candidates(demo)
+    assert set(candidates) == {"apply_discount", "format_price", "shipping_cost", "Cart.add",
+                               "Cart.total", "scale_prices"}
+    assert isinstance(demo[2]["<module>"], SkipTask)
+    results = _pytest(demo[0], candidates)
     assert set(results.values()) == {"PASSED"}, results
-    assert {"test_fuzz_apply_discount", "test_apply_discount_equivalent_to_base",
-            "test_format_price_doctest", "test_fuzz_Cart_add",
-            "test_fuzz_Cart_total"} <= set(results)
 
 
-def test_typed_function_gets_a_property_test_with_documented_errors(
-    demo: tuple[Path, dict[str, Task], dict[str, Outcome]],
-) -> None:
-    candidate = _candidate(demo[2], "apply_discount")
-    assert candidate.generator == "offline" and candidate.calls == ()
-    assert candidate.strategy == "ghostwriter.fuzz+equivalent"
-    assert "except ValueError:" in candidate.code and "reject()" in candidate.code
-    assert "assert isinstance(result, int)" in candidate.code
-    assert "max_examples=10" in candidate.code and "derandomize=True" in candidate.code
+@pytest.mark.slow
+def test_the_tests_of_each_behaviour_change_fail_on_the_parent(demo: Demo) -> None:
+    repo = demo[0]
+    candidates = _candidates(demo)
+    _git(repo, "checkout", "-q", "HEAD~1", "--", "shop/pricing.py")
+    try:
+        results = _pytest(repo, candidates)
+    finally:
+        _git(repo, "checkout", "-q", "HEAD", "--", "shop/pricing.py")
+    for symbol, candidate in candidates.items():
+        names = re.findall(r"^def (test_\w+)\(", candidate.code, re.MULTILINE)
+        assert "FAILED" in {results[n] for n in names}, (symbol, candidate.code)
 
 
-def test_method_gets_an_instance_built_from_the_typed_constructor(
-    demo: tuple[Path, dict[str, Task], dict[str, Outcome]],
-) -> None:
-    candidate = _candidate(demo[2], "Cart.add")
-    assert "self=st.builds(shop.pricing.Cart)" in candidate.code
-    assert "st.nothing()" not in candidate.code
-    assert candidate.strategy == "ghostwriter.fuzz"  # a method: no base-equivalence test
+@pytest.mark.slow
+def test_behaviour_changes_are_recorded_for_every_function_of_the_base(demo: Demo) -> None:
+    for symbol, candidate in _candidates(demo).items():
+        assert candidate.behaviour_changes, symbol
+    shipping = _candidates(demo)["shipping_cost"]
+    assert ("shipping_cost(5000)", "495", "0") in {
+        (c.call, c.before, c.after) for c in shipping.behaviour_changes}
+    assert "assert shipping_cost(5000) == 0" in shipping.code
 
 
-def test_docstring_examples_become_assertions_and_differences_are_findings(
-    demo: tuple[Path, dict[str, Task], dict[str, Outcome]],
-) -> None:
-    candidate = _candidate(demo[2], "format_price")
-    assert candidate.strategy == "doctest+ghostwriter.fuzz+equivalent"
-    assert 'assert format_price(-5, "USD") == "-0.05 USD"' in candidate.code
-    assert any("differs from its base version" in n and "-1.99" in n for n in candidate.notes)
+@pytest.mark.slow
+def test_the_written_code_is_plain_example_tests(demo: Demo) -> None:
+    for candidate in _candidates(demo).values():
+        assert candidate.generator == "offline" and candidate.calls == ()
+        for banned in ("exec(", "given(", "hypothesis", "_BASE_", "isinstance("):
+            assert banned not in candidate.code
+    total = _candidates(demo)["Cart.total"].code
+    assert "cart.add(250, 10)" in total  # the compared count was the test's literal 2
+    raises = _candidates(demo)["apply_discount"].code
+    assert re.search(r"with pytest\.raises\(\s*ValueError, match=", raises)
 
 
-def test_untyped_function_is_skipped_with_the_reason(
-    demo: tuple[Path, dict[str, Task], dict[str, Outcome]],
-) -> None:
-    outcome = demo[2]["scale_prices"]
-    assert isinstance(outcome, SkipTask)
-    assert str(outcome) == ("no offline strategy: scale_prices has untyped parameters "
-                            "(prices, factor) and no docstring example")
+def _observed(call: str) -> Observed:
+    return Observed(origin="boundary", expr=call, call=call, test=f"assert {call} == 0\n",
+                    imports=("from shop.pricing import shipping_cost",), shown="0",
+                    lines=(3,))
 
 
-def test_repair_attempt_has_nothing_new_to_offer(
-    demo: tuple[Path, dict[str, Task], dict[str, Outcome]],
-) -> None:
-    repo, tasks, outcomes = demo
-    previous = _candidate(outcomes, "Cart.add")
-    generator = OfflineGenerator(load_config(repo, {}), {}, repo=repo)
-    request = GenerationRequest(tasks["Cart.add"], attempt=2, previous=previous,
-                                feedback="no changed line covered")
-    # no sandbox is needed to know that: the results are cached per generator, so seed them
-    generator._cache[f"{tasks['Cart.add'].id}\0{tasks['Cart.add'].hash}\0"
-                     f"{tasks['Cart.add'].source}"] = ([], ["ghostwriter.fuzz tried"])
-    with pytest.raises(SkipTask, match="no offline strategy"):
-        asyncio.run(generator.generate(request))
+def test_a_repair_attempt_offers_what_was_not_offered_or_nothing() -> None:
+    task = Task(id="shop/pricing.py::shipping_cost", file="shop/pricing.py",
+                symbol="shipping_cost", kind="function", changed_lines=(3,),
+                test_file="tests/test_pricing.py", module="shop.pricing")
+    answer = ProbeAnswer(observed=(_observed("shipping_cost(5000)"),
+                                   _observed("shipping_cost(9000)")), tried=2)
+    observations = Observations(answer, ReplayAnswer(replayed=(
+        Replayed(passed=False, shown="495"), Replayed(passed=True, shown="0"))))
+    first = make_candidate(task, observations, Style())
+    assert "def test_shipping_cost_5000():" in first.code
+    assert [c.call for c in first.behaviour_changes] == ["shipping_cost(5000)"]
+    assert "9000" not in first.code  # it runs the same line as the pinning call
+    second = make_candidate(task, observations, Style(), attempt=2)
+    assert "def test_shipping_cost_9000():" in second.code and "5000" not in second.code
+    with pytest.raises(SkipTask, match="no offline test left for shipping_cost"):
+        make_candidate(task, observations, Style(), attempt=3)
+
+
+def test_nothing_to_offer_says_why() -> None:
+    task = Task(id="m.py::f", file="m.py", symbol="f", kind="function", changed_lines=(3,),
+                test_file="tests/test_m.py", module="m")
+    observations = Observations(ProbeAnswer(notes=("cannot import m: ImportError: x",)), None)
+    with pytest.raises(SkipTask, match="no offline strategy: cannot import m: ImportError: x"):
+        make_candidate(task, observations, Style())

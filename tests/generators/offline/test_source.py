@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tta_ci.generators.offline.source import parse_function, same_signature
+from tta_ci.generators.offline.model import Param
+from tta_ci.generators.offline.source import function_node, parse_function
 
 SOURCE = '''\
 class Cart:
@@ -14,74 +15,73 @@ class Cart:
 
     @staticmethod
     def make(a: int, b, c=1, *args, d: str, e=2, **kw):
-        """Make one.
-
-        Raises:
-            ValueError: when a is negative.
-            pkg.errors.Bad: on a bad day.
-
-        :raises KeyError: when c is missing
-        """
-        if a < 0:
-            raise ValueError("negative")
-        raise errors.Odd()
-        raise value_error
+        """Make one."""
+        return a
 
     def add(self, item: str) -> None:
         pass
 
+    def __len__(self):
+        return 0
+
 
 async def fetch(url):
     raise
+
+
+def numbers(n):
+    yield from range(n)
 '''
 
 
-def test_a_static_method_with_every_kind_of_parameter() -> None:
+def test_every_kind_of_parameter_with_its_default_and_annotation() -> None:
     info = parse_function(SOURCE, "Cart.make", method=True)
     assert info is not None
-    assert info.params == ("a", "b", "c", "d", "e")  # no *args, **kw; a static method has no self
-    assert info.untyped == ("b",) and not info.typed
-    assert info.docstring.startswith("Make one.")
-    assert info.exceptions == ("KeyError", "ValueError", "pkg.errors.Bad", "errors.Odd")
-    assert info.decorators == ("staticmethod",) and not info.is_property
+    assert info.params == (
+        Param(name="a", annotation="int"), Param(name="b"), Param(name="c", default="1"),
+        Param(name="args", kind="star"), Param(name="d", kind="keyword", annotation="str"),
+        Param(name="e", kind="keyword", default="2"), Param(name="kw", kind="starstar"),
+    )
+    assert info.docstring == "Make one." and info.member == "call"
 
 
-@pytest.mark.parametrize(
-    ("symbol", "method", "params", "typed", "is_async", "is_property"),
-    [
-        pytest.param("Cart.add", True, ("item",), True, False, False, id="method-drops-self"),
-        pytest.param("Cart.size", True, (), True, False, True, id="property"),
-        pytest.param("fetch", False, ("url",), False, True, False, id="async-untyped"),
-    ],
-)
-def test_functions(symbol: str, method: bool, params: tuple[str, ...], typed: bool,
-                   is_async: bool, is_property: bool) -> None:
-    info = parse_function(SOURCE, symbol, method=method)
-    assert info is not None
-    assert (info.params, info.typed, info.is_async, info.is_property) == (
-        params, typed, is_async, is_property)
-    assert info.exceptions == ()
+@pytest.mark.parametrize(("symbol", "member"), [
+    pytest.param("Cart.size", "property", id="property"),
+    pytest.param("Cart.add", "call", id="method"),
+    pytest.param("Cart.__len__", "__len__", id="dunder"),
+])
+def test_how_a_test_reaches_the_member(symbol: str, member: str) -> None:
+    info = parse_function(SOURCE, symbol, method=True)
+    assert info is not None and info.member == member
+    assert [p.name for p in info.params] in ([], ["item"])  # self is left out
 
 
-def test_an_indented_method_source_and_a_missing_or_broken_one() -> None:
-    method = "    def total(self, tax: float = 0.2) -> float:\n        return 1.0\n"
-    info = parse_function(method, "Cart.total", method=True)
-    assert info is not None and info.params == ("tax",) and info.typed
-    assert parse_function(SOURCE, "nothing") is None
-    assert parse_function("def f(:\n", "f") is None
+def test_async_functions_and_generators_are_told_apart() -> None:
+    fetch, numbers = parse_function(SOURCE, "fetch"), parse_function(SOURCE, "numbers")
+    assert fetch is not None and fetch.is_async and not fetch.is_generator
+    assert numbers is not None and numbers.is_generator
 
 
-@pytest.mark.parametrize(
-    ("base", "head", "same"),
-    [
-        pytest.param("def f(a: int) -> int:\n    return a\n",
-                     "def f(a: int) -> int:\n    return a + 1\n", True, id="body-only"),
-        pytest.param("def f(a: int) -> int:\n    return a\n",
-                     "def f(a: int, b: int = 0) -> int:\n    return a\n", False, id="new-param"),
-        pytest.param("def f(a):\n    return a\n", "def f(a) -> int:\n    return a\n", False,
-                     id="new-return-annotation"),
-        pytest.param("def g():\n    pass\n", "def f():\n    pass\n", False, id="absent-on-base"),
-    ],
-)
-def test_same_signature(base: str, head: str, same: bool) -> None:
-    assert same_signature(base, head, "f") is same
+def test_a_method_whose_docstring_has_a_column_0_line_is_found() -> None:
+    # a method's lines as the planner cuts them: indented, with a docstring continuation
+    # line at column 0 (dedent cannot remove the indentation of such a source)
+    method = (
+        '    def bump(self, token: str = "rc") -> "Version":\n'
+        '        """Raise it.\n'
+        "\n"
+        "        >>> ver.bump()\n"
+        "        Version(major=3, minor=4, patch=5, prerelease='rc.2', \\\n"
+        "build=None)\n"
+        '        """\n'
+        "        return self\n"
+    )
+    info = parse_function(method, "Version.bump", method=True, first_line=300)
+    assert info is not None and info.first_line == 300
+    assert info.params == (Param(name="token", default="'rc'", annotation="str"),)
+    node = function_node(method, "bump", 300)
+    assert node is not None and node.body[-1].lineno == 307
+
+
+def test_a_missing_symbol_or_broken_source_gives_none() -> None:
+    assert parse_function(SOURCE, "missing") is None
+    assert parse_function("def broken(:\n", "broken") is None

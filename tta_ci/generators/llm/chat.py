@@ -62,9 +62,10 @@ RateLimit = Callable[[], Awaitable[None]]
 
 
 def make(config: Config, environ: Mapping[str, str], *, repo: Path,
-         **options: Any) -> OpenRouterGenerator:
+         base: str | None = None, **options: Any) -> OpenRouterGenerator:
     """The registry's factory. The key is read from ``environ[config.api_key_env]``;
-    ``options`` are the generator's (``client``, ``selector``, ``stream``, ``ref``)."""
+    ``options`` are the generator's (``client``, ``selector``, ``stream``, ``ref``); the
+    base commit is not used by this backend."""
     key = api_key(config, environ)
     return OpenRouterGenerator(config, key, repo=repo,
                                redact=Redactor.from_env(environ, config), **options)

@@ -2,8 +2,8 @@
 
 For a method: its class, as far as a test needs it to build an instance: the class line and
 docstring, ``__init__``, and the methods the existing tests call (the way they set objects
-up). From a repair answer: the one ``Possible bug:`` line, made safe to show (one line, capped,
-Markdown-escaped, redacted by the caller).
+up). From a repair answer: the one ``Possible bug:`` line, one line, capped, redacted by the caller;
+kept as the model wrote it (the summary and the comment escape it for where it goes).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ POSSIBLE_BUG = "Possible bug:"
 MAX_REASON = 300
 MAX_METHOD_LINES = 40
 _CALLED = re.compile(r"\.([A-Za-z_]\w*)\s*\(")
-_MARKDOWN = re.compile(r"([\\`*_\[\]])")
 _FENCE = re.compile(r"^[ \t]*```")
 
 
@@ -86,13 +85,9 @@ def _outside_code(text: str) -> Iterator[str]:
             yield line
 
 
-def _escape(text: str) -> str:
-    return _MARKDOWN.sub(r"\\\1", text)
-
-
 def possible_bug_line(answer: str, redact: Callable[[str], str] = str) -> str | None:
     """The answer's ``Possible bug: …`` line (outside its code block): one line, redacted, at
-    most ``MAX_REASON`` characters, then Markdown-escaped. None when the answer has none."""
+    most ``MAX_REASON`` characters. None when the answer has none."""
     for line in _outside_code(answer):
         text = line.strip().lstrip("*_>#- ").strip()
         if text.lower().startswith(POSSIBLE_BUG.lower()):
@@ -100,7 +95,7 @@ def possible_bug_line(answer: str, redact: Callable[[str], str] = str) -> str | 
             if not rest:
                 continue
             rest = rest if len(rest) <= MAX_REASON else rest[: MAX_REASON - 1] + "…"
-            return f"{POSSIBLE_BUG} {_escape(rest)}"
+            return f"{POSSIBLE_BUG} {rest}"
     return None
 
 

@@ -1,144 +1,89 @@
-"""Example-based tests from the doctests of a changed symbol (pure; nothing is imported).
+"""Candidate calls from the docstring examples of a changed symbol (pure; nothing imported).
 
-``>>> f(2)`` / ``4`` becomes ``assert f(2) == 4`` when the output is a literal, and
-``assert repr(f(2)) == '...'`` otherwise; a documented traceback becomes ``pytest.raises``.
-Examples without output run as statements, so that later examples see their effects.
+Each ``>>>`` example with an output becomes a ``Call`` whose ``expected`` is that output; the
+examples before it without output (``>>> v = Version.parse("1.2.3")``) are its ``setup``.
+Free names (``semver`` in ``semver.Version.parse(...)``) are bound in the sandbox, where the
+module's namespace says what they are; lambda parameters and comprehension variables are not
+free. A documented traceback is observed like any other call.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import doctest
-import re
 
-__all__ = ["doctest_test", "test_name"]
+from tta_ci.generators.offline.model import Call
+from tta_ci.generators.offline.names import free_names, plain_code
 
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
-_UNCHECKABLE = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-_BUILTINS = frozenset(dir(builtins))
-_REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
+__all__ = ["doctest_calls"]
 
-
-def test_name(symbol: str, suffix: str) -> str:
-    """``Cart.total`` + ``doctest`` → ``test_Cart_total_doctest``."""
-    return f"test_{symbol.replace('.', '_')}_{suffix}"
+MAX_EXAMPLES = 40
 
 
-def _expected(want: str) -> ast.expr | None:
+def _callee(expr: ast.expr, name: str, method: bool) -> str:
+    for node in ast.walk(expr):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if method and isinstance(func, ast.Attribute) and func.attr == name:
+            return "." + name
+        if not method and ((isinstance(func, ast.Name) and func.id == name) or (isinstance(
+                func, ast.Attribute) and func.attr == name)):
+            return ast.unparse(func)
+    return ""
+
+
+def _parse(source: str) -> list[ast.stmt] | None:
     try:
-        tree = ast.parse(want.strip(), mode="eval")
-        ast.literal_eval(tree)
-    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
-        return None
-    return tree.body
-
-
-def _check(expr: ast.expr, want: str) -> ast.stmt | None:
-    """An assertion that ``expr`` shows ``want``, or None when that cannot be checked."""
-    if isinstance(expr, ast.Call) and ast.unparse(expr.func) == "print":
-        if len(expr.args) != 1 or expr.keywords:
-            return None
-        shown = ast.Call(ast.Name("str", ast.Load()), [expr.args[0]], [])
-        text = ast.Constant(want.rstrip("\n"))
-        return ast.Assert(ast.Compare(shown, [ast.Eq()], [text]))
-    literal = _expected(want)
-    if literal is not None:
-        if isinstance(literal, ast.Constant) and literal.value in (None, True, False):
-            return ast.Assert(ast.Compare(expr, [ast.Is()], [literal]))
-        return ast.Assert(ast.Compare(expr, [ast.Eq()], [literal]))
-    if _ADDRESS.search(want):
-        return None
-    shown = ast.Call(ast.Name("repr", ast.Load()), [expr], [])
-    return ast.Assert(ast.Compare(shown, [ast.Eq()], [ast.Constant(want.rstrip("\n"))]))
-
-
-def _raises(body: list[ast.stmt], example: doctest.Example) -> tuple[ast.stmt, str] | None:
-    line = (example.exc_msg or "").strip().splitlines()
-    if not line:
-        return None
-    name, _, message = line[0].partition(":")
-    name = name.strip()
-    if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
-        return None
-    keywords = []
-    if message.strip() and not example.options.get(doctest.IGNORE_EXCEPTION_DETAIL):
-        pattern = _REGEX_SPECIAL.sub(r"\\\1", message.strip())
-        keywords.append(ast.keyword("match", ast.Constant(pattern)))
-    exc = ast.parse(name, mode="eval").body
-    call = ast.Call(ast.Attribute(ast.Name("pytest", ast.Load()), "raises", ast.Load()),
-                    [exc], keywords)
-    return ast.With([ast.withitem(call)], body), name
-
-
-def _statements(example: doctest.Example) -> tuple[list[ast.stmt], bool, str | None] | None:
-    """(statements, asserts?, exception name) for one example; None if it cannot be used."""
-    if example.options.get(doctest.SKIP):
-        return [], False, None
-    try:
-        body = ast.parse(example.source).body
+        body = ast.parse(source).body
     except SyntaxError:
         return None
-    if example.exc_msg is not None:
-        raised = _raises(body, example)
-        return ([raised[0]], True, raised[1]) if raised else None
-    want = example.want
-    unchecked = any(example.options.get(flag) for flag in (doctest.ELLIPSIS,
-                                                           doctest.NORMALIZE_WHITESPACE))
-    if not want or unchecked or len(body) != 1 or not isinstance(body[0], ast.Expr):
-        return body, False, None
-    check = _check(body[0].value, want)
-    return ([check], True, None) if check is not None else (body, False, None)
+    return body if all(plain_code(s) for s in body) else None
 
 
-def _free_names(body: list[ast.stmt]) -> list[str]:
-    bound: set[str] = set(_BUILTINS) | {"pytest"}
-    free: list[str] = []
-    for node in ast.walk(ast.Module(body, [])):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            bound.add(node.id)
-    for node in ast.walk(ast.Module(body, [])):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
-            free.append(node.id)
-    return sorted(set(free))
+def _needed(setup: list[str], expr: str) -> list[str]:
+    """The setup statements ``expr`` depends on (an unused assignment would be F841)."""
+    wanted = free_names(expr)
+    kept: list[str] = []
+    for statement in reversed(setup):
+        tree = ast.parse(statement)
+        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                 and isinstance(n.ctx, ast.Store)}
+        bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        if bound & wanted or (not bound and used & wanted):
+            kept.insert(0, statement)
+            wanted |= free_names(statement, "exec") | (used - bound)
+    return kept
 
 
-def _imports(body: list[ast.stmt], module: str, raised: list[str]) -> list[ast.stmt]:
-    imports: list[ast.stmt] = []
-    if raised:
-        imports.append(ast.Import([ast.alias("pytest")]))
-    dotted = sorted({r.rsplit(".", 1)[0] for r in raised if "." in r})
-    imports += [ast.Import([ast.alias(name)]) for name in dotted]
-    free = [n for n in _free_names(body) if n not in {d.split(".")[0] for d in dotted}]
-    if free:
-        imports.append(ast.ImportFrom(module, [ast.alias(n) for n in free], 0))
-    return imports
-
-
-def doctest_test(docstring: str, *, symbol: str, module: str) -> str | None:
-    """A pytest function replaying the docstring's examples, or None when there is nothing
-    to check (no examples, an example that does not parse, or no checkable output)."""
+def doctest_calls(docstring: str, *, name: str, method: bool = False) -> list[Call]:
+    """The examples of ``docstring`` that show an output, as calls (``name``: the function or
+    method the docstring documents)."""
     try:
         examples = doctest.DocTestParser().get_examples(docstring)
     except ValueError:
-        return None
-    body: list[ast.stmt] = []
-    raised: list[str] = []
-    checks = 0
-    for example in examples:
-        converted = _statements(example)
-        if converted is None:
-            return None
-        statements, asserts, exc = converted
-        body += statements
-        checks += asserts
-        raised += [exc] if exc else []
-    if not checks:
-        return None
-    func = ast.parse(f"def {test_name(symbol, 'doctest')}() -> None:\n    pass\n").body[0]
-    assert isinstance(func, ast.FunctionDef)
-    func.body = body
-    tree = ast.Module([*_imports(body, module, raised), func], [])
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+        return []
+    setup: list[str] = []
+    calls: list[Call] = []
+    for example in examples[:MAX_EXAMPLES]:
+        body = _parse(example.source)
+        if body is None or example.options.get(doctest.SKIP):
+            continue
+        shown = example.want or example.exc_msg
+        if not shown or len(body) != 1 or not isinstance(body[0], ast.Expr):
+            setup += [ast.unparse(s) for s in body  # a call's effects count, a bare name not
+                      if not isinstance(s, ast.Expr) or isinstance(s.value, ast.Call)]
+            continue
+        expr = ast.unparse(body[0].value)
+        needed = _needed(setup, expr)
+        text = "\n".join([*needed, expr])
+        free = free_names(text, "exec") if needed else free_names(expr)
+        # an output checked loosely (ELLIPSIS...) is no exact statement about the head
+        exact = example.exc_msg is None and not example.options
+        expected = example.want if exact else None
+        calls.append(Call(origin="doctest", expr=expr, setup=tuple(needed),
+                          func=_callee(body[0].value, name, method), free=tuple(sorted(free)),
+                          expected=expected))
+    return calls

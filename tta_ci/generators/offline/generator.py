@@ -1,211 +1,193 @@
-"""The offline generator: candidate tests without an LLM, for changed functions and methods.
+"""The offline generator: example tests that pin a change, without an LLM.
 
-Strategies, most useful first:
-
-* ``doctest`` — the changed symbol's docstring examples as assertions (pure, no import);
-* ``ghostwriter.<mode>`` — a Hypothesis property test (``magic``: fuzz, roundtrip,
-  idempotent, ...) for typed code, documented exceptions passed as expected errors, ``self``
-  built with ``st.builds(Class)`` when the constructor is typed;
-* ``equivalent`` — when the base version exists with the same signature: old and new must
-  agree wherever the base version returns (a failure is a finding: a possible bug).
-
-The ghostwriter imports the PR's code, so it runs in the sandbox (``ghost``), once per
-task; every test is run there once, and unsatisfiable tests or tests drawing ``st.nothing()``
-never leave it. The first attempt offers all usable strategies in one file; a repair attempt
-offers the ones not tried yet, or raises ``SkipTask``. Untyped code without docstring
-examples is skipped with ``no offline strategy: ...``.
+For each changed function or method, pure planning here (``planner``: doctest examples, the
+existing tests' calls and their neighbours, the changed lines' boundaries), then one sandboxed
+process on the head (``probe``: observe every call, make more from boundaries, receivers and
+type hints, write each call's example test, find which mutants of the changed lines each test
+kills) and, where the symbol existed before, one on the base (``replay``: the same tests on
+the old code). The calls where base and head differ are the task's ``behaviour_changes`` and
+its first tests; a greedy cover of the mutants and of the changed lines picks the rest
+(``choose``); ``write`` makes them plain tests in the project's style. A repair attempt offers
+the tests not offered yet, or raises ``SkipTask``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import logging
 import os
 import sys
-import textwrap
+import tempfile
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.errors import SkipTask
 from tta_ci.core.types import Candidate, Task
 from tta_ci.generators.base import GenerationRequest
-from tta_ci.generators.offline.code import MAX_EXAMPLES, assemble
-from tta_ci.generators.offline.doctests import doctest_test
-from tta_ci.generators.offline.source import FunctionInfo, parse_function, same_signature
+from tta_ci.generators.offline.choose import Choice, behaviour_changes, choose
+from tta_ci.generators.offline.model import (
+    Observed,
+    Probe,
+    ProbeAnswer,
+    Replay,
+    ReplayAnswer,
+    Replayed,
+)
+from tta_ci.generators.offline.planner import offline_skip_reason, probe_request
+from tta_ci.generators.offline.project import ProjectFiles
+from tta_ci.generators.offline.style import Style
+from tta_ci.generators.offline.write import file_code, symbol_slug, test_names
 
-__all__ = [
-    "OfflineGenerator", "OfflinePlan", "StrategyResult", "choose", "make", "plan", "precheck",
-]
+__all__ = ["Observations", "OfflineGenerator", "candidate", "make", "offline_skip_reason"]
 
-SANDBOX_MODULE = "tta_ci.generators.offline.ghost"
+log = logging.getLogger("tta_ci.generators.offline")
 
-
-class OfflinePlan(BaseModel):
-    """What to ask the sandbox for one task."""
-
-    model_config = ConfigDict(frozen=True)
-
-    module: str
-    symbol: str
-    kind: str
-    expected_errors: tuple[str, ...] = ()
-    tests: dict[str, str] = {}  # strategy → test code built without importing anything
-    ghostwriter: bool = False
-    base_source: str | None = None
-    max_examples: int = MAX_EXAMPLES
+SANDBOX_MODULE = "tta_ci.generators.offline.observe"
+REQUEST_DIR = ".tta-ci-offline"
 
 
-class StrategyResult(BaseModel):
-    """One strategy's test code and how its single check run went."""
+class Observations:
+    """What the sandboxes saw for one task: head observations with their base replays."""
 
-    model_config = ConfigDict(frozen=True)
-
-    strategy: str
-    code: str
-    status: str  # "passed" or "failed" (a finding for the validator to report)
-    message: str = ""
-
-
-def _skip_reason(task: Task, info: FunctionInfo) -> str:
-    if info.untyped:
-        return (f"no offline strategy: {task.symbol} has untyped parameters "
-                f"({', '.join(info.untyped)}) and no docstring example")
-    if info.is_async:
-        return f"no offline strategy: {task.symbol} is async and has no docstring example"
-    return f"no offline strategy: {task.symbol} is a property without a docstring example"
+    def __init__(self, answer: ProbeAnswer, replayed: ReplayAnswer | None) -> None:
+        self.answer = answer
+        runs: list[Replayed | None] = list(replayed.replayed) if replayed else []
+        runs += [None] * (len(answer.observed) - len(runs))
+        self.pairs: list[tuple[Observed, Replayed | None]] = list(zip(answer.observed, runs,
+                                                                      strict=True))
+        self.notes = [*answer.notes, *(replayed.notes if replayed else ())]
+        self.offered: set[str] = set()
 
 
-def plan(task: Task, *, max_examples: int = MAX_EXAMPLES) -> OfflinePlan:
-    """The strategies that apply to ``task``; raises ``SkipTask`` when none does."""
-    if task.kind not in ("function", "method"):
-        raise SkipTask(f"no offline strategy: {task.kind} tasks need an LLM backend")
-    if not task.module:
-        raise SkipTask(f"no offline strategy: {task.file} is not an importable module")
-    info = parse_function(task.source, task.symbol, method=task.kind == "method")
-    if info is None:
-        raise SkipTask(f"no offline strategy: {task.symbol} not found in its source")
-    tests = {}
-    if (code := doctest_test(info.docstring, symbol=task.symbol, module=task.module)) is not None:
-        tests["doctest"] = code
-    ghostwriter = info.typed and not info.is_async and not info.is_property
-    base = None
-    if (
-        ghostwriter
-        and task.kind == "function"
-        and task.base_source
-        and task.base_source.strip() != task.source.strip()
-        and same_signature(task.base_source, task.source, task.symbol)
-    ):
-        base = textwrap.dedent(task.base_source)
-    if not tests and not ghostwriter:
-        raise SkipTask(_skip_reason(task, info))
-    return OfflinePlan(
-        module=task.module, symbol=task.symbol, kind=task.kind,
-        expected_errors=info.exceptions, tests=tests, ghostwriter=ghostwriter,
-        base_source=base, max_examples=max_examples,
-    )
+def _notes(obs: Observations, choice: Choice) -> list[str]:
+    answer = obs.answer
+    changes = sum(1 for _, r in obs.pairs if r is not None and not r.passed)
+    text = f"observed {answer.kept} of {answer.tried} calls on the head"
+    if any(r is not None for _, r in obs.pairs):
+        text += f", {changes} behave differently on the base"
+    if answer.mutants:
+        killed = {k for o, _ in obs.pairs for k in o.kills}
+        text += f"; their tests kill {len(killed)} of {len(answer.mutants)} mutants"
+    notes = [*obs.notes, text]
+    notes += [f"{o.call}: the head contradicts its docstring example" for o in choice.documented]
+    return notes
 
 
-def precheck(task: Task) -> str | None:
-    """Why the offline backend would skip ``task`` (``plan``'s reason), or None: the registry's
-    plan-time check (``PRECHECKS["offline"]``)."""
-    try:
-        plan(task)
-    except SkipTask as exc:
-        return str(exc)
-    return None
-
-
-def _finding(result: StrategyResult) -> str:
-    first = (result.message.splitlines() or ["no message"])[0]
-    if result.strategy == "equivalent":
-        return f"equivalent: the changed code differs from its base version: {first}"
-    return f"{result.strategy}: fails on the changed code: {first}"
-
-
-def choose(
-    task: Task, results: list[StrategyResult], notes: list[str], request: GenerationRequest
-) -> Candidate:
-    """The candidate for this attempt: every usable strategy first, then the untried ones."""
-    usable = results
-    if request.previous is not None:
-        tried = set((request.previous.strategy or "").split("+"))
-        usable = [r for r in results if r.strategy not in tried]
-        if not usable:
-            raise SkipTask(f"no offline strategy left for {task.symbol}: tried "
-                           f"{', '.join(sorted(tried))}")
-    if not usable:
-        why = "; ".join(notes) or "no strategy produced a test that runs"
-        raise SkipTask(f"no offline strategy: {why}")
-    findings = [_finding(r) for r in usable if r.status == "failed"]
+def candidate(task: Task, obs: Observations, style: Style, attempt: int = 1) -> Candidate:
+    """The candidate for this attempt, or ``SkipTask`` when nothing (new) is left to offer."""
+    choice = choose(obs.pairs, exclude=obs.offered)
+    documented = choice.documented if attempt == 1 else []
+    if not choice.tests and not documented:
+        why = "; ".join(obs.notes) or (
+            "no observed call runs a changed line, kills a mutant or pins the change")
+        raise SkipTask(f"no offline strategy: {why}" if attempt == 1
+                       else f"no offline test left for {task.symbol}")
+    slug = symbol_slug(task.symbol)
+    tests = [o for o, _ in choice.tests]
+    names = test_names([*tests, *documented], slug)
+    bodies = [o.test for o in tests] + [o.contradicts or "" for o in documented]
+    obs.offered |= {o.test for o in tests}
+    code = file_code(list(zip(names, [*tests, *documented], bodies, strict=True)), slug, style)
+    whys = sorted({why.split(" ")[0] for _, why in choice.tests})
     return Candidate(
-        code=assemble([r.code for r in usable]),
-        generator="offline",
-        strategy="+".join(r.strategy for r in usable),
-        notes=tuple([*notes, *findings]),
+        code=code, generator="offline", strategy="+".join(whys) or "documented",
+        notes=tuple(_notes(obs, choice)), behaviour_changes=tuple(behaviour_changes(obs.pairs)),
     )
-
-
-def parse_output(stdout: str) -> tuple[list[StrategyResult], list[str]]:
-    """The sandbox's JSON line (the last line of its stdout)."""
-    lines = [line for line in stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise ValueError("no JSON document on stdout")
-    data: dict[str, Any] = json.loads(lines[-1])
-    return [StrategyResult(**r) for r in data["results"]], [str(n) for n in data["notes"]]
 
 
 class OfflineGenerator:
-    """The offline backend. One sandbox workspace per generator, made on first use."""
+    """The offline backend. One head and one base workspace per generator, made on first use."""
 
     name = "offline"
     provider = "offline"
 
-    def __init__(
-        self,
-        config: Config,
-        environ: Mapping[str, str],
-        *,
-        repo: Path,
-        ref: str | None = None,
-        max_examples: int = MAX_EXAMPLES,
-        python: str | None = None,
-    ) -> None:
+    def __init__(self, config: Config, environ: Mapping[str, str], *, repo: Path,
+                 ref: str | None = None, base: str | None = None, python: str | None = None,
+                 **_: Any) -> None:
         self._config = config
         self._environ = dict(environ)
         self._repo = repo
-        self._ref = ref
-        self._max_examples = max_examples
+        self._refs = {"head": ref, "base": base}
         self._python = python or sys.executable
         self._stack = contextlib.ExitStack()
-        self._workdir: Path | None = None
+        self._workdirs: dict[str, Path] = {}
         self._lock = asyncio.Lock()
-        self._cache: dict[str, tuple[list[StrategyResult], list[str]]] = {}
+        self._cache: dict[str, Observations] = {}
+        self._files: ProjectFiles | None = None
+        self._storage: Path | None = None
 
     async def generate(self, request: GenerationRequest) -> Candidate:
         task = request.task
-        offline_plan = plan(task, max_examples=self._max_examples)
+        reason = offline_skip_reason(task)
+        if reason is not None:
+            raise SkipTask(reason)
         key = f"{task.id}\0{task.hash}\0{task.source}"
         if key not in self._cache:
-            self._cache[key] = await self._run(task, offline_plan)
-        results, notes = self._cache[key]
-        return choose(task, results, notes, request)
+            self._cache[key] = await self._observe(task)
+        files = await self._project()
+        style = files.style(task)
+        return candidate(task, self._cache[key], style, request.attempt)
 
-    async def _workspace(self) -> Path:
+    async def _workspace(self, side: str) -> Path:
         from tta_ci.sandbox.workspace import workspace
 
         async with self._lock:
-            if self._workdir is None:
-                progress.stage("offline: preparing the sandbox")
-                manager = workspace(self._repo, ref=self._ref)
-                self._workdir = await asyncio.to_thread(self._stack.enter_context, manager)
-            return self._workdir
+            if side not in self._workdirs:
+                progress.stage(f"offline: preparing the {side} sandbox")
+                manager = workspace(self._repo, ref=self._refs[side])
+                self._workdirs[side] = await asyncio.to_thread(self._stack.enter_context,
+                                                               manager)
+                if self._storage is None:
+                    self._storage = Path(self._stack.enter_context(
+                        tempfile.TemporaryDirectory(prefix="tta-ci-hypothesis-")))
+            return self._workdirs[side]
+
+    async def _project(self) -> ProjectFiles:
+        if self._files is None:
+            workdir = await self._workspace("head")
+            self._files = await asyncio.to_thread(ProjectFiles.read, workdir,
+                                                  self._config.test_dirs)
+        return self._files
+
+    async def _observe(self, task: Task) -> Observations:
+        files = await self._project()
+        budget = max(10.0, min(self._config.validation_timeout_s, self._config.task_timeout_s)
+                     * 0.5)
+        probe = probe_request(task, files.tests_for(task), budget_s=budget)
+        progress.stage("offline: observing calls on the new code")
+        answer = ProbeAnswer.model_validate(await self._sandbox("head", task, probe, budget))
+        replayed = None
+        if task.base_source is not None and self._refs["base"] and answer.observed:
+            progress.stage("offline: replaying them on the old code")
+            replay = Replay(module=task.module, tests=answer.observed, budget_s=budget)
+            replayed = ReplayAnswer.model_validate(
+                await self._sandbox("base", task, replay, budget))
+        return Observations(answer, replayed)
+
+    async def _sandbox(self, side: str, task: Task, request: Probe | Replay,
+                       budget: float) -> dict[str, Any]:
+        from tta_ci.sandbox.isolation import isolation_level, run_sandboxed
+
+        workdir = await self._workspace(side)
+        folder = workdir / REQUEST_DIR
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{uuid.uuid4().hex}.json"
+        path.write_text(request.model_dump_json(), encoding="utf-8")
+        assert self._storage is not None
+        done = await run_sandboxed(
+            [self._python, "-m", SANDBOX_MODULE, str(path)], workdir=workdir,
+            environ=self._env(workdir, task), timeout_s=budget * 1.5,
+            isolation=isolation_level(self._config), writable=[self._storage],
+        )
+        path.unlink(missing_ok=True)
+        log.debug("offline %s sandbox for %s: %.1fs, exit %s", side, task.id, done.duration_s,
+                  done.returncode)
+        return _answer(done, side, task)
 
     def _env(self, workdir: Path, task: Task) -> dict[str, str]:
         package_parent = Path(__file__).resolve().parents[3]  # the folder holding tta_ci/
@@ -213,34 +195,31 @@ class OfflineGenerator:
         return {
             "PATH": self._environ.get("PATH", os.defpath),
             "PYTHONPATH": os.pathsep.join([str(root), str(package_parent)]),
-            "PYTHONHASHSEED": "0",
+            # the validator's first run's seed: a test that depends on the order of a set of
+            # strings then fails its other runs (flaky) instead of every run
+            "PYTHONHASHSEED": "1",
+            "TTA_SANDBOX_HYPOTHESIS_DIR": str(self._storage),
         }
-
-    async def _run(self, task: Task, offline_plan: OfflinePlan
-                   ) -> tuple[list[StrategyResult], list[str]]:
-        from tta_ci.sandbox.isolation import isolation_level, run_sandboxed
-
-        workdir = await self._workspace()
-        progress.stage("offline: ghostwriter and doctests in the sandbox")
-        argv = [self._python, "-m", SANDBOX_MODULE, offline_plan.model_dump_json()]
-        done = await run_sandboxed(
-            argv, workdir=workdir, environ=self._env(workdir, task),
-            timeout_s=min(self._config.validation_timeout_s, self._config.task_timeout_s),
-            isolation=isolation_level(self._config),
-        )
-        if done.timed_out:
-            raise SkipTask(f"no offline strategy: the ghostwriter timed out after "
-                           f"{done.duration_s:.0f}s on {task.symbol}")
-        try:
-            return parse_output(done.stdout)
-        except (ValueError, KeyError, TypeError) as exc:
-            tail = (done.stderr.strip().splitlines() or [str(exc)])[-1]
-            raise SkipTask(f"no offline strategy: the sandboxed ghostwriter failed "
-                           f"(exit {done.returncode}): {tail}") from exc
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self._stack.close)
-        self._workdir = None
+        self._workdirs = {}
+
+
+def _answer(done: Any, side: str, task: Task) -> dict[str, Any]:
+    import json
+
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.timed_out and not lines:
+        return {"notes": [f"the {side} sandbox timed out after {done.duration_s:.0f}s on "
+                          f"{task.symbol}"]}
+    try:
+        data: dict[str, Any] = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        return {"notes": [f"the {side} sandbox failed on {task.symbol} "
+                          f"(exit {done.returncode}): {tail}"]}
+    return data
 
 
 def make(config: Config, environ: Mapping[str, str], *, repo: Path,

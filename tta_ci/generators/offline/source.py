@@ -1,150 +1,149 @@
 """What the offline generator reads from a changed symbol's source, without importing it.
 
-Pure functions over ``ast``: the function's parameters and whether they are typed, the
-exceptions it documents (a ``Raises:`` section, ``:raises X:``, or ``raise X`` in its body),
-and whether its signature is the same on base and head.
+Pure functions over ``ast``: the function's parameters (``Param``), its docstring, whether it is
+async, a generator or a property, and how a test reaches it (``member``: a plain call, a
+property read, or the syntax of a dunder method such as ``len(x)`` for ``__len__``).
+A method's source is indented, and a docstring may hold lines at column 0: it is parsed inside
+an ``if True:`` block, so no dedent can fail on it.
 """
 
 from __future__ import annotations
 
 import ast
-import re
-import textwrap
+from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = [
-    "FunctionInfo",
-    "documented_exceptions",
-    "parse_function",
-    "same_signature",
-]
+from tta_ci.generators.offline.model import Param
+
+__all__ = ["DUNDER_FORMS", "FunctionInfo", "function_node", "parse_function"]
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-_DOTTED = re.compile(r"^[A-Za-z_][\w.]*$")
-_SPHINX_RAISES = re.compile(r":raises?\s+([A-Za-z_][\w.]*)\s*:")
-_SECTION = re.compile(r"^(\s*)Raises\s*:?\s*$")
-_UNDERLINE = re.compile(r"^\s*-{3,}\s*$")
+
+# A dunder method → the expression that calls it (``{0}`` the receiver, ``{1}`` the argument).
+DUNDER_FORMS = {
+    "__len__": "len({0})", "__iter__": "list({0})", "__reversed__": "reversed({0})",
+    "__repr__": "repr({0})", "__str__": "str({0})", "__bool__": "bool({0})",
+    "__hash__": "hash({0})", "__int__": "int({0})", "__float__": "float({0})",
+    "__abs__": "abs({0})", "__neg__": "-{0}", "__invert__": "~{0}",
+    "__eq__": "{0} == {1}", "__ne__": "{0} != {1}", "__lt__": "{0} < {1}",
+    "__le__": "{0} <= {1}", "__gt__": "{0} > {1}", "__ge__": "{0} >= {1}",
+    "__add__": "{0} + {1}", "__sub__": "{0} - {1}", "__mul__": "{0} * {1}",
+    "__truediv__": "{0} / {1}", "__floordiv__": "{0} // {1}", "__mod__": "{0} % {1}",
+    "__and__": "{0} & {1}", "__or__": "{0} | {1}", "__xor__": "{0} ^ {1}",
+    "__contains__": "{1} in {0}", "__getitem__": "{0}[{1}]",
+}
 
 
 class FunctionInfo(BaseModel):
-    """The facts about one function or method that decide the offline strategies."""
+    """The facts about one function or method that decide how to call it."""
 
     model_config = ConfigDict(frozen=True)
 
     name: str
-    params: tuple[str, ...]  # without self/cls, without *args/**kwargs
-    untyped: tuple[str, ...]  # params with neither annotation nor default
+    params: tuple[Param, ...]  # without self/cls
     docstring: str
-    exceptions: tuple[str, ...]
     is_async: bool = False
+    is_generator: bool = False
     decorators: tuple[str, ...] = ()
-
-    @property
-    def typed(self) -> bool:
-        return not self.untyped
+    first_line: int = 1  # the ``def`` line in the file
 
     @property
     def is_property(self) -> bool:
-        return any(d.endswith(("property", ".setter", ".getter")) for d in self.decorators)
+        return any(d.endswith(("property", ".setter", ".getter", ".deleter"))
+                   for d in self.decorators)
+
+    @property
+    def member(self) -> str:
+        """``call``, ``property``, ``init`` or the dunder's name (a key of ``DUNDER_FORMS``)."""
+        if self.is_property:
+            return "property"
+        if self.name == "__init__":
+            return "init"
+        if self.name in DUNDER_FORMS:
+            return self.name
+        return "call"
 
 
-def _find(tree: ast.AST, name: str) -> FunctionNode | None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
-            return node
-    return None
+def function_node(source: str, name: str, first_line: int = 1) -> FunctionNode | None:
+    """The first ``def name`` of ``source`` (a whole module or one symbol's lines), its line
+    numbers those of the file when ``source`` starts at ``first_line``."""
+    parsed = _parse(source)
+    if parsed is None:
+        return None
+    tree, wrapped = parsed
+    ast.increment_lineno(tree, first_line - 1 - int(wrapped))
+    return next((n for n in ast.walk(tree)
+                 if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name),
+                None)
 
 
-def _node(source: str, name: str) -> FunctionNode | None:
+def _parse(source: str) -> tuple[ast.Module, bool] | None:
+    """The tree, and whether it had to be wrapped in ``if True:``."""
     try:
-        tree = ast.parse(textwrap.dedent(source))
+        return ast.parse(source), False
+    except SyntaxError:
+        pass
+    try:  # an indented method, whose docstring may have lines at column 0
+        return ast.parse("if True:\n" + source), True
     except SyntaxError:
         return None
-    return _find(tree, name)
 
 
-def _parameters(node: FunctionNode, *, method: bool) -> tuple[list[str], list[str]]:
+def _is_method(node: FunctionNode, method: bool) -> bool:
+    decorators = {ast.unparse(d) for d in node.decorator_list}
+    return method and "staticmethod" not in decorators
+
+
+def _params(node: FunctionNode, *, method: bool) -> Iterator[Param]:
     args = node.args
     positional = [*args.posonlyargs, *args.args]
-    decorators = {ast.unparse(d) for d in node.decorator_list}
-    if method and positional and "staticmethod" not in decorators:
-        positional = positional[1:]
-    defaults = len(args.defaults)
-    with_default = {a.arg for a in positional[len(positional) - defaults :]} if defaults else set()
-    keyword_defaults = zip(args.kwonlyargs, args.kw_defaults, strict=True)
-    with_default |= {a.arg for a, d in keyword_defaults if d is not None}
-    names, untyped = [], []
-    for arg in [*positional, *args.kwonlyargs]:
-        names.append(arg.arg)
-        if arg.annotation is None and arg.arg not in with_default:
-            untyped.append(arg.arg)
-    return names, untyped
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += args.defaults
+    pairs = list(zip(positional, defaults, strict=True))
+    if _is_method(node, method) and pairs:
+        pairs = pairs[1:]
+    for arg, default in pairs:
+        yield _param(arg, "positional", default)
+    if args.vararg:
+        yield _param(args.vararg, "star", None)
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        yield _param(arg, "keyword", default)
+    if args.kwarg:
+        yield _param(args.kwarg, "starstar", None)
 
 
-def parse_function(source: str, symbol: str, *, method: bool = False) -> FunctionInfo | None:
+def _param(arg: ast.arg, kind: str, default: ast.expr | None) -> Param:
+    return Param(name=arg.arg, kind=kind,
+                 default=ast.unparse(default) if default is not None else None,
+                 annotation=ast.unparse(arg.annotation) if arg.annotation else None)
+
+
+def _is_generator(node: FunctionNode) -> bool:
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        child = stack.pop()
+        if isinstance(child, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                          | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(child))
+    return False
+
+
+def parse_function(source: str, symbol: str, *, method: bool = False,
+                   first_line: int = 1) -> FunctionInfo | None:
     """The function ``symbol`` (its last dotted part) of ``source``; None if absent."""
     name = symbol.rsplit(".", 1)[-1]
-    node = _node(source, name)
+    node = function_node(source, name, first_line)
     if node is None:
         return None
-    params, untyped = _parameters(node, method=method)
     return FunctionInfo(
         name=name,
-        params=tuple(params),
-        untyped=tuple(untyped),
+        params=tuple(_params(node, method=method)),
         docstring=ast.get_docstring(node) or "",
-        exceptions=documented_exceptions(node),
         is_async=isinstance(node, ast.AsyncFunctionDef),
+        is_generator=_is_generator(node),
         decorators=tuple(ast.unparse(d) for d in node.decorator_list),
+        first_line=node.lineno,
     )
-
-
-def _docstring_raises(doc: str) -> list[str]:
-    found = _SPHINX_RAISES.findall(doc)
-    lines = doc.splitlines()
-    for i, line in enumerate(lines):
-        match = _SECTION.match(line)
-        if not match:
-            continue
-        indent = len(match.group(1))
-        start = i + 2 if i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1]) else i + 1
-        for entry in lines[start:]:
-            if not entry.strip():
-                break
-            if len(entry) - len(entry.lstrip()) < indent:
-                break
-            head = entry.strip().split(":", 1)[0].strip()
-            if _DOTTED.match(head) and head.rsplit(".", 1)[-1][:1].isupper():
-                found.append(head)
-    return found
-
-
-def _raised_names(node: FunctionNode) -> list[str]:
-    found = []
-    for child in ast.walk(node):
-        if not isinstance(child, ast.Raise) or child.exc is None:
-            continue
-        target = child.exc.func if isinstance(child.exc, ast.Call) else child.exc
-        if isinstance(target, ast.Name | ast.Attribute):
-            text = ast.unparse(target)
-            if _DOTTED.match(text) and text.rsplit(".", 1)[-1][:1].isupper():
-                found.append(text)
-    return found
-
-
-def documented_exceptions(node: FunctionNode) -> tuple[str, ...]:
-    """Exception names from the docstring's Raises section and the body's ``raise``s."""
-    names = _docstring_raises(ast.get_docstring(node) or "") + _raised_names(node)
-    return tuple(dict.fromkeys(names))
-
-
-def same_signature(base_source: str, source: str, symbol: str) -> bool:
-    """Whether ``symbol`` has the same parameters (and return annotation) in both sources."""
-    name = symbol.rsplit(".", 1)[-1]
-    old, new = _node(base_source, name), _node(source, name)
-    if old is None or new is None:
-        return False
-    return ast.dump(old.args) == ast.dump(new.args) and ast.dump(
-        old.returns or ast.Constant(None)
-    ) == ast.dump(new.returns or ast.Constant(None))
