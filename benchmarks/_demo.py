@@ -96,3 +96,12 @@ def bare_pytest(repo: Path, files: Sequence[str], runs: int = 3) -> float:
 def tta_ci() -> list[str]:
     script = Path(sys.executable).with_name("tta-ci")
     return [str(script)] if script.is_file() else [sys.executable, "-m", "tta_ci"]
+
+
+def report(ratio: float, target: float, **figures: float | str) -> int:
+    """Print the figures, ``ratio=`` and ``target<=`` as ``run_all.py`` reads them; exit 0."""
+    print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+                   for k, v in figures.items()))
+    print(f"ratio={ratio:.3f}")
+    print(f"target<={target:g}")
+    return 0

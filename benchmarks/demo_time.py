@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _demo import bare_pytest, timed, tta_ci
+from _demo import bare_pytest, report, timed, tta_ci
 
 GOAL_S = 20.0
 
@@ -24,10 +24,8 @@ def main() -> int:
         root = Path(tmp) / "demo"
         demo = timed([*tta_ci(), "demo", "--dir", str(root)], Path(tmp))
         bare = bare_pytest(root, ["tests"])
-    print(f"demo_s={demo:.2f} bare_pytest_s={bare:.2f} goal_s={GOAL_S:g}")
-    print(f"ratio={demo / bare:.3f}")
-    print(f"target<={GOAL_S / bare:.3f}")
-    return 0
+    return report(demo / bare, round(GOAL_S / bare, 3), demo_s=demo, bare_pytest_s=bare,
+                  goal_s=GOAL_S)
 
 
 if __name__ == "__main__":

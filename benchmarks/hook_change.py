@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _demo import EXISTING, TARGET, bare_pytest, demo_repo, timed, tta_ci
+from _demo import EXISTING, TARGET, bare_pytest, demo_repo, report, timed, tta_ci
 
 TARGET_RATIO = 8.0
 
@@ -27,10 +27,8 @@ def main() -> int:
         bare = bare_pytest(repo, [EXISTING])
         hook = timed([*tta_ci(), "hook", TARGET], repo, ok=(0, 1))  # 1: tests were written
         written = sorted(p.name for p in (repo / "tests").glob("test_*.py"))
-    print(f"bare_pytest_s={bare:.2f} hook_s={hook:.2f} test_files={','.join(written)}")
-    print(f"ratio={hook / bare:.3f}")
-    print(f"target<={TARGET_RATIO:g}")
-    return 0
+    return report(hook / bare, TARGET_RATIO, bare_pytest_s=bare, hook_s=hook,
+                  test_files=",".join(written))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from _demo import EXISTING, GOOD_CANDIDATE, TARGET, bare_pytest, demo_repo, quiet_env, tta_ci
+from _demo import (
+    EXISTING,
+    GOOD_CANDIDATE,
+    TARGET,
+    bare_pytest,
+    demo_repo,
+    quiet_env,
+    report,
+    tta_ci,
+)
 
 TARGET_RATIO = 3.0
 
@@ -51,11 +60,8 @@ def main() -> int:
         cold, cold_accepted = validate(repo, candidate, warm=False)
     if not (accepted and cold_accepted):
         sys.exit("the good candidate was not accepted")
-    print(f"bare_pytest_s={bare:.2f} validate_s={warm:.2f} validate_fresh_processes_s={cold:.2f}"
-          f" fresh_ratio={cold / bare:.2f}")
-    print(f"ratio={warm / bare:.3f}")
-    print(f"target<={TARGET_RATIO:g}")
-    return 0
+    return report(warm / bare, TARGET_RATIO, bare_pytest_s=bare, validate_s=warm,
+                  validate_fresh_processes_s=cold, fresh_ratio=cold / bare)
 
 
 if __name__ == "__main__":

@@ -105,3 +105,25 @@ def test_a_test_that_loads_the_target_twice_is_judged_cold(project: Path) -> Non
     assert warm[0]["accepted"], warm[0]
     assert validator.warm is not None
     assert any("second time" in why for why in validator.warm.fallbacks)
+
+
+@pytest.mark.slow
+def test_a_target_that_starts_a_thread_at_import_runs_warm_without_being_preloaded(
+        project: Path) -> None:
+    grade = project / "pkg/grade.py"
+    grade.write_text("import threading\nimport time\n\n"
+                     "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+                     + HEAD.replace("LIMIT = 50\n", "LIMIT = 50  # the threshold\n"))
+    lines = grade.read_text().splitlines()
+    changed = next(i for i, line in enumerate(lines, 1) if "score >= LIMIT" in line)
+    config = load_config(project, {}, {"runs": 1, "validation_timeout_s": 60})
+    task = task_for_lines(project, config, "pkg/grade.py", [changed])
+    results = []
+    for warm in (True, False):
+        validator = ResultValidator(config.model_copy(update={"warm": warm}), project,
+                                    environ={"PATH": "/usr/bin:/bin"})
+        (verdict,) = asyncio.run(validator.validate_many(task, [STRONG]))
+        results.append((verdict.accepted, verdict.mutation))
+        if validator.warm is not None:
+            assert validator.warm.warm_runs > 0 and validator.warm.fallbacks == []
+    assert results[0] == results[1] and results[0][0]

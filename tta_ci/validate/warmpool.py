@@ -93,7 +93,7 @@ class WarmPool:
         self._boxes: dict[tuple[Path, int], WarmSandbox] = {}
         self._cold: set[Path] = set()  # workspaces where the warm path gave up
         self._loaded: dict[tuple[Path, int], set[str]] = {}  # mutant sets compiled, per server
-        self._starting: dict[tuple[Path, int], asyncio.Future[WarmSandbox | None]] = {}
+        self._starting: dict[tuple[Path, int], asyncio.Future[WarmSandbox | str]] = {}
         self.fallbacks: list[str] = []  # why, each time the warm path gave up
         self.warm_runs = 0  # runs the warm path answered
 
@@ -135,7 +135,7 @@ class WarmPool:
         module = module_name(target, spec.python_path)
         if module is None or ws in self._cold:
             return
-        first: asyncio.Future[WarmSandbox | None] | None = None
+        first: asyncio.Future[WarmSandbox | str] | None = None
         for run in runs:
             key = (ws, run + 1)
             if key in self._boxes or key in self._starting:
@@ -145,12 +145,12 @@ class WarmPool:
                 self._start_after(first, ws, later, target, module))
             first = first or self._starting[key]
 
-    async def _start_after(self, first: asyncio.Future[WarmSandbox | None] | None, ws: Path,
-                           spec: RunSpec, target: str, module: str) -> WarmSandbox | None:
+    async def _start_after(self, first: asyncio.Future[WarmSandbox | str] | None, ws: Path,
+                           spec: RunSpec, target: str, module: str) -> WarmSandbox | str:
         if first is not None:
             await asyncio.wait([first])
         if ws in self._cold:
-            return None
+            return "the workspace runs cold"
         return await self._start(ws, spec, target, module)
 
     async def _box(self, ws: Path, spec: RunSpec, target: str, module: str
@@ -159,17 +159,19 @@ class WarmPool:
         if key not in self._boxes:
             starting = self._starting.pop(key, None)
             box = await (starting or self._start(ws, spec, target, module))
-            if box is None or ws in self._cold:
-                if box is not None:
-                    await box.close()
+            if isinstance(box, str):
+                await self._give_up(ws, box)
+                return None
+            if ws in self._cold:
+                await box.close()
                 return None
             self._boxes[key] = box
         return self._boxes[key]
 
     async def _start(self, ws: Path, spec: RunSpec, target: str, module: str
-                     ) -> WarmSandbox | None:
+                     ) -> WarmSandbox | str:
         """With the target imported once (its import-time lines kept as coverage); else
-        (its import fails here, or starts a thread) without; else None (cold from now on)."""
+        (its import fails here, or starts a thread) without; else why neither started."""
         why = ""
         for preload in ((module,), ()):
             warm = WarmSpec(workspace=ws, isolation=isolation_level(self.config),
@@ -179,8 +181,7 @@ class WarmPool:
                 return await WarmSandbox.start(warm, self.environ)
             except SandboxError as exc:
                 why = str(exc)
-        await self._give_up(ws, why)
-        return None
+        return why or "the warm server did not start"
 
     async def _load(self, box: WarmSandbox, ws: Path, target: str, module: str,
                     mutant: Mutant) -> MutantRef:
@@ -200,10 +201,13 @@ class WarmPool:
         await self._close(ws)
 
     async def _close(self, ws: Path) -> None:
-        for key in [k for k in self._starting if k[0] == ws]:
-            box = await self._starting.pop(key)
-            if box is not None:
-                await box.close()
+        for key in [k for k in self._starting if k[0] == ws]:  # never the caller's own task
+            starting = self._starting.pop(key)
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                box = await starting
+                if isinstance(box, WarmSandbox):
+                    await box.close()
         for key in [k for k in self._boxes if k[0] == ws]:
             self._loaded.pop(key, None)
             await self._boxes.pop(key).close()
