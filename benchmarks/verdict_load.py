@@ -1,9 +1,9 @@
 """The verdicts of five candidates with both cores kept busy against the same verdicts on a
 quiet machine.
 
-Five candidates for the demo's ``apply_discount`` change, one of them a test that spends
-more than half of its CPU budget (``validation_timeout_s = 8``: 2 s per test): validated once quiet,
-then again while three busy loops keep every core busy. The verdicts (everything but their
+Five candidates for the demo's ``apply_discount`` change, one of them a test that spends more
+than half of its CPU budget (``validation_timeout_s = 8``: 2 s per test): validated once
+quiet, then again while three busy loops keep every core busy. The verdicts (everything but their
 durations) must be identical: a test's budget is CPU time, which a busy machine does not use
 up. Prints ``ratio=1.0`` when they are, else ``ratio=2.0`` and the first difference (target: 1).
 ``--clock wall`` validates with the wall-clock budget instead, for comparison.
