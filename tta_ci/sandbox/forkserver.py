@@ -29,8 +29,6 @@ Other operations are the subclass's.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import os
 import resource
@@ -44,64 +42,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-__all__ = ["Child", "ForkServer", "drop_ptrace", "harden", "processes", "protocol_channel"]
+from tta_ci.sandbox.hardening import PR_SET_PDEATHSIG, drop_ptrace, prctl
 
-PR_SET_PDEATHSIG = 1
-PR_SET_DUMPABLE = 4
-PR_SET_CHILD_SUBREAPER = 36
-PR_CAPBSET_DROP = 24
-CAP_SYS_PTRACE = 19
-_CAP_VERSION_3 = 0x20080522
+__all__ = ["Child", "ForkServer", "processes", "protocol_channel"]
+
 OUTPUT_CAP = 256 * 1024  # bytes kept of a child's captured output (the end of it)
 _REAP_TRIES = 50
-
-
-def _prctl(option: int, value: int) -> bool:
-    name = ctypes.util.find_library("c")
-    if not sys.platform.startswith("linux") or name is None:
-        return False
-    return bool(ctypes.CDLL(name, use_errno=True).prctl(option, value, 0, 0, 0) == 0)
-
-
-def harden() -> bool:
-    """Make this process a child subreaper and non-dumpable; False where it cannot."""
-    return _prctl(PR_SET_CHILD_SUBREAPER, 1) & _prctl(PR_SET_DUMPABLE, 0)
-
-
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
-
-
-def _has_ptrace() -> bool:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) >> CAP_SYS_PTRACE & 1)
-    return False
-
-
-def drop_ptrace() -> None:
-    """Give up CAP_SYS_PTRACE for good (root in a sandbox may hold it: with it, a child could
-    open the server's descriptors through ``/proc`` despite its being non-dumpable). Raises
-    OSError when the capability is still held."""
-    name = ctypes.util.find_library("c")
-    if sys.platform.startswith("linux") and name is not None:
-        libc = ctypes.CDLL(name, use_errno=True)
-        libc.prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0)  # fails harmlessly without it
-        header = _CapHeader(_CAP_VERSION_3, 0)
-        data = (_CapData * 2)()
-        if libc.capget(ctypes.byref(header), data) == 0:
-            mask = ~(1 << CAP_SYS_PTRACE) & 0xFFFFFFFF
-            for part in ("effective", "permitted", "inheritable"):
-                setattr(data[0], part, getattr(data[0], part) & mask)
-            libc.capset(ctypes.byref(header), data)
-    if sys.platform.startswith("linux") and _has_ptrace():
-        raise OSError("cannot give up CAP_SYS_PTRACE: a run could reach the server")
 
 
 def protocol_channel(spec: str) -> tuple[int, IO[str]]:
@@ -332,7 +278,7 @@ class ForkServer:
         code = 70
         try:
             os.setpgid(0, 0)
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             drop_ptrace()
             for fd in close:
                 if fd >= 0:

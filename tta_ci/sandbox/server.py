@@ -44,7 +44,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tta_ci.sandbox import child
-from tta_ci.sandbox.forkserver import Child, ForkServer, harden, protocol_channel
+from tta_ci.sandbox.forkserver import Child, ForkServer, protocol_channel
+from tta_ci.sandbox.hardening import harden
 from tta_ci.sandbox.swap import MutantSet
 
 __all__ = ["PytestServer", "main", "warm_imports"]
