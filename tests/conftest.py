@@ -59,3 +59,24 @@ def commit(git_repo: Path) -> CommitFn:
         return git(git_repo, "rev-parse", "HEAD")
 
     return _commit
+
+
+BWRAP_DENIED = "bwrap: setting up uid map: Permission denied"
+
+
+@pytest.fixture
+def broken_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A ``bwrap`` first on PATH that fails as GitHub's ubuntu-24.04 runners make it fail
+    (AppArmor restricting user namespaces); the sandbox probe forgotten before and after."""
+    from tta_ci.sandbox import isolation
+
+    folder = tmp_path / "broken-bwrap"
+    folder.mkdir()
+    fake = folder / "bwrap"
+    fake.write_text(f"#!/bin/sh\necho '{BWRAP_DENIED}' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    isolation.probe_bwrap.cache_clear()
+    yield fake
+    monkeypatch.undo()
+    isolation.probe_bwrap.cache_clear()

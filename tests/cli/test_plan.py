@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,19 @@ def test_render_plan_aligns_the_columns() -> None:
         "2 tasks, 2 skipped (aaaaaaa..index)",
     ]
     assert render_plan(PlanResult()) == "0 tasks, 0 skipped (index..index)"
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("exclude = [" + '"build/**", ' * 400_000 + "]\n", id="huge"),
+    pytest.param("provider = " + "[" * 100_000 + "]" * 100_000 + "\n", id="nested"),
+])
+def test_a_hostile_configuration_is_a_one_line_error_at_once(
+        repo: Path, capsys: pytest.CaptureFixture[str], text: str) -> None:
+    (repo / ".tta-ci.toml").write_text(text)
+    start = time.monotonic()
+    code, out, err = run(capsys, "--repo", str(repo), "--base", "HEAD~1")
+    assert code == 2 and out == "" and err.startswith("tta-ci: error: .tta-ci.toml: ")
+    assert err.count("\n") == 1 and time.monotonic() - start < 5
 
 
 MIXED = (

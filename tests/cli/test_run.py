@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from support.gitrepo import CommitFn
+from support.gitrepo import CommitFn, git
 from support.publish_data import bug_task, document, task
 
 from tta_ci.cli.main import main
@@ -87,3 +92,62 @@ def test_publishing_that_cannot_work_fails_before_any_work(
     assert first.startswith("tta-ci: planning ")
     assert error.startswith(f"tta-ci: error: {message}")
     assert not (git_repo / ".tta-ci").exists()
+
+
+@pytest.mark.parametrize("where", ["/etc/hostname", "/proc/version/out"])
+def test_an_output_dir_that_cannot_be_written_stops_before_any_work(
+    git_repo: Path, docs_only: tuple[str, str], capsys: pytest.CaptureFixture[str], where: str,
+) -> None:
+    base, head = docs_only
+    argv = ["run", "--repo", str(git_repo), "--base", base, "--head", head, "--backend",
+            "offline", "--output-dir", where]
+    assert main(argv, {}) == 2
+    planning, error = capsys.readouterr().err.splitlines()  # the first line, then the error
+    assert planning == f"tta-ci: planning {base}..{head}"
+    assert error.startswith(f"tta-ci: error: --output-dir {where}: not a writable folder (")
+    assert error.endswith("; choose another")
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_run_like_ctrl_c(git_repo: Path, commit: CommitFn,
+                                        tmp_path: Path) -> None:
+    """CI cancellation: the run stops with one line and exit 143; no workspace, no sandbox, no
+    registered worktree is left behind."""
+    base = commit({"calc.py": "def slow(n: int) -> int:\n    return n\n"})
+    head = commit({"calc.py": "def slow(n: int) -> int:\n    \"\"\"\n    >>> slow(1)\n    2\n"
+                              "    \"\"\"\n    import time\n    time.sleep(30)\n"
+                              "    return n + 1\n",
+                   "tests/test_calc.py": "from calc import slow\n\n\ndef test_slow():\n"
+                                         "    assert slow(1) == 2\n"})
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TMPDIR": str(temp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tta_ci", "run", "--repo", str(git_repo), "--base", base,
+         "--head", head, "--backend", "offline", "--mode", "none"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(temp.glob("tta-ci-*/sbx-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # until something runs in the sandbox
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "tta-ci: terminated by SIGTERM; workspaces removed"
+    assert list(temp.iterdir()) == []  # every temporary folder went
+    assert git(git_repo, "worktree", "list").count("\n") == 0  # the checkout's own only
+    assert children_of(proc.pid) == []
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent was the killed run (none may outlive it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[-1].split()[1] == str(pid):
+                found.append(int(entry.name))
+    return found

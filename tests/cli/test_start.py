@@ -68,6 +68,19 @@ def test_a_bad_ref_fails_in_the_foreground(git_repo: Path, docs_only: tuple[str,
     assert not list((git_repo / "out" / "runs").glob("*/state.json"))
 
 
+def test_a_machine_without_a_sandbox_starts_nothing(
+    git_repo: Path, docs_only: tuple[str, str], broken_bwrap: Path,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = git_repo / "outputs.txt"
+    assert main(_start(git_repo, *docs_only), {"GITHUB_OUTPUT": str(outputs)}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tta-ci: error: bubblewrap cannot build its sandbox (bwrap: setting "
+                          "up uid map: Permission denied)") and err.count("\n") == 1
+    assert not outputs.exists()  # no run id: nothing was started
+    assert not list((git_repo / "out" / "runs").glob("*/state.json"))
+
+
 def test_start_json(git_repo: Path, docs_only: tuple[str, str],
                     capsys: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()

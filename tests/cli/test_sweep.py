@@ -33,6 +33,17 @@ def test_a_sweep_that_cannot_publish_stops_first(
     assert not (git_repo / ".tta-ci").exists()  # no work was done
 
 
+def test_an_output_dir_that_cannot_be_written_stops_the_sweep_first(
+    git_repo: Path, commit: CommitFn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit(PROJECT)
+    argv = ["sweep", "--repo", str(git_repo), "--mode", "none", "--output-dir", "/etc/hostname"]
+    assert main(argv, {}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tta-ci: error: --output-dir /etc/hostname: not a writable folder (")
+    assert "sweep:" not in err and err.count("\n") == 1  # no survey was made
+
+
 def test_a_repository_without_public_functions_sweeps_to_nothing(
     git_repo: Path, commit: CommitFn, capsys: pytest.CaptureFixture[str]
 ) -> None:

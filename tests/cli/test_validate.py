@@ -111,6 +111,20 @@ def test_a_missing_candidate_is_a_usage_error(git_repo: Path,
     assert "nope.py: candidate test file not found" in capsys.readouterr().err
 
 
+def test_a_machine_where_bwrap_cannot_work_runs_nothing(
+        project: tuple[Path, str], broken_bwrap: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    repo, before = project
+    good = next(p for p in CANDIDATES if p.stem == "good")
+    code = main(["validate", str(good), "--target", TARGET, "--repo", str(repo)], environ())
+    out, err = capsys.readouterr()
+    first, error = err.splitlines()  # what is being validated, then the one-line error
+    assert code == 2 and out == "" and first.startswith("tta-ci: validating ")
+    assert error.startswith("tta-ci: error: bubblewrap cannot build its sandbox (bwrap: setting up "
+                            "uid map: Permission denied), and tta-ci does not run untrusted code")
+    assert tree_hash(repo) == before
+
+
 @pytest.mark.slow
 def test_the_gates_are_reported_as_they_start(project: tuple[Path, str],
                                               capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,7 @@ from support.gitrepo import CommitFn
 from support.publish_data import document
 
 from tta_ci.comment.flow import handle_comment
+from tta_ci.comment.parse import MAX_COMMANDS
 from tta_ci.github.api import MARKER
 from tta_ci.github.event import Event, parse_event
 
@@ -157,3 +158,14 @@ def test_config_reply_is_redacted(git_repo: Path, gh: FakeGitHub, tmp_path: Path
     assert "comment_permissions = ['write', 'admin']" in reply and gh.token not in reply
 
 
+
+
+def test_a_comment_runs_at_most_a_few_commands(git_repo: Path, gh: FakeGitHub,
+                                               tmp_path: Path) -> None:
+    pipeline = FakePipeline()
+    event = comment_event("\n".join(["/tta help"] * 200))
+    handle(event, git_repo, gh, pipeline, tmp_path)
+    replies = [c["body"] for c in gh.comments(REPO, 1) if c["user"] == BOT]
+    assert len(replies) == MAX_COMMANDS + 1
+    assert f"Only the first {MAX_COMMANDS} `/tta` commands of a comment run: the other " \
+           f"{200 - MAX_COMMANDS} were not run." in replies[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,32 @@ def test_missing_explicit_config_file(tmp_path: Path) -> None:
 def test_defaults_are_valid() -> None:
     config = Config()
     assert config.backend == "auto" and config.runs == 3 and config.max_attempts == 3
+
+
+def test_a_huge_configuration_file_is_refused_at_once(git_repo: Path) -> None:
+    (git_repo / ".tta-ci.toml").write_text("exclude = [" + '"x/**", ' * 400_000 + "]\n")
+    start = time.monotonic()
+    with pytest.raises(ConfigError, match=r"^\.tta-ci\.toml: the file is \d+ bytes, over the "
+                                          r"1048576 bytes") as info:
+        load_config(git_repo, {})
+    assert time.monotonic() - start < 1 and info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("provider = " + "[" * 5000 + "]" * 5000 + "\n", id="arrays"),
+    pytest.param("provider = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n", id="tables"),
+])
+def test_a_deeply_nested_configuration_is_a_usage_error(git_repo: Path, text: str) -> None:
+    (git_repo / ".tta-ci.toml").write_text(text)
+    start = time.monotonic()
+    with pytest.raises(ConfigError, match="nested too deeply") as info:
+        load_config(git_repo, {})
+    assert time.monotonic() - start < 1 and info.value.exit_code == 2
+    assert "\n" not in str(info.value)
+
+
+def test_lists_have_a_cap(git_repo: Path) -> None:
+    (git_repo / ".tta-ci.toml").write_text("exclude = [" + '"x", ' * 1001 + "]\n")
+    with pytest.raises(ConfigError, match=r"key 'exclude': .*at most 1000") as info:
+        load_config(git_repo, {})
+    assert len(str(info.value)) < 300  # the value is not repeated whole

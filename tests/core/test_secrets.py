@@ -3,11 +3,15 @@ redactor that keeps their values out of any text."""
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
+from collections.abc import Callable
+
 import pytest
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import ConfigError
-from tta_ci.core.secrets import Redactor, api_key, scrubbed_env, secret_names
+from tta_ci.core.secrets import Redactor, api_key, derived_forms, scrubbed_env, secret_names
 
 ENVIRON = {
     "OPENROUTER_API_KEY": "sk-or-v1-abcdef",
@@ -73,3 +77,36 @@ def test_redactor_from_env_hides_every_secret_value() -> None:
     redact = Redactor.from_env(ENVIRON, Config(secret_env=("CUSTOM",)))
     text = " ".join(ENVIRON.values())
     assert redact(text) == "*** *** *** *** *** *** /usr/bin:/bin /home/me"
+
+
+TOKEN = "ghs_derivedFormsToken0123456789"
+
+
+@pytest.mark.parametrize("smuggled", [
+    pytest.param(lambda t: t, id="plain"),
+    pytest.param(lambda t: base64.b64encode(t.encode()).decode(), id="base64"),
+    pytest.param(lambda t: base64.b64encode(t.encode()).decode().rstrip("="), id="unpadded"),
+    pytest.param(lambda t: "AUTHORIZATION: basic " + base64.b64encode(
+        f"x-access-token:{t}".encode()).decode(), id="checkout-extraheader"),
+    pytest.param(lambda t: base64.b64encode(b"k=" + t.encode() + b";").decode(), id="offset-2"),
+    pytest.param(lambda t: base64.b64encode(b"x" + t.encode()).decode(), id="offset-1"),
+    pytest.param(lambda t: base64.urlsafe_b64encode(b"~" + t.encode() + b"??").decode(),
+                 id="url-safe"),
+    pytest.param(lambda t: urllib.parse.quote(f"token={t}&x=1", safe=""), id="url-encoded"),
+    pytest.param(lambda t: t.encode().hex(), id="hex"),
+    pytest.param(lambda t: ("0x" + t.encode().hex()).upper(), id="HEX"),
+])
+def test_the_redactor_catches_derived_forms(smuggled: Callable[[str], str]) -> None:
+    text = f"AssertionError: {smuggled(TOKEN)} (the end)"
+    out = Redactor([TOKEN])(text)
+    assert "***" in out and out.endswith("(the end)")
+    for form in derived_forms(TOKEN):
+        assert form not in out
+
+
+def test_derived_forms_are_long_enough_not_to_eat_ordinary_text() -> None:
+    forms = derived_forms(TOKEN)
+    assert all(len(f) >= 8 for f in forms) and TOKEN in forms
+    assert Redactor([TOKEN])("the cat sat on the mat, 12345678") == (
+        "the cat sat on the mat, 12345678")
+    assert Redactor(["short"])("short") == "short"  # under MIN_SECRET_LEN: not a secret

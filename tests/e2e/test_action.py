@@ -1,5 +1,5 @@
-"""action.yml and collect/action.yml: their schema, inputs and outputs, how they reach the
-scripts, and the one environment both find."""
+"""action.yml, collect/action.yml and sandbox/action.yml: their schema, inputs and outputs, how
+they reach the scripts, and the one environment the first two find."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from support import ROOT
 
 ACTION = ROOT / "action.yml"
 COLLECT = ROOT / "collect" / "action.yml"
+SANDBOX = ROOT / "sandbox" / "action.yml"
 ENV_SCRIPT = ROOT / "scripts" / "action-env.sh"
 OUTPUTS = ["accepted", "rejected", "possible-bugs", "cost-usd", "summary-path", "metrics-path"]
 
@@ -32,7 +33,7 @@ def step(path: Path, step_id: str) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("path", [ACTION, COLLECT], ids=["action", "collect"])
+@pytest.mark.parametrize("path", [ACTION, COLLECT, SANDBOX], ids=["action", "collect", "sandbox"])
 def test_schema(path: Path) -> None:
     checker = Path(sys.executable).with_name("check-jsonschema")
     out = subprocess.run([str(checker), "--builtin-schema", "vendor.github-actions", str(path)],
@@ -68,7 +69,7 @@ def test_the_collect_action_publishes_with_the_same_outputs() -> None:
     assert upload["if"] == "always()"
 
 
-@pytest.mark.parametrize("path", [ACTION, COLLECT], ids=["action", "collect"])
+@pytest.mark.parametrize("path", [ACTION, COLLECT, SANDBOX], ids=["action", "collect", "sandbox"])
 def test_inputs_reach_scripts_only_through_env(path: Path) -> None:
     for s in action(path)["runs"]["steps"]:
         if "run" in s:

@@ -3,6 +3,7 @@ index snapshot."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,33 @@ def test_index_snapshot_of_a_repository_without_commits(tmp_path: Path) -> None:
     sha = gitcli.index_snapshot(tmp_path, {})
     assert git(tmp_path, "show", f"{sha}:a.py") == "A = 1"
     assert git(tmp_path, "log", "--format=%an|%P", "-1", sha) == "github-actions[bot]|"
+
+
+def test_remote_env_hands_the_token_to_one_git_process(git_repo: Path) -> None:
+    git(git_repo, "remote", "add", "origin", "https://github.com/octo/calc")
+    assert gitcli.remote_env(git_repo, {"PATH": "/usr/bin:/bin"}) is None
+    env = gitcli.remote_env(git_repo, {"GITHUB_TOKEN": "ghs_abc", "GIT_CONFIG_COUNT": "1",
+                                       "GIT_CONFIG_KEY_0": "core.pager",
+                                       "GIT_CONFIG_VALUE_0": "cat"})
+    assert env is not None and env["GIT_CONFIG_COUNT"] == "2"
+    assert env["GIT_CONFIG_KEY_1"] == "http.https://github.com/.extraheader"
+    assert env["GIT_CONFIG_VALUE_1"] == "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX2FiYw=="
+    out = gitcli.run(git_repo, "config", "--get", "http.https://github.com/.extraheader", env={
+        **env, "PATH": "/usr/bin:/bin"})
+    assert out == env["GIT_CONFIG_VALUE_1"]  # git sees it; no file holds it
+    assert "extraheader" not in (git_repo / ".git" / "config").read_text()
+    git(git_repo, "config", "http.https://github.com/.extraheader", "AUTHORIZATION: persisted")
+    assert gitcli.remote_env(git_repo, {"GITHUB_TOKEN": "ghs_abc"}) is None  # not twice
+
+
+def test_prune_worktrees_forgets_the_folders_a_killed_run_left(git_repo: Path,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "wt"
+    git(git_repo, "worktree", "add", "--detach", "--quiet", str(path), "HEAD")
+    shutil.rmtree(path)
+    assert str(path) in git(git_repo, "worktree", "list")
+    gitcli.prune_worktrees(git_repo)
+    assert str(path) not in git(git_repo, "worktree", "list")
 
 
 def test_commits_between_lists_the_commits_only_the_tip_has(git_repo: Path,

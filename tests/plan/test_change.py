@@ -351,6 +351,25 @@ def test_src_layout_with_mirrored_tests(git_repo: Path, commit: CommitFn) -> Non
     )
 
 
+def test_a_symlinked_source_is_skipped_as_a_symlink(git_repo: Path, commit: CommitFn,
+                                                    base: str) -> None:
+    (git_repo / "alias.py").symlink_to("calc.py")
+    git(git_repo, "add", "alias.py")
+    git(git_repo, "commit", "-q", "-m", "link")
+    assert summary(plan(git_repo, base)) == ([], [Skip(file="alias.py", reason="symlink")])
+
+
+def test_a_shallow_clone_without_a_base_is_a_usage_error(git_repo: Path, commit: CommitFn,
+                                                         base: str, tmp_path: Path) -> None:
+    commit({"calc.py": CALC.replace("        return 0\n", "        return 1\n")})
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{git_repo}", str(clone))
+    with pytest.raises(GitError, match="this clone is shallow and holds no base for the "
+                                       "change: check out with fetch-depth: 0") as info:
+        plan_change(clone, Config(), {})
+    assert info.value.exit_code == 2
+
+
 def test_files_pytest_collects_are_never_targets(git_repo: Path, commit: CommitFn) -> None:
     """A root-level unittest ``test.py`` and the project's own ``python_files`` are tests."""
     unittest_file = ("import unittest\n\n\nclass T(unittest.TestCase):\n"

@@ -10,9 +10,10 @@ from support.publish_data import bug_task, document, task
 
 from tta_ci.core import progress as report
 from tta_ci.core.config import Config, load_config
+from tta_ci.core.errors import ConfigError
 from tta_ci.core.types import Task, TaskStatus
 from tta_ci.engine import TaskResult
-from tta_ci.publish.console import Progress, output_dir, print_table
+from tta_ci.publish.console import Progress, checked_output_dir, output_dir, print_table
 
 TASK = Task(id="calc.py::add", file="calc.py", symbol="add", kind="function",
             changed_lines=(2,), test_file="tests/test_calc.py")
@@ -145,6 +146,25 @@ def test_output_dir_from_the_file_is_under_the_repo(tmp_path: Path) -> None:
     (tmp_path / ".tta-ci.toml").write_text("output_dir = 'build/tta'\n")
     assert output_dir(load_config(tmp_path, {}), tmp_path) == tmp_path / "build/tta"
     assert output_dir(Config(output_dir="x"), tmp_path) == tmp_path / "x"
+
+
+def test_the_table_says_when_the_weak_sandbox_ran() -> None:
+    stream = io.StringIO()
+    print_table(document(isolation="fallback"), stream)
+    assert stream.getvalue().splitlines()[-1].startswith(
+        '⚠️  weak sandbox: the configuration chose sandbox = "fallback"')
+    plain = io.StringIO()
+    print_table(document(), plain)
+    assert "weak sandbox" not in plain.getvalue()
+
+
+def test_the_output_dir_is_checked_writable(tmp_path: Path) -> None:
+    config = load_config(tmp_path, {}, {"output_dir": str(tmp_path / "new" / "out")})
+    assert checked_output_dir(config, tmp_path).is_dir()
+    (tmp_path / "file").write_text("x")
+    bad = load_config(tmp_path, {}, {"output_dir": str(tmp_path / "file")})
+    with pytest.raises(ConfigError, match=r"^--output-dir .*/file: not a writable folder"):
+        checked_output_dir(bad, tmp_path)
 
 
 def test_table_names_what_the_plan_dropped_and_marks_cached_tasks() -> None:

@@ -97,6 +97,12 @@ def test_fence_is_longer_than_backticks_in_code() -> None:
     assert fence("plain") == "```"
 
 
+def test_a_run_in_the_weak_sandbox_says_so_in_the_comment() -> None:
+    body = render_comment(document(isolation="fallback"))
+    assert '⚠️ **Weak sandbox: the configuration chose sandbox = "fallback"' in body
+    assert "Weak sandbox" not in render_comment(document(isolation="bwrap"))
+
+
 def test_hostile_names_cannot_break_the_comment() -> None:
     hostile = "pkg/m.py::<module>|x`y"
     doc = document([

@@ -30,7 +30,9 @@ def test_summary_has_every_section() -> None:
 
 def test_fallback_isolation_is_a_warning() -> None:
     text = render_summary(document(isolation="fallback"))
-    assert "⚠️ bubblewrap was not available" in text
+    assert text.count('weak sandbox: the configuration chose sandbox = "fallback"') == 1
+    assert "⚠️ Weak sandbox" in text  # the isolation section too
+    assert "weak sandbox" not in render_summary(document(isolation="bwrap")).lower()
 
 
 def test_empty_run_has_no_tables() -> None:

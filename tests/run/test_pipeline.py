@@ -4,11 +4,13 @@ on real repositories; the target filter on its own."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from pathlib import Path
 
 import pytest
-from support.gitrepo import CommitFn
+from support.gitrepo import CommitFn, git
 
+from tta_ci.core import scratch
 from tta_ci.core.config import Config
 from tta_ci.core.types import PlanResult, Skip, Task
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
@@ -111,6 +113,25 @@ def test_the_cache_folder_is_under_the_repository(git_repo: Path, commit: Commit
                                  validator=FakeValidator()))
     assert len(gen.calls) == 1  # the second run was answered from the cache
     assert any((git_repo / ".cache/tta").rglob("*.json"))
+
+
+def test_a_start_cleans_what_a_killed_run_left(git_repo: Path, commit: CommitFn,
+                                               tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    base = commit({"calc.py": CALC})
+    head = commit({"calc.py": CALC.replace("a + b", "b + a")})
+    temp = tmp_path / "tmp"
+    stale = temp / "tta-ci-killed"
+    (stale / "commit-x").mkdir(parents=True)
+    (stale / scratch.OWNER_FILE).write_text("999999999 1\n")  # no such process
+    worktree = stale / "commit-x" / "repo"
+    git(git_repo, "worktree", "add", "--detach", "--quiet", str(worktree), base)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    config = Config(mode="none", cache=False, sandbox="fallback")
+    asyncio.run(run_pipeline(git_repo, config, {}, base=base, head=head,
+                             generator=FakeGenerator(), validator=FakeValidator()))
+    assert not stale.exists()
+    assert str(worktree) not in git(git_repo, "worktree", "list")
 
 
 MIXED = ("def typed(a: int) -> int:\n    return a\n\n\nasync def waits(a):\n    return a\n\n\n"

@@ -9,12 +9,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tta_ci.core.config import Config
-from tta_ci.core.errors import SandboxError
+from tta_ci.core.errors import SandboxError, SandboxUnavailable
 from tta_ci.sandbox import isolation as sandbox
 from tta_ci.sandbox.isolation import OUTPUT_CAP, isolation_level, run_sandboxed
 
@@ -31,25 +32,52 @@ def run_py(code: str, workdir: Path, isolation: str, **kwargs: object) -> sandbo
                                      **options))  # type: ignore[arg-type]
 
 
+@needs_bwrap
 def test_isolation_level_follows_config() -> None:
     assert isolation_level(Config(sandbox="fallback")) == "fallback"
-    expected = "bwrap" if sandbox.bwrap_works() else "fallback"
-    assert isolation_level(Config(sandbox="auto")) == expected
+    assert isolation_level(Config(sandbox="auto")) == "bwrap"
+    assert isolation_level(Config(sandbox="bwrap")) == "bwrap"
 
 
-def test_isolation_level_bwrap_missing_is_one_line_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.fixture
+def no_bwrap_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """The probe forgotten before and after: each test sees the PATH it sets up."""
+    sandbox.probe_bwrap.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    sandbox.probe_bwrap.cache_clear()
+
+
+@pytest.mark.parametrize("level", ["auto", "bwrap"])
+def test_without_bwrap_it_fails_closed_with_one_line(
+    no_bwrap_probe: pytest.MonkeyPatch, tmp_path: Path, level: str
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    sandbox.bwrap_works.cache_clear()
-    try:
-        with pytest.raises(SandboxError, match="bubblewrap is missing") as info:
-            isolation_level(Config(sandbox="bwrap"))
-        assert "\n" not in str(info.value)
-        assert isolation_level(Config(sandbox="auto")) == "fallback"
-    finally:
-        monkeypatch.undo()
-        sandbox.bwrap_works.cache_clear()
+    no_bwrap_probe.setenv("PATH", str(tmp_path))
+    with pytest.raises(SandboxUnavailable, match="bubblewrap \\(bwrap\\) is not installed") as info:
+        isolation_level(Config(sandbox=level))  # type: ignore[arg-type]
+    message = str(info.value)
+    assert "\n" not in message and "apt-get install -y bubblewrap" in message
+    assert 'sandbox = "fallback"' in message and info.value.exit_code == 2
+    assert isolation_level(Config(sandbox="fallback")) == "fallback"
+
+
+def test_a_bwrap_that_cannot_make_namespaces_stops_the_run(
+    no_bwrap_probe: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What GitHub's ubuntu-24.04 runners do while AppArmor restricts user namespaces."""
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\n"
+                    "exit 1\n")
+    fake.chmod(0o755)
+    no_bwrap_probe.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    probe = sandbox.probe_bwrap()
+    assert not probe.ok and probe.detail == "bwrap: setting up uid map: Permission denied"
+    with pytest.raises(SandboxUnavailable) as info:
+        isolation_level(Config())
+    message = str(info.value)
+    assert message.startswith("bubblewrap cannot build its sandbox (bwrap: setting up uid map: "
+                              "Permission denied)")
+    assert "kernel.apparmor_restrict_unprivileged_userns=0" in message and "\n" not in message
 
 
 @pytest.mark.slow

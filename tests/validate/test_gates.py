@@ -6,9 +6,17 @@ import ast
 
 import pytest
 
-from tta_ci.validate.gates import check_static, test_functions
+from tta_ci.validate.gates import StaticReport, test_functions
+from tta_ci.validate.gates import check_static as _check_static
+from tta_ci.validate.imports import ImportPolicy
 
 OK = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+POLICY = ImportPolicy(project=frozenset({"calc"}))
+
+
+def check_static(code: str) -> StaticReport:
+    """The gates for a candidate of a project whose only module is ``calc``."""
+    return _check_static(code, policy=POLICY)
 
 
 def test_a_good_file_passes_every_gate() -> None:
@@ -23,28 +31,32 @@ def test_a_good_file_passes_every_gate() -> None:
     ("code", "reason"),
     [
         pytest.param("def test_x(:\n", "syntax error: invalid syntax (line 1)", id="syntax"),
-        pytest.param("import subprocess\n" + OK, "forbidden call: subprocess", id="subprocess"),
-        pytest.param("from pty import spawn\n" + OK, "forbidden call: pty", id="pty"),
-        pytest.param("import requests\n" + OK, "forbidden call: network", id="network"),
-        pytest.param("from urllib.request import urlopen\n" + OK, "forbidden call: network",
-                     id="urllib"),
-        pytest.param("import socket as s\n" + OK, "forbidden call: socket", id="socket"),
-        pytest.param(OK + "    import os\n    os._exit(0)\n", "forbidden call: os._exit",
+        pytest.param("import subprocess\n" + OK, "forbidden call: subprocess (line 1)",
+                     id="subprocess"),
+        pytest.param("from pty import spawn\n" + OK, "forbidden call: pty (line 1)", id="pty"),
+        pytest.param("import requests\n" + OK, "forbidden call: network (line 1)", id="network"),
+        pytest.param("from urllib.request import urlopen\n" + OK,
+                     "forbidden call: network (line 1)", id="urllib"),
+        pytest.param("import socket as s\n" + OK, "forbidden call: socket (line 1)",
+                     id="socket"),
+        pytest.param(OK + "    import os\n    os._exit(0)\n", "forbidden call: os._exit (line 7)",
                      id="os-exit"),
         pytest.param(OK + "    from os import system as run\n    run('ls')\n",
-                     "forbidden call: os.system", id="aliased-call"),
+                     "forbidden call: os.system (line 6)", id="aliased-call"),
         pytest.param(OK + "    import time\n    time.sleep(5)\n",
-                     "forbidden call: time.sleep(5)", id="long-sleep"),
+                     "forbidden call: time.sleep(5) (line 7)", id="long-sleep"),
         pytest.param(OK + "    import shutil\n    shutil.rmtree('/home')\n",
-                     "forbidden call: shutil.rmtree", id="rmtree-outside-tmp"),
+                     "forbidden call: shutil.rmtree (line 7)", id="rmtree-outside-tmp"),
         pytest.param(OK + "    import os\n    os.environ['OPENROUTER_API_KEY']\n",
-                     "reads a secret: OPENROUTER_API_KEY", id="secret"),
-        pytest.param(OK + "    open('MY_SERVICE_TOKEN')\n", "reads a secret: MY_SERVICE_TOKEN",
-                     id="secret-suffix"),
-        pytest.param(OK + "    open('conftest.py', 'w')\n", "writes conftest.py", id="conftest"),
-        pytest.param(OK + "    open('/proc/1/environ')\n", "forbidden call: /proc", id="proc"),
+                     "reads a secret: OPENROUTER_API_KEY (line 7)", id="secret"),
+        pytest.param(OK + "    open('MY_SERVICE_TOKEN')\n",
+                     "reads a secret: MY_SERVICE_TOKEN (line 6)", id="secret-suffix"),
+        pytest.param(OK + "    open('conftest.py', 'w')\n", "writes conftest.py (line 6)",
+                     id="conftest"),
+        pytest.param(OK + "    open('/proc/1/environ')\n", "forbidden call: /proc (line 6)",
+                     id="proc"),
         pytest.param("def pytest_configure(config):\n    pass\n" + OK,
-                     "defines pytest hook: pytest_configure", id="hook"),
+                     "defines pytest hook: pytest_configure (line 1)", id="hook"),
     ],
 )
 def test_file_rejections(code: str, reason: str) -> None:
@@ -107,8 +119,8 @@ def test_some_good_functions_keep_the_file() -> None:
 
 
 def test_no_test_function() -> None:
-    assert check_static("from calc import add\n\nassert add(1, 2) == 3\n").file_reason == (
-        "no test function")
+    assert check_static("from calc import add\n\n\ndef helper():\n    assert add(1, 2)\n"
+                        ).file_reason == "no test function"
     report = check_static("X = 1\n")
     assert report.file_reason == "no assertion" and not report.checks["assertions"].ok
 

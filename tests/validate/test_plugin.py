@@ -53,7 +53,7 @@ def run(tmp_path: Path, **env: str) -> list[dict[str, Any]]:
                "TTA_SANDBOX_REPORT": str(ctrl / "events.jsonl"),
                "TTA_SANDBOX_GUARDED": str(tmp_path / "test_new.py"),
                "TTA_SANDBOX_WRITABLE": str(ctrl), "TMPDIR": str(ctrl / "tmp"),
-               "TTA_SANDBOX_TEST_TIMEOUT": "2",
+               "TTA_SANDBOX_TEST_TIMEOUT": "2", "PYTHONDONTWRITEBYTECODE": "1",
                "TTA_SANDBOX_COVER": str(tmp_path / "calc.py"),
                "TTA_SANDBOX_COVDATA": str(ctrl / ".coverage"), **env}
     argv = pytest_argv(["test_old.py", "test_new.py"], plugin=PLUGIN, python=sys.executable)
@@ -87,7 +87,7 @@ def test_the_order_of_the_guarded_tests_follows_the_seed(tmp_path: Path) -> None
     def order(seed: str, reverse: str, where: Path) -> list[str]:
         where.mkdir()
         events = run(where, TTA_SANDBOX_SEED=seed, TTA_SANDBOX_REVERSE=reverse,
-                     TTA_SANDBOX_TEST_TIMEOUT="0.5")
+                     TTA_SANDBOX_TEST_TIMEOUT="1.5")  # a loaded machine formats slowly
         return [e["nodeid"] for e in events if e["event"] == "start"][:4]
 
     forward = order("1", "0", tmp_path / "a")

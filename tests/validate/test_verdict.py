@@ -4,9 +4,11 @@ runs (scripted run reports, no sandbox)."""
 from __future__ import annotations
 
 from tta_ci.core.mutants import Mutant
-from tta_ci.core.types import MutationScore, Survivor, Task
+from tta_ci.core.types import MutationScore, Survivor, Task, TestVerdict, Verdict
 from tta_ci.validate.behaviour import NOTHING
-from tta_ci.validate.gates import check_static
+from tta_ci.validate.gates import StaticReport
+from tta_ci.validate.gates import check_static as _check_static
+from tta_ci.validate.imports import ImportPolicy
 from tta_ci.validate.judge import Coverage
 from tta_ci.validate.mutation import BASE_OPERATOR, Planned
 from tta_ci.validate.runner import RunReport, TestRecord
@@ -19,6 +21,10 @@ CODE = ("from calc import f\n\n\ndef test_one():\n    assert f(1) == 1\n\n\n"
         "def test_zero():\n    assert f(0) == 0\n\n\ndef test_weak():\n    assert True\n")
 PATH = "tests/test_tta_0.py"
 SECRET = "sk-or-v1-verdict-secret"
+
+
+def check_static(code: str) -> StaticReport:
+    return _check_static(code, policy=ImportPolicy(project=frozenset({"calc"})))
 
 
 def batch(*reports: RunReport, **fields: object) -> Batch:
@@ -136,8 +142,9 @@ def test_an_import_error_is_the_reason() -> None:
 def test_a_file_the_static_gates_refuse_never_runs() -> None:
     code = "import socket\n" + CODE
     verdict = build_verdict(0, code, check_static(code), batch(), 0)
-    assert (verdict.accepted, verdict.reason) == (False, "forbidden call: socket")
-    assert verdict.uncovered_lines == (2, 3) and verdict.feedback == "forbidden call: socket"
+    assert (verdict.accepted, verdict.reason) == (False, "forbidden call: socket (line 1)")
+    assert verdict.uncovered_lines == (2, 3)
+    assert verdict.feedback == "forbidden call: socket (line 1)"
 
 
 def test_a_dead_file_and_a_polluter() -> None:
@@ -149,3 +156,30 @@ def test_a_dead_file_and_a_polluter() -> None:
                              batch(report, polluters={PATH: "tests/test_old.py::test_a"}), 0)
     assert polluter.reason == "pollutes existing tests"
     assert polluter.checks["pollution"].detail == "breaks tests/test_old.py::test_a"
+
+
+def test_what_the_module_level_tried_rejects_the_file() -> None:
+    report = run({"test_one": "passed", "test_zero": "passed"},
+                 {"test_one": [2, 3], "test_zero": [2, 4]},
+                 file_violations={PATH: "reads outside the workspace: /root/.git-credentials"})
+    verdict = build_verdict(0, CODE, check_static(CODE), batch(report), 0)
+    assert not verdict.accepted and verdict.code is None
+    assert verdict.reason == "reads outside the workspace: /root/.git-credentials"
+    assert {v.reason for v in verdict.tests.values() if v.reason != "trivial assertion"} == {
+        verdict.reason}
+    after = run({"test_one": "passed"}, {"test_one": [2, 3]}, guarded=(PATH,),
+                exit_violation="forbidden call: subprocess")
+    late = build_verdict(0, CODE, check_static(CODE), batch(after), 0)
+    assert late.reason == "forbidden call: subprocess (after the tests ended)"
+
+
+def test_nothing_secret_leaves_in_any_field() -> None:
+    from tta_ci.core.types import CheckResult, PossibleBug
+    from tta_ci.validate.verdict import redacted
+
+    leaky = Verdict(accepted=False, reason=f"import error: {SECRET}",
+                    checks={"collect": CheckResult(ok=False, detail=SECRET)},
+                    tests={"t": TestVerdict(status="rejected", reason=SECRET, message=SECRET)},
+                    possible_bugs=(PossibleBug(test="t", message=SECRET),), feedback=SECRET)
+    clean = redacted(leaky, lambda text: text.replace(SECRET, "***"))
+    assert SECRET not in clean.model_dump_json() and "***" in clean.reason

@@ -9,6 +9,7 @@ from pathlib import Path
 from tta_ci.comment.flow import handle_comment
 from tta_ci.core.errors import GitHubError
 from tta_ci.github.event import load_event
+from tta_ci.publish.console import writable_dir
 
 __all__ = ["comment"]
 
@@ -21,4 +22,6 @@ def comment(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.run.pipeline import run_pipeline
 
     out = Path(args.output_dir) if args.output_dir else None
+    if out is not None:  # checked before any work
+        writable_dir(out, "--output-dir")
     return handle_comment(event, Path(args.repo), environ, output_dir=out, pipeline=run_pipeline)

@@ -22,7 +22,7 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.core.types import TaskPriority
     from tta_ci.plan import plan_file
     from tta_ci.publish import PublishContext, publish, write_documents
-    from tta_ci.publish.console import Progress, output_dir, print_table
+    from tta_ci.publish.console import Progress, checked_output_dir, print_table
     from tta_ci.run.pipeline import run_pipeline
 
     repo = Path(args.repo)
@@ -34,11 +34,11 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     plan = plan.model_copy(
         update={"tasks": tuple(t.model_copy(update={"priority": prio}) for t in plan.tasks)}
     )
+    out = checked_output_dir(config, repo)
     console = Progress()
     with console.live():
         outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan,
                                            on_progress=console))
-    out = output_dir(config, repo)
     write_documents(outcome.document, out)
     publish(
         outcome.document,

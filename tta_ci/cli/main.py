@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 from tta_ci._version import __version__
 from tta_ci.cli.parser import Parser, add_commands
@@ -41,6 +43,17 @@ ALIASES = {"submit-task": "generate"}
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MODES = ("none", "files", "commit", "comment", "pr", "summary")
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process SIGTERM ended
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (CI cancellation, ``timeout``): unwinds like Ctrl-C, so that every workspace
+    and sandbox is removed on the way out."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup
+    raise Terminated
 
 
 def _add_repo(p: argparse.ArgumentParser) -> None:
@@ -258,6 +271,16 @@ def _redact(text: str, environ: Mapping[str, str]) -> str:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    try:
+        return _main(argv, environ)
+    finally:
+        if in_main_thread:  # the temporary folders go at exit (tta_ci.core.scratch)
+            signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
+
+
+def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -268,6 +291,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except TtaError as exc:
         print(f"tta-ci: error: {_redact(str(exc), environ)}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("tta-ci: terminated by SIGTERM; workspaces removed", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("tta-ci: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -87,18 +87,19 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.cli._common import config_from_args
     from tta_ci.github.event import read_event
     from tta_ci.publish import preflight
-    from tta_ci.publish.console import Progress, output_dir
+    from tta_ci.publish.console import Progress, checked_output_dir
     from tta_ci.run.pipeline import run_pipeline
 
     repo = Path(args.repo)
     config = config_from_args(args, environ)
     event = read_event(environ)
     preflight(config, environ, event)  # a missing token or event fails before any work
+    out = checked_output_dir(config, repo)  # so does an output folder that cannot be written
     console = Progress()
     with console.live():
         outcome = asyncio.run(run_pipeline(repo, config, environ, base=args.base,
                                            head=args.head, shard=args.shard,
                                            on_progress=console))
     final = publish_finished(outcome.document, repo=repo, config=config, environ=environ,
-                             event=event, out=output_dir(config, repo), as_json=args.json)
+                             event=event, out=out, as_json=args.json)
     return exit_code(final, config)

@@ -18,7 +18,7 @@ from pathlib import Path
 from tta_ci.cli._common import config_from_args
 from tta_ci.core.errors import UsageError
 from tta_ci.core.secrets import Redactor
-from tta_ci.publish.console import output_dir
+from tta_ci.publish.console import checked_output_dir
 
 __all__ = ["start"]
 
@@ -30,11 +30,13 @@ def start(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.run.background import spawn
     from tta_ci.run.pipeline import plan_run
     from tta_ci.run.state import RunFolder, RunState, latest_active, locked, now_iso, runs_root
+    from tta_ci.sandbox.isolation import isolation_level
 
     repo = Path(args.repo).resolve()
     config = config_from_args(args, environ)
     preflight(config, environ, read_event(environ))  # what collect will need, checked now
-    out = output_dir(config, repo).resolve()
+    isolation_level(config)  # no sandbox here: refused now, not in the background
+    out = checked_output_dir(config, repo).resolve()
     redact = Redactor.from_env(environ, config)
     with locked(runs_root(out) / ".lock"):  # two starts at once: one waits, then is refused
         active = latest_active(out)

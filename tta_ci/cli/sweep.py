@@ -19,7 +19,7 @@ from tta_ci.cli._common import config_from_args
 from tta_ci.cli.run import exit_code, publish_finished
 from tta_ci.core.config import Config
 from tta_ci.core.report import MetricsDocument
-from tta_ci.publish.console import Progress, output_dir
+from tta_ci.publish.console import Progress, checked_output_dir
 
 __all__ = ["sweep"]
 
@@ -45,8 +45,9 @@ def sweep(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     event = read_event(environ)
     preflight(mode, environ, event)
     config = config_from_args(args, environ, extra={"mode": mode})
+    out = checked_output_dir(config, repo)  # before any work, as run checks it
     doc = asyncio.run(_sweep(repo, config, environ))
     final = publish_finished(doc, repo=repo, config=config, environ=environ, event=event,
-                             out=output_dir(config, repo), as_json=args.json,
+                             out=out, as_json=args.json,
                              publisher=SweepPublisher() if mode == "pr" else None)
     return exit_code(final, config)

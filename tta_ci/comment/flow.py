@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
@@ -18,9 +17,10 @@ from typing import Any, TextIO
 
 from github.Repository import Repository
 
-from tta_ci.comment.parse import HELP, Command, CommandError, parse_commands
+from tta_ci.comment.parse import HELP, MAX_COMMANDS, Command, CommandError, parse_commands
 from tta_ci.core.config import Config, load_config
 from tta_ci.core.errors import GitHubError, TtaError
+from tta_ci.core.scratch import scratch_dir
 from tta_ci.core.secrets import Redactor
 from tta_ci.git import cli as gitcli
 from tta_ci.github.api import (
@@ -100,13 +100,13 @@ def base_config(
 ) -> Config:
     """The configuration as the base branch has it: a PR cannot change its own limits."""
     gitcli.ensure_commit(repo, base_sha, environ=environ)
-    with tempfile.TemporaryDirectory(prefix="tta-ci-config-") as tmp:
-        path = Path(tmp) / ".tta-ci.toml"
+    with scratch_dir("config-") as tmp:
+        path = tmp / ".tta-ci.toml"
         path.write_text("", encoding="utf-8")
         for name in CONFIG_FILES:
             text = gitcli.show(repo, base_sha, name)
             if text is not None:
-                path = Path(tmp) / name
+                path = tmp / name
                 path.write_text(text, encoding="utf-8")
                 break
         return load_config(repo, environ, flags, config_file=path)
@@ -134,8 +134,12 @@ class _Run:
         react(self.gh_repo, self.target.number, self.comment_id, "eyes")
         ok = True
         try:
-            for command in commands:
+            for command in commands[:MAX_COMMANDS]:
                 ok = self.one(command) and ok
+            if len(commands) > MAX_COMMANDS:
+                ok = False
+                self.reply(f"Only the first {MAX_COMMANDS} `/tta` commands of a comment run: "
+                           f"the other {len(commands) - MAX_COMMANDS} were not run.")
         except TtaError as exc:
             message = Redactor.from_env(self.environ, self.config)(str(exc))
             self.reply(f"tta-ci failed: {message}")

@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from tta_ci.publish.markdown import code
 
-__all__ = ["HELP", "MAX_TARGETS", "Command", "CommandError", "parse_commands"]
+__all__ = ["HELP", "MAX_COMMANDS", "MAX_TARGETS", "Command", "CommandError", "parse_commands"]
 
+MAX_COMMANDS = 5  # commands run per comment; the rest get one reply naming the cap
 MAX_TARGETS = 50
 MAX_LINE = 1000
 MAX_TASKS = 1000

@@ -21,6 +21,8 @@ from tta_ci.core.errors import ConfigError
 __all__ = ["DEFAULT_API_BASE", "Config", "load_config", "read_config_file"]
 
 DEFAULT_API_BASE = "https://openrouter.ai/api/v1"
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration file larger than this is refused
+MAX_LIST = 1000  # entries of a list-valued key
 PERMISSIONS = ("read", "triage", "write", "maintain", "admin")
 # Environment variables that name a key under another name than TTA_<KEY>.
 ENV_ALIASES = {"TTA_LLM_BASE_URL": "api_base"}
@@ -37,9 +39,9 @@ class Config(BaseModel):
     output_dir: str = ".tta-ci/out"
     fail_on_rejected: bool = False
     # planning
-    include: tuple[str, ...] = ("**/*.py",)
-    exclude: tuple[str, ...] = ()
-    test_dirs: tuple[str, ...] = ("tests", "test")
+    include: tuple[str, ...] = Field(("**/*.py",), max_length=MAX_LIST)
+    exclude: tuple[str, ...] = Field((), max_length=MAX_LIST)
+    test_dirs: tuple[str, ...] = Field(("tests", "test"), max_length=MAX_LIST)
     max_tasks: int = Field(20, ge=1, le=10_000)
     # engine
     concurrency: int = Field(4, ge=1, le=256)
@@ -55,7 +57,7 @@ class Config(BaseModel):
     api_base: str = DEFAULT_API_BASE
     api_key_env: str = "OPENROUTER_API_KEY"
     model: str | None = None
-    fallback_models: tuple[str, ...] = ()
+    fallback_models: tuple[str, ...] = Field((), max_length=MAX_LIST)
     free_only: bool = False
     max_price_per_mtok: float | None = Field(None, ge=0)
     provider: dict[str, Any] | None = None
@@ -71,8 +73,8 @@ class Config(BaseModel):
     test_clock: Literal["cpu", "wall"] = "cpu"
     warm: bool = True
     # GitHub
-    comment_permissions: tuple[str, ...] = ("write", "admin")
-    secret_env: tuple[str, ...] = ()
+    comment_permissions: tuple[str, ...] = Field(("write", "admin"), max_length=MAX_LIST)
+    secret_env: tuple[str, ...] = Field((), max_length=MAX_LIST)
 
     # where each key came from: "default", a file name, "env TTA_X" or "flag --x"
     sources: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
@@ -112,9 +114,17 @@ def _normalise_key(key: str) -> str:
 def read_config_file(path: Path) -> dict[str, Any]:
     """The raw table of a configuration file (``pyproject.toml`` → its ``[tool.tta-ci]``)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path.name}: the file is {size} bytes, over the "
+                              f"{MAX_CONFIG_BYTES} bytes a configuration file may have; "
+                              "shorten it")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path.name}: its tables or arrays are nested too deeply to read; "
+                          "flatten them") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the configuration file: {exc}") from exc
     if path.name == "pyproject.toml":
@@ -195,6 +205,8 @@ def load_config(
         return Config(**values, sources={k: s for k, (_, s) in merged.items()})
     except pydantic.ValidationError as exc:
         raise ConfigError(_one_line(exc, merged)) from exc
+    except RecursionError as exc:
+        raise ConfigError("the configuration nests its values too deeply; flatten them") from exc
 
 
 def _one_line(exc: pydantic.ValidationError, merged: Mapping[str, tuple[Any, str]]) -> str:
@@ -202,5 +214,6 @@ def _one_line(exc: pydantic.ValidationError, merged: Mapping[str, tuple[Any, str
     key = str(error["loc"][0]) if error["loc"] else "?"
     source = merged.get(key, (None, "configuration"))[1]
     message = str(error["msg"]).removeprefix("Value error, ")
-    got = error.get("input")
-    return f"{source}: key {key!r}: {message} (got {got!r})"
+    got = repr(error.get("input"))
+    got = got if len(got) <= 120 else got[:117] + "..."
+    return f"{source}: key {key!r}: {message} (got {got})"

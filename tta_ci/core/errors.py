@@ -6,6 +6,8 @@
     ├── GitError                  a ref, repository or git operation failed (exit 2)
     ├── GitHubError               the GitHub API refused or failed (exit 2)
     ├── SandboxError              the sandbox could not be set up (exit 3)
+    │   └── SandboxUnavailable    bubblewrap cannot run here and the weak fallback was not
+    │                             named in the configuration (exit 2: the user installs or sets)
     ├── SkipTask                  a generator has nothing to offer for a task (task is skipped)
     └── ProviderError             a generator backend failed; ``retryable`` and ``retry_after``
         ├── AuthError             401/403: bad or missing key (not retryable)
@@ -34,6 +36,7 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "SandboxError",
+    "SandboxUnavailable",
     "SkipTask",
     "TtaError",
     "UsageError",
@@ -65,6 +68,12 @@ class GitHubError(TtaError):
 
 class SandboxError(TtaError):
     exit_code = 3
+
+
+class SandboxUnavailable(SandboxError):
+    """No sandbox that tta-ci will run untrusted code in: fixed by installing or configuring."""
+
+    exit_code = 2
 
 
 class SkipTask(TtaError):

@@ -1,2 +1,3 @@
 """Every git call of tta-ci: reads through GitPython (``repo``), and the git command line for
-worktrees, snapshots, commits and pushes (``cli``). One error mapping: ``GitError``."""
+archives, the commit publisher's worktree, snapshots, commits and pushes (``cli``). One error
+mapping: ``GitError``."""

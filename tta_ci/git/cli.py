@@ -12,25 +12,30 @@ import base64
 import contextlib
 import shutil
 import subprocess
-import tempfile
+import tarfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from tta_ci.core.errors import GitError
+from tta_ci.core.scratch import scratch
 
 __all__ = [
     "IDENTITY",
     "REMOTE",
+    "archive_into",
     "changed_paths",
     "commits_between",
     "ensure_commit",
     "has_commit",
+    "ignored_paths",
     "index_snapshot",
+    "is_shallow",
     "is_toplevel",
     "listed_files",
     "ls_remote",
     "protected_paths",
+    "prune_worktrees",
     "remote_env",
     "repo_root",
     "run",
@@ -167,6 +172,57 @@ def listed_files(repo: Path) -> list[str]:
                             "--exclude-standard"))
 
 
+def ignored_paths(repo: Path) -> list[str]:
+    """What git ignores in the working tree: files, and folders as one entry ending in ``/``
+    (their contents are not listed)."""
+    return _names(run_bytes(repo, "ls-files", "-z", "--others", "--ignored",
+                            "--exclude-standard", "--directory"))
+
+
+def is_shallow(repo: Path) -> bool:
+    """Whether ``repo`` is a shallow clone (history cut short, as actions/checkout leaves it)."""
+    try:
+        return run(repo, "rev-parse", "--is-shallow-repository") == "true"
+    except GitError:
+        return False
+
+
+def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's ``data`` filter, but a member it refuses (a link out of the tree) is left out
+    instead of ending the extraction."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        return None
+
+
+def archive_into(repo: Path, sha: str, dest: Path) -> None:
+    """The tree of ``sha`` written into ``dest`` (``git archive``): files only, no ``.git``."""
+    try:
+        proc = subprocess.Popen(["git", "archive", "--format=tar", sha], cwd=repo,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise GitError(f"cannot run git in {repo}: {exc}") from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            tar.extractall(dest, filter=_safe_member)
+    except tarfile.ReadError:
+        pass  # git failed before writing an archive: reported below
+    finally:
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode(errors="replace")
+        proc.wait()
+    if proc.returncode != 0:
+        raise GitError(f"git archive failed in {repo}: {_complaint(stderr, proc.returncode)}")
+
+
+def prune_worktrees(repo: Path) -> None:
+    """Forget worktrees whose folders are gone (left by a run that was killed)."""
+    with contextlib.suppress(GitError):
+        run(repo, "worktree", "prune")
+
+
 def protected_paths(repo: Path) -> set[str]:
     """Files holding user work that git has not committed: staged, edited, or untracked.
 
@@ -237,8 +293,9 @@ def identity_args(repo: Path) -> list[str]:
 def worktree(repo: Path, sha: str, *, prefix: str = "tta-ci-wt-", fetch: bool = False,
              environ: Mapping[str, str] | None = None) -> Iterator[Path]:
     """A detached worktree of ``repo`` at ``sha`` (with ``fetch``: fetched from ``origin`` when
-    missing), removed afterwards."""
-    parent = Path(tempfile.mkdtemp(prefix=prefix))
+    missing, with ``environ``'s token), removed afterwards. For the commit publisher only:
+    untrusted code never runs in it."""
+    parent = scratch(prefix)
     # a unique name: git keeps each worktree's admin files under .git/worktrees/<name>
     path = parent / f"{repo.resolve().name}-{parent.name.rsplit('-', 1)[-1]}"
     try:

@@ -155,7 +155,18 @@ def default_base(repo: git.Repo, head: str = "HEAD") -> str:
     try:
         return resolve(repo, f"{head_commit}~1")
     except GitError:
+        if _is_shallow(repo):  # the parent is cut off, not missing: never diff the whole tree
+            raise GitError(
+                "this clone is shallow and holds no base for the change: check out with "
+                "fetch-depth: 0 (actions/checkout), or pass --base REF") from None
         return EMPTY_TREE
+
+
+def _is_shallow(repo: git.Repo) -> bool:
+    try:
+        return str(repo.git.rev_parse("--is-shallow-repository")) == "true"
+    except git.GitCommandError:
+        return False
 
 
 def diff_text(

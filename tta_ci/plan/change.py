@@ -28,6 +28,8 @@ _EVENT_RANGES = ("pull_request", "pull_request_target", "push")
 def _name_skip(change: FileChange, config: Config, head: Side) -> str | None:
     if change.status == "deleted":
         return "deleted"
+    if change.symlink:
+        return "symlink"
     reason = skip_reason(change.path, config, head.pytest_rules())
     if reason is not None:
         return reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -24,6 +25,7 @@ class FileChange(BaseModel):
     old_path: str | None  # base path; None for an added file
     status: ChangeStatus
     binary: bool = False
+    symlink: bool = False  # a symbolic link on the head side (git mode 120000)
     added: frozenset[int] = frozenset()
     removed: frozenset[int] = frozenset()  # base-side line numbers
     # Head lines next to a removal that added no line (the line before and after the gap).
@@ -67,6 +69,15 @@ def _lines(patched: PatchedFile) -> _Lines:
     return frozenset(added), frozenset(removed), frozenset(anchors)
 
 
+_LINK_MODE = re.compile(r"^(?:new file mode|new mode) 120000$|^index \S+ 120000$")
+
+
+def _is_symlink(patched: PatchedFile) -> bool:
+    """Whether the head side is a symbolic link (the diff header names mode 120000)."""
+    header = str(patched.patch_info or "")
+    return any(_LINK_MODE.match(line.strip()) for line in header.splitlines())
+
+
 def _file_change(patched: PatchedFile) -> FileChange:
     status = _status(patched)
     source = _strip(patched.source_file)
@@ -77,6 +88,7 @@ def _file_change(patched: PatchedFile) -> FileChange:
         old_path=None if status == "added" else (source or patched.path),
         status=status,
         binary=bool(patched.is_binary_file),
+        symlink=status != "deleted" and _is_symlink(patched),
         added=added,
         removed=removed,
         removal_anchors=anchors,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,11 +13,20 @@ from typing import TextIO
 
 from tta_ci.core import progress
 from tta_ci.core.config import Config
+from tta_ci.core.errors import ConfigError
 from tta_ci.core.report import MetricsDocument
 from tta_ci.core.types import Skip
 from tta_ci.engine import TaskResult
+from tta_ci.publish.summary import FALLBACK_WARNING
 
-__all__ = ["ICONS", "Progress", "output_dir", "print_table"]
+__all__ = [
+    "ICONS",
+    "Progress",
+    "checked_output_dir",
+    "output_dir",
+    "print_table",
+    "writable_dir",
+]
 
 ICONS = {
     "accepted": "✔",
@@ -34,6 +44,25 @@ def output_dir(config: Config, repo: Path) -> Path:
     if path.is_absolute() or config.source("output_dir").startswith("flag"):
         return path
     return repo / path
+
+
+def checked_output_dir(config: Config, repo: Path) -> Path:
+    """``output_dir``, made if missing and checked writable: before any work, so that a run
+    never does it all and then cannot write its results."""
+    name = "--output-dir" if config.source("output_dir").startswith("flag") else "output_dir"
+    return writable_dir(output_dir(config, repo), name)
+
+
+def writable_dir(out: Path, name: str) -> Path:
+    """``out``, made if missing; a ConfigError naming ``name`` when it cannot be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".tta-ci-write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{name} {out}: not a writable folder ({exc.strerror or exc}); "
+                          "choose another") from exc
+    return out
 
 
 class Progress:
@@ -151,3 +180,5 @@ def print_table(doc: MetricsDocument, stream: TextIO) -> None:
         f"{n.llm_requests} LLM request(s), ${n.cost_usd:.4f}, {doc.wall_s:.1f}s "
         f"[backend {doc.backend}, isolation {doc.isolation}]\n"
     )
+    if doc.isolation == "fallback":
+        stream.write(f"⚠️  {FALLBACK_WARNING}\n")

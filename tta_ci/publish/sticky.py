@@ -18,7 +18,7 @@ from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.files import accepted_records
 from tta_ci.publish.markdown import block, cell, code, code_cell, fence, html, note, text
 from tta_ci.publish.pinning import behaviour_section, mutation_section
-from tta_ci.publish.summary import OUTCOME_LABELS, outcome_line
+from tta_ci.publish.summary import FALLBACK_WARNING, OUTCOME_LABELS, outcome_line
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -98,6 +98,8 @@ def render_comment(
 ) -> str:
     """The sticky comment's body (starts with the marker), under ``limit`` characters."""
     head = [MARKER, f"### {outcome_line(doc)}", ""]
+    if doc.isolation == "fallback":
+        head.extend([f"> ⚠️ **{FALLBACK_WARNING[0].upper()}{FALLBACK_WARNING[1:]}.**", ""])
     head.extend(f"> {note(item, 500)}" for item in [*doc.notes, *notes])
     head.extend(["", *_results_table(doc), ""])
     accepted = [t for t in doc.tasks if t.status == "accepted" and t.code]

@@ -16,6 +16,7 @@ from tta_ci.publish.pinning import behaviour_section, mutation_section
 
 __all__ = [
     "DEFAULT_LIMIT_BYTES",
+    "FALLBACK_WARNING",
     "OUTCOME_LABELS",
     "cell",
     "outcome_line",
@@ -32,11 +33,15 @@ OUTCOME_LABELS = {
     "failed": "💥 failed",
     "cancelled": "⏹️ cancelled",
 }
+FALLBACK_WARNING = (
+    'weak sandbox: the configuration chose sandbox = "fallback", so the pull request\'s code '
+    "and the generated tests ran without bubblewrap (scrubbed environment, resource limits, "
+    "network blocked, no capabilities), not in a namespace sandbox")
 ISOLATION_TEXT = {
     "bwrap": "Generated tests ran in a bubblewrap sandbox: no network, own PID namespace, "
-    "cleared environment, only a temporary worktree writable.",
-    "fallback": "⚠️ bubblewrap was not available: generated tests ran with the weaker fallback "
-    "(scrubbed environment, resource limits, sockets blocked), not in a namespace sandbox.",
+    "cleared environment, nothing of the checkout but the tree under test, only a temporary "
+    "workspace writable.",
+    "fallback": f"⚠️ {FALLBACK_WARNING[0].upper()}{FALLBACK_WARNING[1:]}.",
 }
 def outcome_line(doc: MetricsDocument) -> str:
     t = doc.totals
@@ -66,6 +71,8 @@ def _context_lines(doc: MetricsDocument) -> list[str]:
         refs.append(f"shard {doc.shard}")
     refs.append(f"wall {doc.wall_s:.1f}s")
     lines.append(" · ".join(refs))
+    if doc.isolation == "fallback":
+        lines.append(f"> ⚠️ **{FALLBACK_WARNING}**")
     lines.extend(f"> {note(item, 500)}" for item in doc.notes)
     return [line + "  " for line in lines]
 

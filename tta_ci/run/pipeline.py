@@ -128,6 +128,16 @@ def _isolation(config: Config) -> str:
     return isolation_level(config)
 
 
+def _clean_up_after_killed_runs(repo: Path) -> None:
+    """What a run that was killed left: its temporary folders, then the worktrees git still
+    lists for them."""
+    from tta_ci.core.scratch import sweep_stale
+    from tta_ci.git.cli import prune_worktrees
+
+    if sweep_stale():
+        prune_worktrees(repo)
+
+
 def narrow(plan: PlanResult, repo: Path, config: Config, *, targets: Sequence[str] | None = None,
            shard: str | None = None, precheck: Precheck | None = None) -> PlanResult:
     """Only the tasks named by ``targets``; those ``precheck`` (the backend's plan-time check)
@@ -192,6 +202,8 @@ async def run_pipeline(
 ) -> RunOutcome:
     """Plan (unless ``plan`` is given: ``base..head``), narrow to ``targets`` and ``shard``,
     run every task through one engine, and return the metrics document."""
+    isolation = _isolation(config)  # fails closed, before any work, when no sandbox will do
+    _clean_up_after_killed_runs(repo)
     backend, reason = choose_backend(config, environ)
     if generator is not None:
         backend = generator.name
@@ -232,13 +244,8 @@ async def run_pipeline(
     for task in plan.prechecked:  # skipped by the backend's plan-time check: never queued
         metrics.record_task(skipped_record(task, reasons.get(f"{task.file}::{task.symbol}", "")))
     doc = metrics.document(
-        backend=backend,
-        backend_reason=reason,
-        isolation=_isolation(config),
-        mode=config.mode,
-        base=plan.base,
-        head=plan.head,
-        shard=shard,
+        backend=backend, backend_reason=reason, isolation=isolation, mode=config.mode,
+        base=plan.base, head=plan.head, shard=shard,
         skipped=[_skip_json(s) for s in plan.skipped],
     )
     return RunOutcome(document=doc, plan=plan, results=tuple(results))

@@ -10,10 +10,16 @@ at the soft limit, SIGKILL a second later; memory; file size; processes). The pl
 mutant, if any, is switched in before anything is collected. What the child cannot reset:
 ``PYTHONHASHSEED`` (the server's) and the modules the server imported (not re-executed, and
 not assertion-rewritten; pytest's warning about that is silenced for them alone).
+
+The run ends as a fresh process would: the phase times and the mutant switch are written to
+``CTRL/warm.json`` when pytest unconfigures, before any plugin's own ``pytest_unconfigure``
+(tta-ci's plugin guards everything after it); then the ``atexit`` handlers registered during
+the run (the server's are dropped at the fork) run, under that guard.
 """
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import importlib
 import json
@@ -26,9 +32,11 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import pytest
 
 from tta_ci.sandbox.swap import MutantSet
 
@@ -55,8 +63,6 @@ class ServerState:
     @classmethod
     def make(cls, path: Sequence[str], plugins: Sequence[str], cover: str | None,
              import_coverage: dict[str, list[Any]]) -> ServerState:
-        import pytest
-
         own = set(filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)))
         return cls(base_path=[p for p in path if p not in own], plugins=tuple(plugins),
                    pytest_main=os.path.join(os.path.dirname(pytest.__file__), "__main__.py"),
@@ -153,10 +159,14 @@ def _quiet_rewrite_warning(warm: frozenset[str]) -> None:
 
 
 class _Phases:
-    """A pytest plugin object: when the run's phases happened."""
+    """A pytest plugin object: when the run's phases happened; at unconfigure, before any
+    other plugin's, it writes them (with the mutant switch) to the control folder."""
 
-    def __init__(self, forked: float) -> None:
+    def __init__(self, forked: float, ctrl: str) -> None:
         self.times = {"fork": forked}
+        self.ctrl = ctrl
+        self.activation: dict[str, Any] | None = None
+        self.aliases: Callable[[], list[str]] = list
 
     def pytest_sessionstart(self) -> None:
         self.times["session"] = time.monotonic()
@@ -167,33 +177,33 @@ class _Phases:
     def pytest_sessionfinish(self) -> None:
         self.times["finished"] = time.monotonic()
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_unconfigure(self) -> None:
+        if self.activation is not None:
+            self.activation["aliases"] = self.aliases()
+        self.times["end"] = time.monotonic()
+        timing = {k: round(v - self.times["fork"], 4) for k, v in self.times.items()}
+        with open(os.path.join(self.ctrl, TIMING_FILE), "w", encoding="utf-8") as handle:
+            json.dump({"timing": timing, "activation": self.activation}, handle)
+
 
 def run(request: Mapping[str, Any], state: ServerState) -> int:
     """Set up the run, switch the mutant in, run pytest; its exit status."""
-    phases = _Phases(time.monotonic())
-    ctrl = request["ctrl"]
-    _standard_streams(ctrl)
+    phases = _Phases(time.monotonic(), request["ctrl"])
+    atexit._clear()  # the server's handlers: a fresh process would not have them
+    _standard_streams(phases.ctrl)
     _limits(request.get("limits") or {})
     _interpreter(request, state)
     _configure_plugins(state)
-    activation: dict[str, Any] | None = None
-    active = None
-    again: list[str] = []
     mutant = request.get("mutant")
     switched = state.mutants[mutant["set"]] if mutant is not None else None
     if switched is not None and mutant is not None:
-        activation = switched.activate(int(mutant["index"]))
+        phases.activation = switched.activate(int(mutant["index"]))
         active = sys.modules.get(switched.module)
         again = switched.watch()
+        phases.aliases = lambda: [*switched.aliases(active), *again]
     _quiet_rewrite_warning(state.warm_modules)
     phases.times["ready"] = time.monotonic()
-    import pytest
-
     code = int(pytest.main(list(request["args"]), plugins=[phases]))
-    if switched is not None and activation is not None:
-        activation["aliases"] = [*switched.aliases(active), *again]
-    phases.times["end"] = time.monotonic()
-    timing = {k: round(v - phases.times["fork"], 4) for k, v in phases.times.items()}
-    with open(os.path.join(ctrl, TIMING_FILE), "w", encoding="utf-8") as handle:
-        json.dump({"timing": timing, "activation": activation}, handle)
+    atexit._run_exitfuncs()  # the run's own handlers, as at a fresh process's exit
     return code

@@ -24,6 +24,7 @@ def pytest_argv(
     plugin: str | None = None,
     coverage_rc: str | None = None,
     coverage_include: Sequence[str] = (),
+    junit_xml: str | None = None,
     python: str | None = None,
     import_mode: str | None = None,
     maxfail: int = 0,
@@ -32,6 +33,7 @@ def pytest_argv(
 
     ``plugin``: a plugin module to load (tta-ci's event reporter). ``coverage_rc``: run pytest
     under ``coverage run`` with that rc file, measuring ``coverage_include`` only.
+    ``junit_xml``: where pytest writes its JUnit XML report (read by tta-ci afterwards).
     ``import_mode``: the project's ``--import-mode`` (its ``addopts`` are cleared otherwise).
     ``maxfail``: stop after that many failures (0: run everything).
     """
@@ -42,14 +44,18 @@ def pytest_argv(
         if coverage_include:
             head.append(f"--include={','.join(coverage_include)}")
         head.append("-m")
-    return [*head, "pytest", *pytest_args(files, plugin=plugin, import_mode=import_mode,
-                                           maxfail=maxfail)]
+    return [*head, "pytest", *pytest_args(files, plugin=plugin, junit_xml=junit_xml,
+                                           import_mode=import_mode, maxfail=maxfail)]
 
 
 def pytest_args(files: Sequence[str], *, plugin: str | None = None,
-                import_mode: str | None = None, maxfail: int = 0) -> list[str]:
+                junit_xml: str | None = None, import_mode: str | None = None,
+                maxfail: int = 0) -> list[str]:
     """What follows ``-m pytest``: the arguments of ``pytest.main`` in a warm interpreter."""
     extra = ["-p", plugin, "-rN", "--continue-on-collection-errors"] if plugin else []
+    if junit_xml is not None:
+        extra += [f"--junitxml={junit_xml}", "-o", "junit_family=xunit2",
+                  "-o", "junit_logging=no"]
     mode = [f"--import-mode={import_mode}"] if import_mode else []
     stop = [f"--maxfail={maxfail}"] if maxfail > 0 else []
     return [*extra, *_COMMON, *mode, *stop, *files]

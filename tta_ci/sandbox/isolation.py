@@ -1,19 +1,22 @@
-"""Run untrusted code (generated tests, PR code) away from the user's checkout and secrets.
+"""Run untrusted code (generated tests, PR code) where nothing secret is reachable.
 
-Two isolation levels:
+Two isolation levels, chosen by ``isolation_level(config)``:
 
-* ``bwrap`` — bubblewrap: read-only root, no network, own PID namespace, cleared environment,
-  only the workspace, a private temp dir and the ``writable`` paths are writable.
-* ``fallback`` — where bubblewrap is missing: a scrubbed environment, rlimits (CPU, memory,
-  processes, file size), its own process group, and a ``sitecustomize`` that refuses
-  internet sockets.
+* ``bwrap`` — bubblewrap with the view of ``view.py``: no network, its own PID namespace, no
+  capability, and of the file system only the system and interpreter paths (read-only), the
+  workspace, a private home and the folders the caller names.
+* ``fallback`` — only when the configuration names it (``sandbox = "fallback"``); see
+  ``fallback.py``. The summary, the PR comment and the console say so on every run.
 
-Both: a wall-clock timeout, the whole process group killed at the end, output capped.
+It fails closed: otherwise bubblewrap must work here (as root, without a user namespace if
+need be), or ``isolation_level`` stops the run with one line saying what to install or set
+(``SandboxUnavailable``, exit 2: the machine's configuration, fixed by the user).
 
 ``sandbox_command`` builds the command line and environment of one sandboxed process;
-``sandboxed_process`` starts one with pipes (a long-lived one too: the warm interpreter, the
-OpenHands worker); ``run_sandboxed`` runs one to its end. Under bubblewrap, the machine's
-shared caches (``caches.py``: bytecode, Hypothesis's tables) are mounted read-only.
+``sandboxed_process`` starts one with pipes (for a long-lived process), and ``run_sandboxed``
+runs one to the end under a wall-clock timeout with its output capped. All of them, at every
+level, end by killing what the command left running. Under bubblewrap, the machine's shared
+caches (``caches.py``: bytecode, Hypothesis's tables) are mounted read-only.
 """
 
 from __future__ import annotations
@@ -22,12 +25,9 @@ import asyncio
 import contextlib
 import functools
 import os
-import resource
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,16 +35,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tta_ci.core.config import Config
-from tta_ci.core.errors import SandboxError
+from tta_ci.core.errors import SandboxError, SandboxUnavailable
+from tta_ci.core.scratch import scratch_dir
 from tta_ci.core.secrets import scrubbed_env
+from tta_ci.sandbox import fallback, view
 from tta_ci.sandbox.caches import SharedCaches, machine_caches
 
 __all__ = [
     "OUTPUT_CAP",
+    "BwrapProbe",
     "SandboxCommand",
     "SandboxResult",
     "bwrap_works",
     "isolation_level",
+    "probe_bwrap",
     "run_sandboxed",
     "sandbox_command",
     "sandbox_env",
@@ -62,24 +66,11 @@ NET_ENV = frozenset({"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "ht
 _STREAM_LIMIT = 16 * 1024 * 1024  # longest line a long-lived process's pipe may hold
 _READ_CHUNK = 65536
 _DRAIN_GRACE_S = 2.0
-
-_SITECUSTOMIZE = '''\
-"""Installed by tta-ci's fallback sandbox: no internet sockets."""
-import socket as _socket
-
-_REAL = _socket.socket
-_BLOCKED = {_socket.AF_INET, _socket.AF_INET6}
-
-
-class _GuardedSocket(_REAL):
-    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-        if fileno is None and (family == -1 or family in _BLOCKED):
-            raise PermissionError("network access is disabled in the tta-ci sandbox")
-        super().__init__(family, type, proto, fileno)
-
-
-_socket.socket = _GuardedSocket
-'''
+_STOP_GRACE_S = 2.0
+FIX_HINT = ("on Ubuntu 24.04 allow it with `sudo sysctl -w "
+            "kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile that lets "
+            "bwrap create user namespaces (the tta-ci Action does this itself)")
+FALLBACK_HINT = 'or set sandbox = "fallback" in the configuration to accept the weak sandbox'
 
 
 @dataclass(frozen=True)
@@ -95,36 +86,69 @@ class SandboxResult:
     truncated: bool = False
 
 
+@dataclass(frozen=True)
+class BwrapProbe:
+    """Whether bubblewrap can build its sandbox here, in which form, and if not, why."""
+
+    ok: bool
+    form: str = "userns"
+    detail: str = ""
+
+
+def _try_bwrap(exe: str, form: str) -> str | None:
+    """None when ``form`` works, else bwrap's first line of complaint."""
+    with scratch_dir("probe-") as home:
+        argv = view.bwrap_argv(["true"], bwrap=exe, workdir=home, home=home, form=form)
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=20, check=False,
+                                  env={"PATH": os.defpath})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    return lines[0] if lines else f"bwrap exited with status {done.returncode}"
+
+
 @functools.cache
-def bwrap_works() -> bool:
-    """Whether ``bwrap`` is on PATH and can build a sandbox here (checked once)."""
+def probe_bwrap() -> BwrapProbe:
+    """Check once whether ``bwrap`` builds the sandbox: with a user namespace, else (as root)
+    without one."""
     exe = shutil.which("bwrap")
     if exe is None:
-        return False
-    argv = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
-            "--die-with-parent", "--clearenv", "true"]
-    try:
-        done = subprocess.run(argv, capture_output=True, timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+        return BwrapProbe(ok=False, detail="missing")
+    detail = _try_bwrap(exe, "userns")
+    if detail is None:
+        return BwrapProbe(ok=True, form="userns")
+    if os.geteuid() == 0 and _try_bwrap(exe, "root") is None:
+        return BwrapProbe(ok=True, form="root")
+    return BwrapProbe(ok=False, detail=detail)
+
+
+def bwrap_works() -> bool:
+    return probe_bwrap().ok
+
+
+def unavailable_message(probe: BwrapProbe) -> str:
+    if probe.detail == "missing":
+        return ("bubblewrap (bwrap) is not installed, and tta-ci does not run untrusted code "
+                "without it: install it (`sudo apt-get install -y bubblewrap`), "
+                + FALLBACK_HINT)
+    return (f"bubblewrap cannot build its sandbox ({probe.detail}), and tta-ci does not run "
+            f"untrusted code without it: {FIX_HINT}; {FALLBACK_HINT}")
 
 
 def isolation_level(config: Config) -> Literal["bwrap", "fallback"]:
-    """The isolation that ``config.sandbox`` asks for and this machine can give."""
+    """``fallback`` when the configuration names it; otherwise bubblewrap, which must work."""
     if config.sandbox == "fallback":
         return "fallback"
-    if bwrap_works():
-        return "bwrap"
-    if config.sandbox == "bwrap":
-        raise SandboxError(
-            "sandbox = 'bwrap' but bubblewrap is missing or cannot run here; "
-            "install bubblewrap or set sandbox = 'auto'"
-        )
-    return "fallback"
+    probe = probe_bwrap()
+    if not probe.ok:
+        raise SandboxUnavailable(unavailable_message(probe))
+    return "bwrap"
 
 
-# -- running ------------------------------------------------------------------------------
+# -- one sandboxed process ----------------------------------------------------------------
 
 
 def sandbox_env(environ: Mapping[str, str], *, home: Path) -> dict[str, str]:
@@ -139,59 +163,6 @@ def sandbox_env(environ: Mapping[str, str], *, home: Path) -> dict[str, str]:
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(home / ".hypothesis")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
-
-
-def _interpreter_prefixes() -> list[str]:
-    """Where the running Python and its packages live, when the private ``/tmp`` would hide it.
-
-    An interpreter or a checkout under ``/tmp`` (a ``pre-commit try-repo`` environment, a CI
-    clone with an editable install) must stay readable inside the sandbox.
-    """
-    package_root = str(Path(__file__).resolve().parents[2])  # the folder holding tta_ci/
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, package_root, *sys.path}
-    under_tmp = sorted(
-        str(Path(p).resolve())
-        for p in candidates
-        if p and Path(p).is_absolute() and Path(p).resolve().is_relative_to("/tmp")
-        and Path(p).resolve() != Path("/tmp") and Path(p).exists()
-    )
-    kept: list[str] = []
-    for path in under_tmp:  # sorted: a parent comes before its children
-        if not any(Path(path).is_relative_to(parent) for parent in kept):
-            kept.append(path)
-    return kept
-
-
-def _bwrap_argv(argv: Sequence[str], workdir: Path, tmp: Path, env: Mapping[str, str],
-                writable: Sequence[Path], readonly: Sequence[Path] = (),
-                share_net: bool = False) -> list[str]:
-    exe = shutil.which("bwrap") or "bwrap"
-    cmd = [exe, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc"]
-    for prefix in _interpreter_prefixes():  # an interpreter under /tmp (pre-commit try-repo)
-        cmd += ["--ro-bind", prefix, prefix]
-    for seen in readonly:  # after the private /tmp, which would hide one under it
-        cmd += ["--ro-bind", str(seen), str(seen)]
-    for path in dict.fromkeys(str(p) for p in (workdir, tmp, *writable)):
-        cmd += ["--bind", path, path]
-    cmd += ["--unshare-all", *(["--share-net"] if share_net else []), "--die-with-parent",
-            "--new-session", "--clearenv"]
-    for key, value in sorted(env.items()):
-        cmd += ["--setenv", key, value]
-    return [*cmd, "--chdir", str(workdir), "--", *argv]
-
-
-def _limits(timeout_s: float, memory_mb: int, nproc: bool) -> Callable[[], None]:
-    def apply() -> None:
-        cpu = int(timeout_s) + 5
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        mem = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        size = 512 * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        if nproc:
-            resource.setrlimit(resource.RLIMIT_NPROC, (1024, 1024))
-
-    return apply
 
 
 @dataclass(frozen=True)
@@ -212,36 +183,57 @@ def sandbox_command(
     environ: Mapping[str, str],
     isolation: str,
     writable: Sequence[Path] = (),
-    readonly: Sequence[Path] = (),
     share_net: bool = False,
     extra_env: Mapping[str, str] | None = None,
     caches: SharedCaches | None = None,
+    pass_fds: Sequence[int] = (),
     timeout_s: float = 600.0,
     memory_mb: int = 2048,
 ) -> SandboxCommand:
     """The command that runs ``argv`` in ``workdir`` under ``isolation``, with ``home`` (an
     empty folder of the caller's) as its private home and temp folder. ``extra_env`` adds
-    variables the caller knows to hold no secret; ``share_net`` keeps the network;
-    ``readonly`` paths and the shared ``caches`` are mounted read-only (bubblewrap only)."""
+    variables the caller knows to hold no secret; ``share_net`` keeps the network; the shared
+    ``caches`` are mounted read-only (bubblewrap only); ``pass_fds`` are descriptors the
+    command inherits besides 0/1/2 (the fallback's reaper passes them on)."""
     env = sandbox_env(environ, home=home)
     if share_net:
         env.update({k: v for k, v in scrubbed_env(environ).items() if k in NET_ENV})
     env.update(extra_env or {})
     if isolation == "bwrap":
+        probe = probe_bwrap()
+        if not probe.ok:
+            raise SandboxUnavailable(unavailable_message(probe))
+        readonly: tuple[Path, ...] = ()
         if caches is not None:
             caches.apply(env)
-            readonly = [*readonly, *caches.readonly()]
-        cmd = _bwrap_argv(argv, workdir, home, env, writable, readonly, share_net)
-        return SandboxCommand(tuple(cmd), {"PATH": env["PATH"]}, isolation,
-                              _limits(timeout_s, memory_mb, nproc=False))
+            readonly = caches.readonly()
+        cmd = view.bwrap_argv(argv, bwrap=shutil.which("bwrap") or "bwrap", workdir=workdir,
+                              home=home, writable=writable, readonly=readonly,
+                              share_net=share_net, form=probe.form)
+        return SandboxCommand(tuple(cmd), env, isolation,
+                              fallback.limits(timeout_s, memory_mb, nproc=False))
     if isolation != "fallback":
         raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
     if not share_net:
         site = home / ".tta-site"
         site.mkdir(exist_ok=True)
-        (site / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+        (site / "sitecustomize.py").write_text(fallback.SITECUSTOMIZE, encoding="utf-8")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-    return SandboxCommand(tuple(argv), env, isolation, _limits(timeout_s, memory_mb, nproc=True))
+    cmd = fallback.fallback_argv(argv, writable=[workdir, home, *writable], pass_fds=pass_fds)
+    return SandboxCommand(tuple(cmd), env, isolation, fallback.limits(timeout_s, memory_mb))
+
+
+async def _stop(proc: asyncio.subprocess.Process, isolation: str) -> None:
+    """End the process and whatever it started: the reaper kills its tree on SIGTERM;
+    bubblewrap's PID namespace dies with its first process."""
+    if proc.returncode is None and isolation == "fallback":
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), timeout=_STOP_GRACE_S)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    await proc.wait()
 
 
 @contextlib.asynccontextmanager
@@ -249,13 +241,14 @@ async def sandboxed_process(
     argv: Sequence[str], *, workdir: Path, environ: Mapping[str, str], isolation: str,
     stdin: int = subprocess.PIPE, pass_fds: Sequence[int] = (), **options: Any,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A sandboxed process with pipes (a long-lived one too), its whole process group killed
-    when the block ends. ``pass_fds``: descriptors it inherits besides 0/1/2. ``options``:
-    ``writable``, ``readonly``, ``share_net``, ``extra_env``, ``caches``, ``timeout_s`` and
-    ``memory_mb``, as ``sandbox_command`` takes them; its home is made and removed here."""
-    with tempfile.TemporaryDirectory(prefix="tta-ci-sbx-") as home_name:
-        command = sandbox_command(argv, workdir=workdir, home=Path(home_name), environ=environ,
-                                  isolation=isolation, **options)
+    """A sandboxed process with pipes (a long-lived one too: the warm interpreter, the
+    OpenHands worker), stopped with all it started when the block ends. ``pass_fds``:
+    descriptors it inherits besides 0/1/2. ``options``: ``writable``, ``share_net``,
+    ``extra_env``, ``caches``, ``timeout_s`` and ``memory_mb``, as ``sandbox_command`` takes
+    them; its home is made and removed here."""
+    with scratch_dir("sbx-") as home:
+        command = sandbox_command(argv, workdir=workdir, home=home, environ=environ,
+                                  isolation=isolation, pass_fds=pass_fds, **options)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *command.argv, cwd=workdir, env=command.env, stdin=stdin,
@@ -266,8 +259,7 @@ async def sandboxed_process(
         try:
             yield proc
         finally:
-            _kill_group(proc.pid)
-            await proc.wait()
+            await _stop(proc, isolation)
 
 
 async def _read_capped(stream: asyncio.StreamReader | None, cap: int) -> tuple[bytes, bool]:
@@ -280,11 +272,6 @@ async def _read_capped(stream: asyncio.StreamReader | None, cap: int) -> tuple[b
         kept += chunk[:room]
         truncated = truncated or len(chunk) > room
     return bytes(kept), truncated
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 async def _finish_readers(readers: Sequence[asyncio.Task[tuple[bytes, bool]]]
@@ -305,40 +292,24 @@ async def run_sandboxed(
     writable: Sequence[Path] = (),
     memory_mb: int = 2048,
 ) -> SandboxResult:
-    """Run ``argv`` in ``workdir`` under ``isolation`` ("bwrap" or "fallback")."""
+    """Run ``argv`` in ``workdir`` under ``isolation`` ("bwrap" or "fallback") to its end."""
     if isolation not in ("bwrap", "fallback"):
         raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
     caches = await machine_caches(environ, isolation)
-    with tempfile.TemporaryDirectory(prefix="tta-ci-sbx-") as tmp_name:
-        command = sandbox_command(argv, workdir=workdir, home=Path(tmp_name), environ=environ,
-                                  isolation=isolation, writable=writable, caches=caches,
-                                  timeout_s=timeout_s, memory_mb=memory_mb)
-        return await _run(command.argv, workdir, command.env, timeout_s, isolation,
-                          command.preexec)
-
-
-async def _run(cmd: Sequence[str], workdir: Path, env: Mapping[str, str], timeout_s: float,
-               isolation: str, preexec: Callable[[], None] | None) -> SandboxResult:
     start = time.monotonic()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *cmd, cwd=workdir, env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-            preexec_fn=preexec,
-        )
-    except OSError as exc:
-        raise SandboxError(f"cannot start {cmd[0]}: {exc}") from exc
-    readers = [asyncio.ensure_future(_read_capped(s, OUTPUT_CAP))
-               for s in (proc.stdout, proc.stderr)]
     timed_out = False
-    try:
-        await asyncio.wait_for(proc.wait(), timeout=timeout_s)
-    except TimeoutError:
-        timed_out = True
-    finally:
-        _kill_group(proc.pid)
-        await proc.wait()
-    (out, cut_out), (err, cut_err) = await _finish_readers(readers)
+    async with sandboxed_process(argv, workdir=workdir, environ=environ, isolation=isolation,
+                                 writable=writable, caches=caches, timeout_s=timeout_s,
+                                 memory_mb=memory_mb, stdin=subprocess.DEVNULL) as proc:
+        readers = [asyncio.ensure_future(_read_capped(s, OUTPUT_CAP))
+                   for s in (proc.stdout, proc.stderr)]
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=timeout_s)
+        except TimeoutError:
+            timed_out = True
+        finally:
+            await _stop(proc, isolation)
+        (out, cut_out), (err, cut_err) = await _finish_readers(readers)
     return SandboxResult(
         returncode=proc.returncode if proc.returncode is not None else -9,
         stdout=out.decode("utf-8", errors="replace"),

@@ -2,7 +2,7 @@
 
 1. every public function and method of the planned files (``include``/``exclude``, not tests)
    becomes a task whose lines to cover are all its lines (``plan_file``);
-2. the existing tests run once, under line and branch coverage, in the sandbox, on a worktree
+2. the existing tests run once, under line and branch coverage, in the sandbox, in a workspace
    of HEAD (``validate.coverage``, as ``tta-ci hook --check`` runs them);
 3. with ``mutation = true``, the fully covered functions (at most ``max_tasks`` of them) face
    mutants of their lines, each run against the tests that import their module; a mutant no

@@ -1,38 +1,26 @@
 """Static gates: the cheap checks made on a candidate's source before anything runs.
 
-``check_static(code)`` parses the file and returns, for the whole file, the first reason to
-reject it (syntax error, forbidden call, secret access, conftest writes, pytest hooks) and,
-for each test function, whether it has a real assertion.
+``check_static(code, policy=...)`` parses the file and returns, for the whole file, the first
+reason to reject it (a syntax error, or the most serious break of the allowlist in
+``policy.py``: dynamic code, a forbidden call or import, secret access, writes outside
+``tmp_path``, pytest hooks, code at module level) and, for each test function, whether it has a
+real assertion.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
 from tta_ci.core.types import CheckResult
+from tta_ci.validate.imports import ImportPolicy
+from tta_ci.validate.policy import file_problems
 
 __all__ = ["StaticReport", "check_static", "test_functions"]
 
-FORBIDDEN_MODULES = {
-    "subprocess": "subprocess", "socket": "socket", "ctypes": "ctypes",
-    "multiprocessing": "multiprocessing", "pty": "subprocess", "signal": "signal",
-    "urllib.request": "network", "http.client": "network", "httpx": "network",
-    "requests": "network", "aiohttp": "network", "urllib3": "network", "ftplib": "network",
-    "smtplib": "network", "telnetlib": "network", "asyncio.subprocess": "subprocess",
-}
-FORBIDDEN_CALLS = {
-    "sys.exit", "os._exit", "os.kill", "os.killpg", "os.abort", "os.system", "os.popen",
-    "os.fork", "os.forkpty", "os.execv", "os.execve", "os.execl", "os.execvp", "os.spawnl",
-    "os.posix_spawn", "exit", "quit", "builtins.exit", "os.setsid", "os.chdir",
-}
-SECRET_NAME = re.compile(r"^(OPENROUTER_API_KEY|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|"
-                         r"[A-Z0-9_]*(_API_KEY|_TOKEN|_SECRET|_PASSWORD))$")
 TRIVIAL_CALLS = {"hasattr", "callable", "isinstance", "issubclass", "getattr", "type"}
-MAX_SLEEP_S = 1.0
 
 
 class StaticReport(BaseModel):
@@ -62,91 +50,15 @@ def test_functions(tree: ast.Module) -> Iterator[tuple[str, _Func]]:
 test_functions.__test__ = False  # type: ignore[attr-defined]
 
 
-def _aliases(tree: ast.Module) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                names[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
-
-
-def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
+def _dotted(node: ast.expr) -> str | None:
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
     if not isinstance(node, ast.Name):
         return None
-    parts.append(aliases.get(node.id, node.id))
+    parts.append(node.id)
     return ".".join(reversed(parts))
-
-
-def _imported_modules(tree: ast.Module) -> Iterator[str]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            yield node.module
-            yield from (f"{node.module}.{a.name}" for a in node.names)
-
-
-def _forbidden_import(tree: ast.Module) -> str | None:
-    for module in _imported_modules(tree):
-        for name, label in FORBIDDEN_MODULES.items():
-            if module == name or module.startswith(name + "."):
-                return f"forbidden call: {label if label == 'network' else name}"
-    return None
-
-
-def _call_problem(node: ast.Call, aliases: dict[str, str]) -> str | None:
-    name = _dotted(node.func, aliases)
-    if name is None:
-        return None
-    if name in FORBIDDEN_CALLS:
-        return f"forbidden call: {name}"
-    if name == "time.sleep" and node.args and isinstance(node.args[0], ast.Constant):
-        value = node.args[0].value
-        if isinstance(value, int | float) and value > MAX_SLEEP_S:
-            return f"forbidden call: time.sleep({value})"
-    if name == "shutil.rmtree" and not any(
-            isinstance(n, ast.Name) and n.id in ("tmp_path", "tmpdir", "tmp_path_factory")
-            for a in node.args for n in ast.walk(a)):
-        return "forbidden call: shutil.rmtree"
-    return None
-
-
-def _string_problem(value: str) -> str | None:
-    if SECRET_NAME.match(value):
-        return f"reads a secret: {value}"
-    if "conftest.py" in value:
-        return "writes conftest.py"
-    if "/proc/" in value:
-        return "forbidden call: /proc"
-    return None
-
-
-def _file_problem(tree: ast.Module) -> str | None:
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
-                "pytest_"):
-            return f"defines pytest hook: {node.name}"
-    problem = _forbidden_import(tree)
-    if problem:
-        return problem
-    aliases = _aliases(tree)
-    for child in ast.walk(tree):
-        if isinstance(child, ast.Call):
-            problem = _call_problem(child, aliases)
-        elif isinstance(child, ast.Constant) and isinstance(child.value, str):
-            problem = _string_problem(child.value)
-        if problem:
-            return problem
-    return None
 
 
 def _is_trivial(test: ast.expr) -> bool:
@@ -181,7 +93,7 @@ def _assertions(node: ast.AST, helpers: set[str]) -> tuple[int, int]:
             else:
                 real += 1
         elif isinstance(child, ast.Call):
-            name = _dotted(child.func, {}) or ""
+            name = _dotted(child.func) or ""
             last = name.rsplit(".", 1)[-1]
             checker = last.startswith("assert") and any(
                 not isinstance(a, ast.Constant) for a in child.args)
@@ -205,8 +117,10 @@ def _function_reason(node: ast.AST, helpers: set[str]) -> str | None:
     return "trivial assertion" if trivial else "no assertion"
 
 
-def check_static(code: str, filename: str = "<candidate>") -> StaticReport:
-    """The parse, static and assertion gates for one candidate file."""
+def check_static(code: str, filename: str = "<candidate>", *,
+                 policy: ImportPolicy | None = None) -> StaticReport:
+    """The parse, static and assertion gates for one candidate file; imports are judged by
+    ``policy`` (by default: no project module, only the test and safe standard modules)."""
     try:
         tree = ast.parse(code, filename=filename)
     except (SyntaxError, ValueError) as exc:
@@ -216,7 +130,8 @@ def check_static(code: str, filename: str = "<candidate>") -> StaticReport:
         return StaticReport(file_reason=reason, checks={"parse": CheckResult(ok=False,
                                                                             detail=reason)})
     checks = {"parse": CheckResult(ok=True)}
-    problem = _file_problem(tree)
+    problems = file_problems(tree, policy or ImportPolicy())
+    problem = problems[0].message if problems else None
     checks["static"] = CheckResult(ok=problem is None, detail=problem or "")
     if problem:
         return StaticReport(file_reason=problem, checks=checks)

@@ -1,4 +1,5 @@
-"""Judging one test function from its runs; coverage sets; pruning; repair feedback."""
+"""Judging one test function from its runs; coverage sets; repair feedback (and ``prune``,
+from ``prune.py``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import ast
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from tta_ci.core.types import CheckResult, TestVerdict
 from tta_ci.validate.runner import RunReport, TestRecord
+from tta_ci.validate.usage import nothing_to_prune
 
 __all__ = [
     "Coverage",
@@ -141,76 +142,14 @@ def judge_function(runs: FunctionRuns, evidence: str | None = None) -> TestVerdi
     return TestVerdict(status="rejected", reason="failed", message=_failure(present[0]))
 
 
-def _pruner(keep: set[str]) -> Any:
-    import libcst as cst  # only when a function goes: its import costs a tenth of a second
-
-    class Pruner(cst.CSTTransformer):
-        def __init__(self, keep: set[str]) -> None:
-            super().__init__()
-            self.keep = keep
-            self.cls: str | None = None
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            self.cls = node.name.value
-            return True
-
-        def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef
-                           ) -> cst.ClassDef | cst.RemovalSentinel:
-            self.cls = None
-            if not original.name.value.startswith("Test"):
-                return updated
-            body = [s for s in updated.body.body if not isinstance(s, cst.SimpleStatementLine)
-                    or not all(isinstance(x, cst.Pass) for x in s.body)]
-            if not any(isinstance(s, cst.FunctionDef) and s.name.value.startswith("test")
-                       for s in body):
-                return cst.RemoveFromParent()
-            return updated
-
-        def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
-                              ) -> cst.FunctionDef | cst.RemovalSentinel:
-            name = original.name.value
-            if not name.startswith("test"):
-                return updated
-            if self.cls is not None and not self.cls.startswith("Test"):
-                return updated
-            full = f"{self.cls}::{name}" if self.cls else name
-            return updated if full in self.keep else cst.RemoveFromParent()
-
-    return Pruner(keep)
-
-
-def _nothing_to_prune(code: str, keep: set[str]) -> bool:
-    """Every test function is kept and no test class is empty: pruning would change nothing."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    tests = ast.FunctionDef | ast.AsyncFunctionDef
-    seen = 0
-    for node in tree.body:
-        if isinstance(node, tests) and node.name.startswith("test"):
-            if node.name not in keep:
-                return False
-            seen += 1
-        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            names = [f.name for f in node.body if isinstance(f, tests)
-                     and f.name.startswith("test")]
-            if not names or any(f"{node.name}::{n}" not in keep for n in names):
-                return False
-            seen += len(names)
-    # a test-named function anywhere else (nested, in another class): the careful way
-    return seen == sum(isinstance(n, tests) and n.name.startswith("test")
-                       for n in ast.walk(tree))
-
-
 def prune(code: str, keep: Sequence[str]) -> str:
-    """``code`` without the test functions not in ``keep`` (imports and helpers kept)."""
-    wanted = set(keep)
-    if _nothing_to_prune(code, wanted):
+    """``prune.prune``: ``code`` with only the tests in ``keep`` and what they use; ``code``
+    itself when nothing goes, without importing ``libcst`` (a tenth of a second)."""
+    if nothing_to_prune(code, set(keep)):
         return code
-    import libcst as cst
+    from tta_ci.validate.prune import prune as edit
 
-    return cst.parse_module(code).visit(_pruner(wanted)).code
+    return edit(code, keep)
 
 
 def render_feedback(tests: Mapping[str, TestVerdict], failures: Mapping[str, str],

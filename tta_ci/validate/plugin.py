@@ -11,7 +11,10 @@ variables set by the runner:
 ``TTA_SANDBOX_COVER``       absolute path of the target file to measure (empty: no coverage)
 ``TTA_SANDBOX_COVDATA``     coverage data file
 ``TTA_SANDBOX_GUARDED``     os.pathsep-separated candidate files whose tests are guarded
-``TTA_SANDBOX_WRITABLE``    os.pathsep-separated directories guarded tests may write to
+``TTA_SANDBOX_WRITABLE``    os.pathsep-separated directories guarded code may write to (and
+                            read); the temp folder (``TMPDIR``, where ``tmp_path`` lives) always
+``TTA_SANDBOX_READABLE``    os.pathsep-separated paths guarded code may read besides the
+                            working directory (the interpreter, the system libraries)
 ``TTA_SANDBOX_TEST_TIMEOUT`` seconds per test (setup + call + teardown)
 ``TTA_SANDBOX_TEST_CLOCK``  what that budget counts: ``wall`` (default) or ``cpu`` (the
                             process's CPU time, ITIMER_PROF: a busy machine does not use it up)
@@ -23,13 +26,20 @@ variables set by the runner:
 ``TTA_SANDBOX_SELECT``      newline-separated node ids to run (empty: all collected tests)
 
 Events: ``collect_start``/``collect_end`` {path}, ``collect_error`` {path, message},
-``start`` {nodeid}, ``result`` {nodeid, outcome, exc_type, message, longrepr, output_bytes,
-violation}, ``coverage`` {contexts: {nodeid: {lines, arcs}}}, ``finished`` {exitstatus}.
-Guarded tests may not write outside the writable directories, start processes, open sockets
-or send signals: an audit hook refuses, and the violation is reported.
+``collect_violation`` {path, violation}, ``start`` {nodeid}, ``result`` {nodeid, outcome,
+exc_type, message, longrepr, output_bytes, violation}, ``coverage`` {contexts: {nodeid: {lines,
+arcs}}}, ``finished`` {exitstatus}, ``exit_violation`` {violation}.
+
+Guarded code — a candidate file while it is imported (module level), its tests (setup, call,
+teardown), and everything that runs after the session (``atexit``) — may not write outside the
+writable folders, read outside the readable ones, start processes, open sockets or send
+signals: an audit hook, installed before any candidate is imported, refuses, and the violation
+is reported.
 
 The state is made from the environment by ``configure(environ)``: at import, and again in each
-run forked from a warm interpreter (``tta_ci.sandbox.server``) that imported this module once.
+run forked from a warm interpreter (``tta_ci.sandbox.server``) that imported this module (and
+installed its audit hook) once, before any candidate; such a run is guarded exactly as a fresh
+process is, its ``atexit`` handlers included.
 """
 
 from __future__ import annotations
@@ -60,6 +70,11 @@ _PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
 _SOCKET_EVENTS = {"socket.connect", "socket.bind", "socket.getaddrinfo", "socket.sendto",
                   "socket.gethostbyname"}
 _SIGNAL_EVENTS = {"os.kill", "os.killpg", "signal.pthread_kill"}
+_LIST_EVENTS = {"os.listdir", "os.scandir", "glob.glob"}
+_ALWAYS_READABLE = ("/dev/null", "/dev/urandom", "/dev/random", "/dev/zero", "/proc/self",
+                    "/proc/thread-self", "/sys", "/usr", "/lib", "/lib64", "/bin", "/etc/localtime",
+                    "/etc/mime.types", "/etc/ssl", "/etc/passwd", "/etc/group")
+AT_EXIT = "<exit>"  # the guard's owner once the session is over
 
 
 class SandboxTimeout(BaseException):
@@ -77,6 +92,11 @@ class _State:
             # a read-only bytecode cache: the import system tries (and fails) to add a
             # module's bytecode there; the attempt is not the test's
             self.writable.append(os.path.realpath(prefix))
+        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        self.readable = [os.path.realpath(p) for p in (
+            os.getcwd(), *prefixes, *_split(_ENV.get("TTA_SANDBOX_READABLE")),
+            *_ALWAYS_READABLE)]
+        self.readable.append(f"/proc/{os.getpid()}")
         self.guarded = {os.path.realpath(p) for p in _split(_ENV.get("TTA_SANDBOX_GUARDED"))}
         self.results: dict[str, dict[str, Any]] = {}
         report = _ENV.get("TTA_SANDBOX_REPORT") or os.devnull
@@ -92,13 +112,23 @@ def _emit(event: str, **data: Any) -> None:
     _STATE.report.flush()
 
 
+def _within(real: str, roots: list[str]) -> bool:
+    return any(real == d or real.startswith(d.rstrip(os.sep) + os.sep) for d in roots)
+
+
 def _writable(path: Any) -> bool:
     if isinstance(path, int):
-        return True
+        return path in (0, 1, 2)  # not a descriptor of the runner's own files
     real = os.path.realpath(os.fsdecode(path))
     if real == os.devnull or real.startswith(("/dev/fd/", "/dev/std", "/proc/self/fd/")):
         return True
-    return any(real == d or real.startswith(d + os.sep) for d in _STATE.writable)
+    return _within(real, _STATE.writable)
+
+
+def _readable(path: Any) -> bool:
+    if isinstance(path, int) or _writable(path):
+        return True
+    return _within(os.path.realpath(os.fsdecode(path)), _STATE.readable)
 
 
 def _violation(event: str, args: tuple[Any, ...]) -> str | None:
@@ -108,6 +138,13 @@ def _violation(event: str, args: tuple[Any, ...]) -> str | None:
             mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS)
         if writes and not _writable(path):
             return f"writes outside tmp_path: {os.path.relpath(os.fsdecode(path))}"
+        if not writes and path is not None and not _readable(path):
+            return f"reads outside the workspace: {os.fsdecode(path)}"
+        return None
+    if event in _LIST_EVENTS:
+        path = args[0] if args and args[0] is not None else "."
+        if not isinstance(path, int) and not _readable(path):
+            return f"reads outside the workspace: {os.fsdecode(path)}"
         return None
     if event in _PATH_EVENTS:
         for index in _PATH_EVENTS[event]:
@@ -124,12 +161,14 @@ def _violation(event: str, args: tuple[Any, ...]) -> str | None:
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    nodeid = _STATE.active
-    if nodeid is None:
+    owner = _STATE.active
+    if owner is None:
         return
     problem = _violation(event, args)
     if problem is not None:
-        _STATE.violations.setdefault(nodeid, problem)
+        if owner == AT_EXIT and owner not in _STATE.violations:
+            _emit("exit_violation", violation=problem)
+        _STATE.violations.setdefault(owner, problem)
         raise PermissionError(f"tta-ci sandbox: {problem}")
 
 
@@ -189,14 +228,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item], config: pytest.Confi
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
     is_file = isinstance(collector, pytest.File)
+    path = str(collector.path)
+    guarded = is_file and os.path.realpath(path) in _STATE.guarded
     if is_file:
-        _emit("collect_start", path=str(collector.path))
-    report = yield
+        _emit("collect_start", path=path)
+    if guarded:  # the candidate's module level runs now, as it is imported
+        _STATE.active = f"collect:{path}"
+    try:
+        report = yield
+    finally:
+        if guarded:
+            _STATE.active = None
     if is_file:
+        violation = _STATE.violations.get(f"collect:{path}")
+        if violation is not None:
+            _emit("collect_violation", path=path, violation=violation)
         if report.failed:
-            _emit("collect_error", path=str(collector.path),
-                  message=str(report.longrepr)[-_LONGREPR_CAP:])
-        _emit("collect_end", path=str(collector.path))
+            _emit("collect_error", path=path, message=str(report.longrepr)[-_LONGREPR_CAP:])
+        _emit("collect_end", path=path)
     return report
 
 
@@ -296,3 +345,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _COV is not None:
         _emit("coverage", contexts=_with_import_time(_coverage_by_context(_COV)))
     _emit("finished", exitstatus=int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """From here on everything is guarded: ``atexit`` handlers, and threads that outlive their
+    test, do not run unwatched."""
+    if _STATE.guarded:
+        _STATE.active = AT_EXIT

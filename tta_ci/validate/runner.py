@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import sys
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -20,12 +20,15 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from tta_ci.core.scratch import scratch_dir
 from tta_ci.sandbox.commands import PLUGIN, pytest_argv
 from tta_ci.sandbox.isolation import SandboxResult, run_sandboxed
+from tta_ci.sandbox.view import readable_paths
 
 __all__ = ["ColdLauncher", "Launcher", "RunReport", "RunSpec", "TestRecord", "run_pytest"]
 
 MAX_RESTARTS = 20
+MAX_EVENT_BYTES = 64 * 1024 * 1024
 RESTART_BUDGET = 3  # all restarts of one run together: at most this many times its timeout
 
 
@@ -60,6 +63,10 @@ class RunSpec(BaseModel):
 class RunReport(BaseModel):
     results: dict[str, TestRecord] = Field(default_factory=dict)
     collect_errors: dict[str, str] = Field(default_factory=dict)  # file → message
+    # file → what its module level tried while it was imported (refused by the guard)
+    file_violations: dict[str, str] = Field(default_factory=dict)
+    exit_violation: str | None = None  # what ran after the session tried (atexit, threads)
+    guarded: tuple[str, ...] = ()  # the candidate files of the run
     dead_files: dict[str, str] = Field(default_factory=dict)  # file → "crashed"/"timeout"
     coverage: dict[str, dict[str, list[Any]]] = Field(default_factory=dict)
     processes: int = 0
@@ -86,8 +93,8 @@ class ColdLauncher:
 
     @contextlib.asynccontextmanager
     async def control(self) -> AsyncIterator[Path]:
-        with tempfile.TemporaryDirectory(prefix="tta-ci-run-") as name:
-            yield Path(name)
+        with scratch_dir("run-") as ctrl:
+            yield ctrl
 
     async def launch(self, spec: RunSpec, env: dict[str, str], ctrl: Path,
                      timeout_s: float) -> SandboxResult:
@@ -110,7 +117,8 @@ def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
         "TTA_SANDBOX_COVER": str(ws / spec.cover) if spec.cover else "",
         "TTA_SANDBOX_COVDATA": str(ctrl / ".coverage"),
         "TTA_SANDBOX_GUARDED": os.pathsep.join(str(ws / f) for f in spec.guarded),
-        "TTA_SANDBOX_WRITABLE": str(ctrl),
+        "TTA_SANDBOX_WRITABLE": "",  # guarded code writes into tmp_path only, never ``ctrl``
+        "TTA_SANDBOX_READABLE": os.pathsep.join(readable_paths(sys.executable)),
         "TTA_SANDBOX_TEST_TIMEOUT": str(test_timeout_s),
         "TTA_SANDBOX_TEST_CLOCK": test_clock,
         "TTA_SANDBOX_SELECT": "\n".join(spec.select),
@@ -122,7 +130,9 @@ def _events(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     events = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    with path.open("rb") as f:
+        text = f.read(MAX_EVENT_BYTES).decode("utf-8", errors="replace")
+    for line in text.splitlines():
         try:
             events.append(json.loads(line))
         except json.JSONDecodeError:
@@ -156,6 +166,10 @@ def _apply(events: list[dict[str, Any]], report: RunReport, ws: Path) -> tuple[b
             collecting = None
         elif kind == "collect_error":
             report.collect_errors[_rel(event["path"], ws)] = event["message"]
+        elif kind == "collect_violation":
+            report.file_violations[_rel(event["path"], ws)] = event["violation"]
+        elif kind == "exit_violation":
+            report.exit_violation = report.exit_violation or event["violation"]
         elif kind == "coverage":
             report.coverage = event["contexts"]
         elif kind == "finished":
@@ -188,7 +202,7 @@ async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], iso
     what ``test_timeout_s`` counts (``cpu`` or ``wall``); ``launcher``: how each process
     starts (default: a fresh sandboxed interpreter)."""
     launcher = launcher or ColdLauncher(ws, isolation)
-    report = RunReport()
+    report = RunReport(guarded=spec.guarded)
     files = list(spec.files)
     deadline = time.monotonic() + RESTART_BUDGET * timeout_s  # restarts cannot go on for ever
     while files and report.processes < MAX_RESTARTS:

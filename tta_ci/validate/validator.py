@@ -3,13 +3,16 @@
 Per target, once (cached across repair attempts): the existing tests run with per-test
 coverage (which changed lines they miss); with ``mutation = true`` (the default), the mutants
 of the changed lines (and the base version of the symbol) are planned, and each runs only the
-existing tests whose coverage reached it (which mutants they kill). Per call: static gates in
-process; then one workspace, the candidates placed beside the task's test file, and a few pytest
-processes for all of them together (run 0 alone with per-test coverage, then alternately with
-and without the existing tests, each run in the reverse order of the one before); pollution is
+existing tests whose coverage reached it (which mutants they kill). Per call: one workspace;
+the static gates in process (the allowlist of ``policy.py``, with the imports the project
+allows); then the candidates placed beside the task's test file, and a few pytest processes
+for all of them together (run 0 alone with per-test coverage, then alternately with and
+without the existing tests, each run in the reverse order of the one before); pollution is
 pinned on a candidate only when an existing test breaks. Then each mutant the existing tests
 miss runs the passing candidate tests that reach it, and gate 7 keeps the functions that add
-something (``behaviour.py``).
+something (``behaviour.py``). Last, every file still accepted — its pruned code, exactly what
+will be published — is re-checked from outside (gate 8, ``confirm.py``) in a fresh workspace
+and sandbox.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from tta_ci.core.types import CheckResult, Task, Verdict
 from tta_ci.sandbox.isolation import isolation_level
 from tta_ci.sandbox.workspace import async_workspace
 from tta_ci.validate.behaviour import PINNED
-from tta_ci.validate.gates import check_static
+from tta_ci.validate.confirm import confirmed, disagreement, plain_run
+from tta_ci.validate.gates import StaticReport, check_static
+from tta_ci.validate.imports import import_policy
 from tta_ci.validate.judge import Coverage, executable_lines, function_name, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
 from tta_ci.validate.mutation import (
@@ -43,7 +48,7 @@ from tta_ci.validate.mutation import (
     swap_runner,
 )
 from tta_ci.validate.runner import Launcher, RunReport, RunSpec, run_pytest
-from tta_ci.validate.verdict import Batch, build_verdict, functional
+from tta_ci.validate.verdict import Batch, build_verdict, functional, redacted
 from tta_ci.validate.warmpool import WarmPool
 
 __all__ = ["ResultValidator"]
@@ -97,32 +102,54 @@ class ResultValidator:
         """One verdict per code; ``evidence[i]`` says where the tests of ``codes[i]`` took
         their expectations from (test name → source)."""
         start = time.monotonic()
-        statics = [check_static(code) for code in codes]
-        runnable = {
-            i: prune(code, [n for n, r in st.functions.items() if r is None])
-            for i, (code, st) in enumerate(zip(codes, statics, strict=True))
-            if st.file_reason is None
-        }
         batch = self._batch(task)
-        if runnable:
-            progress.stage("preparing the sandbox")
-            async with self._workspace() as ws:
-                self._read_settings(ws)
-                if self.warm is not None:  # a server per hash seed of the runs, meanwhile
-                    self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(
-                        task)), task.file, range(self.config.runs))
-                baseline = await self._prepare(ws, task, batch)
-                batch.paths = place_candidates(ws, task.test_file, runnable)
-                batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
-                                  if i < len(evidence)}
-                await self._run_batch(ws, task, batch, baseline)
-                names = {batch.paths[i]: [n for n, r in statics[i].functions.items()
-                                          if r is None] for i in runnable}
-                await self._candidate_kills(ws, task, batch, names)
-        return [
-            build_verdict(i, code, st, batch, time.monotonic() - start)
-            for i, (code, st) in enumerate(zip(codes, statics, strict=True))
-        ]
+        progress.stage("preparing the sandbox")
+        async with self._workspace() as ws:
+            self._read_settings(ws)
+            policy = import_policy(ws, roots=self._python_path(task), target=task.file)
+            statics = [check_static(code, policy=policy) for code in codes]
+            runnable = {
+                i: prune(code, [n for n, r in st.functions.items() if r is None])
+                for i, (code, st) in enumerate(zip(codes, statics, strict=True))
+                if st.file_reason is None
+            }
+            if runnable:
+                await self._run_candidates(ws, task, batch, runnable, statics, evidence)
+        verdicts = [build_verdict(i, code, st, batch, 0.0)
+                    for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
+        verdicts = [await self._confirm(task, v, batch) if v.accepted else v for v in verdicts]
+        spent = round(time.monotonic() - start, 3)
+        return [redacted(v, batch.redact).model_copy(update={"duration_s": spent})
+                for v in verdicts]
+
+    async def _run_candidates(self, ws: Path, task: Task, batch: Batch,
+                              runnable: dict[int, str], statics: Sequence[StaticReport],
+                              evidence: Sequence[Mapping[str, str]]) -> None:
+        """Gates 3 to 7 for the candidates that passed the static gates, into ``batch``."""
+        if self.warm is not None:  # a server per hash seed of the runs, meanwhile
+            self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
+                               task.file, range(self.config.runs))
+        baseline = await self._prepare(ws, task, batch)
+        batch.paths = place_candidates(ws, task.test_file, runnable)
+        batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
+                          if i < len(evidence)}
+        await self._run_batch(ws, task, batch, baseline)
+        names = {batch.paths[i]: [n for n, r in statics[i].functions.items() if r is None]
+                 for i in runnable}
+        await self._candidate_kills(ws, task, batch, names)
+
+    async def _confirm(self, task: Task, verdict: Verdict, batch: Batch) -> Verdict:
+        """Gate 8: the accepted (pruned) code, run plainly in a fresh workspace and sandbox."""
+        progress.stage("re-checking from outside")
+        async with self._workspace() as ws:
+            path = place_candidates(ws, task.test_file, {0: verdict.code or ""})[0]
+            names = [n for n, v in verdict.tests.items() if v.status == "accepted"]
+            run = await plain_run(ws, path, task.file, names, environ=self.environ,
+                                  python_path=self._python_path(task),
+                                  import_mode=self._import_mode, isolation=batch.isolation,
+                                  # coverage traces from the start here: pytest's own start-up too
+                                  timeout_s=2 * self.config.validation_timeout_s)
+        return confirmed(verdict, disagreement(verdict, run, batch.changed))
 
     async def pinned(self, task: Task) -> Verdict | None:
         """With mutation on: a verdict saying "already pinned by your tests" when the existing

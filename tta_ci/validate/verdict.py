@@ -20,12 +20,14 @@ from tta_ci.validate.judge import (
 from tta_ci.validate.mutation import Planned, score, survivors_feedback
 from tta_ci.validate.runner import RunReport
 
-__all__ = ["Batch", "build_verdict", "functional"]
+__all__ = ["Batch", "build_verdict", "functional", "redacted"]
 
 # When no test function is accepted, the file's reason is the first of these found.
 REASON_ORDER = ("possible bug", "import error", "pollutes existing tests", "crashed", "timeout",
-                "too much output", "writes outside tmp_path", "forbidden call", "flaky",
-                "failed", NOTHING, "trivial assertion", "no assertion")
+                "too much output", "writes outside tmp_path", "reads outside the workspace",
+                "forbidden call", "flaky", "failed", NOTHING, "trivial assertion",
+                "no assertion")
+MAX_REASON = 300
 
 
 @dataclass
@@ -50,6 +52,16 @@ class Batch:
     @property
     def open_mutants(self) -> set[int]:
         return set(range(len(self.planned or ()))) - self.killed_by_existing
+
+
+def _violation(batch: Batch, path: str) -> str | None:
+    """What the candidate's module level, or code after the session, tried and was refused."""
+    for report in batch.reports:
+        if path in report.file_violations:
+            return report.file_violations[path]
+        if report.exit_violation and path in report.guarded:
+            return f"{report.exit_violation} (after the tests ended)"
+    return None
 
 
 def _import_error(batch: Batch, path: str) -> str | None:
@@ -191,8 +203,14 @@ def build_verdict(index: int, code: str, static: StaticReport, batch: Batch,
                        tests=tests, uncovered_lines=tuple(uncovered), mutation=found,
                        feedback=batch.redact(static.file_reason), **common)  # type: ignore[arg-type]
     path = batch.paths[index]
-    import_error = _import_error(batch, path)
     names = [n for n, r in static.functions.items() if r is None]
+    violation = _violation(batch, path)
+    if violation is not None:
+        tests.update({n: TestVerdict(status="rejected", reason=violation) for n in names})
+        return Verdict(accepted=False, reason=violation, checks=static.checks, tests=tests,
+                       uncovered_lines=tuple(uncovered), mutation=found, feedback=violation,
+                       **common)  # type: ignore[arg-type]
+    import_error = _import_error(batch, path)
     added, killed, failures = Coverage(), set[int](), dict[str, str]()
     if import_error is None:
         judged, added, killed, failures = _judge(batch, path, names)
@@ -214,3 +232,18 @@ def build_verdict(index: int, code: str, static: StaticReport, batch: Batch,
                                                           found)),
         **common,  # type: ignore[arg-type]
     )
+
+
+def redacted(verdict: Verdict, redact: Callable[[str], str]) -> Verdict:
+    """``verdict`` with no secret in any text that leaves the validator: the reason, the
+    feedback, each test's reason and message, each check's detail, the possible bugs."""
+    tests = {n: v.model_copy(update={"reason": redact(v.reason)[:MAX_REASON],
+                                     "message": redact(v.message)})
+             for n, v in verdict.tests.items()}
+    checks = {k: c.model_copy(update={"detail": redact(c.detail)})
+              for k, c in verdict.checks.items()}
+    bugs = tuple(b.model_copy(update={"message": redact(b.message)})
+                 for b in verdict.possible_bugs)
+    return verdict.model_copy(update={
+        "reason": redact(verdict.reason)[:MAX_REASON], "feedback": redact(verdict.feedback),
+        "tests": tests, "checks": checks, "possible_bugs": bugs})

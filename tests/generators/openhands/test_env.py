@@ -1,18 +1,16 @@
-"""tta_ci.generators.openhands.env: the worker's environment, the files the agent changed, the test
-file it wrote."""
+"""tta_ci.generators.openhands.env: the worker's environment and the test file it wrote."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from support.gitrepo import CommitFn, git
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import (
     BadResponse,
 )
-from tta_ci.generators.openhands.env import changed_files, read_test_file, worker_env
+from tta_ci.generators.openhands.env import read_test_file, worker_env
 
 
 def test_openhands_worker_env_hides_names_values_and_configured_secrets(tmp_path: Path) -> None:
@@ -23,20 +21,6 @@ def test_openhands_worker_env_hides_names_values_and_configured_secrets(tmp_path
     clean = worker_env(env, config, values=["sk-secret-1"], home=tmp_path, extra={"X": "1"})
     assert clean == {"PATH": "/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "X": "1"}
     assert len(env) == 8  # the caller's mapping is not touched
-
-
-def test_openhands_changed_files_lists_edits_and_new_files_not_byproducts(
-    git_repo: Path, commit: CommitFn
-) -> None:
-    commit({"calc.py": "x = 1\n", "old.py": "y = 2\n"})
-    (git_repo / "calc.py").write_text("x = 2\n")
-    (git_repo / "tests" / "__pycache__").mkdir(parents=True)
-    (git_repo / "tests" / "__pycache__" / "t.pyc").write_bytes(b"\0")
-    (git_repo / "tests" / "test_calc.py").write_text("def test(): pass\n")
-    (git_repo / ".pytest_cache").mkdir()
-    (git_repo / ".pytest_cache" / "v").write_text("")
-    git(git_repo, "rm", "-q", "old.py")
-    assert changed_files(git_repo) == ["calc.py", "old.py", "tests/test_calc.py"]
 
 
 def test_openhands_reads_only_a_plain_test_file_inside_the_worktree(tmp_path: Path) -> None:

@@ -212,3 +212,23 @@ def test_openhands_make_without_the_sdk_raises_config_error(tmp_path: Path) -> N
         make_generator("openhands", Config(), {"OPENROUTER_API_KEY": KEY}, repo=tmp_path)
 
 
+
+
+def test_openhands_read_back_compares_contents_not_git(tmp_path: Path) -> None:
+    from tta_ci.generators.openhands.generator import _read_back
+    from tta_ci.sandbox.workspace import digest
+
+    (tmp_path / "calc.py").write_text("x = 1\n")
+    (tmp_path / "old.py").write_text("y = 2\n")
+    before = digest(tmp_path)
+    (tmp_path / "calc.py").write_text("x = 2\n")
+    (tmp_path / "old.py").unlink()
+    (tmp_path / "tests" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "tests" / "__pycache__" / "t.pyc").write_bytes(b"\0")
+    (tmp_path / "tests" / "test_calc.py").write_text("def test_x():\n    assert 1\n")
+    (tmp_path / ".pytest_cache").mkdir()
+    (tmp_path / ".pytest_cache" / "v").write_text("")
+    changed, code = _read_back(tmp_path, before, "tests/test_calc.py")
+    assert changed == ["calc.py", "old.py", "tests/test_calc.py"]
+    assert code == "def test_x():\n    assert 1\n"
+    assert _read_back(tmp_path, digest(tmp_path), "tests/test_calc.py") == ([], None)

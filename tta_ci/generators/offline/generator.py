@@ -18,7 +18,6 @@ import contextlib
 import logging
 import os
 import sys
-import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.errors import SkipTask
+from tta_ci.core.scratch import scratch_dir
 from tta_ci.core.types import Candidate, Task
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.offline.choose import Choice, behaviour_changes, choose
@@ -142,9 +142,8 @@ class OfflineGenerator:
                 manager = workspace(self._repo, ref=self._refs[side])
                 self._workdirs[side] = await asyncio.to_thread(self._stack.enter_context,
                                                                manager)
-                if self._storage is None:
-                    self._storage = Path(self._stack.enter_context(
-                        tempfile.TemporaryDirectory(prefix="tta-ci-hypothesis-")))
+                if self._storage is None:  # under the run's root: a killed run's is swept
+                    self._storage = self._stack.enter_context(scratch_dir("hypothesis-"))
             return self._workdirs[side]
 
     async def _project(self) -> ProjectFiles:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tta_ci.generators.offline.guard import OverBudget, guarded
 from tta_ci.generators.offline.inputs import argument_text, draw, edge_values, resolved_hints
-from tta_ci.generators.offline.model import Boundary, Call, Param
+from tta_ci.generators.offline.model import Boundary, Call, Observed, Param, Probe
 from tta_ci.generators.offline.source import DUNDER_FORMS
 from tta_ci.generators.offline.values import literal
 from tta_ci.generators.offline.variants import (
@@ -29,7 +29,7 @@ from tta_ci.generators.offline.variants import (
 )
 
 if TYPE_CHECKING:
-    from tta_ci.generators.offline.probe import Runner
+    from tta_ci.generators.offline.session import Session
     from tta_ci.generators.offline.subject import Edge, Edges, Subject
 
 __all__ = ["more_calls"]
@@ -40,6 +40,20 @@ MAX_EDGE_CALLS = 80
 _Made = tuple[str, tuple[str, ...]]  # (source, imports)
 _Receiver = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # + setup, free
 MAX_ARGUMENT_SETS = 8
+
+
+class Runner(Protocol):
+    """What of the probe's runner the extra calls read: the request, the live module, the
+    calls observed so far (test body → its call) and the time left."""
+
+    request: Probe
+    session: Session
+    subject: Subject
+    observed: dict[str, Observed]
+    sources: dict[str, Call]
+
+    @property
+    def out_of_time(self) -> bool: ...
 
 
 def _seed_values(runner: Runner, call: Call) -> dict[str, Any]:

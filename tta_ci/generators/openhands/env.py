@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,13 +20,11 @@ from tta_ci.core.config import Config
 from tta_ci.core.errors import BadResponse
 from tta_ci.core.secrets import secret_names
 from tta_ci.core.types import LLMCall
-from tta_ci.git import cli as gitcli
 
 __all__ = [
     "ALWAYS_HIDDEN",
     "BYPRODUCT_PARTS",
     "AgentRun",
-    "changed_files",
     "names_to_hide",
     "read_test_file",
     "worker_env",
@@ -77,15 +75,8 @@ class AgentRun(BaseModel):
         return len(self.calls)
 
 
-def changed_files(workdir: Path) -> list[str]:
-    """Files of the worktree that differ from its commit (added, changed, deleted), except the
-    byproducts of running tests."""
-    return [p for p in gitcli.changed_paths(workdir)
-            if not BYPRODUCT_PARTS.intersection(PurePosixPath(p).parts)]
-
-
 def read_test_file(workdir: Path, test_file: str) -> str | None:
-    """The named test file of the worktree, or None when the agent did not write it."""
+    """The named test file of the workspace, or None when the agent did not write it."""
     path = workdir / test_file
     if path.is_symlink() or not path.resolve().is_relative_to(workdir.resolve()):
         raise BadResponse(f"the agent made {test_file} a symbolic link; it must be a plain file")

@@ -1,20 +1,20 @@
-"""The OpenHands backend: an agent writes and runs the tests of one task in its own worktree.
+"""The OpenHands backend: an agent writes and runs the tests of one task in its own workspace.
 
 Needs the optional extra ``tta-ci[openhands]`` (``openhands-sdk`` and ``openhands-tools``,
 Python >= 3.12); without it ``make`` raises ``ConfigError`` with the install hint.
 
-Per task: a detached git worktree of ``repo`` at ``ref``; a prompt naming the target, its changed
-lines and the exact test file; one conversation (own ``LLM``, ``Agent`` with the terminal and
-file-editor tools, iteration cap, budget) run in a worker process of its own
-(``worker``), started with no secret in its environment and, where bubblewrap works,
-in its own PID namespace (``process``); the API key reaches it on stdin only.
-Afterwards only the named test file is read; anything else the agent wrote is discarded and
-listed in ``Candidate.notes``. The worktree is then removed.
+Per task: a workspace of ``repo`` at ``ref`` (the tree under test, nothing of git); a prompt
+naming the target, its changed lines and the exact test file; one conversation (own ``LLM``,
+``Agent`` with the terminal and file-editor tools, iteration cap, budget) run in a worker
+process of its own (``worker``) inside the one sandbox, network shared (``process``); the API
+key reaches it on stdin only. Afterwards only the named test file is read; the files the
+agent changed (found by comparing contents before and after) are discarded and listed in
+``Candidate.notes``. The workspace is then removed.
 
 What the agent can reach: its terminal's environment and that of every ancestor up to the
-worker hold no secret. Under bubblewrap no other process is visible in its ``/proc``; without
-it, the tta-ci process (and the CI job's environment it started with) stays readable to the
-same user, and the job summary's isolation says ``fallback``.
+worker hold no secret. Under bubblewrap no other process is visible in its ``/proc``; in the
+named fallback, tta-ci is non-dumpable and the worker holds no capability, and the job
+summary's isolation says ``fallback``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -33,17 +32,23 @@ import httpx
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import BadResponse, ConfigError, ProviderError
+from tta_ci.core.scratch import scratch as scratch_folder
 from tta_ci.core.secrets import Redactor, api_key, secret_names
 from tta_ci.core.types import Candidate, Task
 from tta_ci.generators.base import GenerationRequest
 from tta_ci.generators.llm.catalog import ModelSelector, Selection, load_catalog
 from tta_ci.generators.llm.prompts import estimate_tokens
-from tta_ci.generators.openhands.env import AgentRun, changed_files, read_test_file, worker_env
+from tta_ci.generators.openhands.env import (
+    BYPRODUCT_PARTS,
+    AgentRun,
+    read_test_file,
+    worker_env,
+)
 from tta_ci.generators.openhands.process import run_worker, worker_argv
 from tta_ci.generators.openhands.prompt import agent_prompt
 from tta_ci.generators.openhands.worker import SDK_ENV
 from tta_ci.sandbox.isolation import isolation_level
-from tta_ci.sandbox.workspace import workspace
+from tta_ci.sandbox.workspace import changed_files, digest, workspace
 
 __all__ = ["INSTALL_HINT", "OpenHandsGenerator", "make", "sdk_available"]
 
@@ -164,14 +169,15 @@ class OpenHandsGenerator:
         return candidate
 
     async def _conversation(self, request: GenerationRequest, selection: Selection) -> Candidate:
-        """Worktree, worker, the named test file; git and file work in worker threads."""
+        """Workspace, worker, the named test file; file work in worker threads."""
         task = request.task
         manager = workspace(self.repo, ref=self.ref)
         workdir = await asyncio.to_thread(manager.__enter__)
-        scratch = Path(tempfile.mkdtemp(prefix="tta-ci-oh-"))
+        scratch = scratch_folder("oh-")
         try:
+            before = await asyncio.to_thread(digest, workdir)
             run = await self._run_worker(request, selection.model, workdir, scratch)
-            changed, code = await asyncio.to_thread(_read_back, workdir, task.test_file)
+            changed, code = await asyncio.to_thread(_read_back, workdir, before, task.test_file)
         finally:
             await asyncio.to_thread(shutil.rmtree, scratch, True)
             await asyncio.to_thread(manager.__exit__, None, None, None)
@@ -179,19 +185,17 @@ class OpenHandsGenerator:
 
     async def _run_worker(self, request: GenerationRequest, model: str, workdir: Path,
                           scratch: Path) -> AgentRun:
-        (scratch / "home").mkdir()
         (scratch / "logs").mkdir()
         (workdir / request.task.test_file).parent.mkdir(parents=True, exist_ok=True)
         prompt = agent_prompt(request.task, workdir, previous=request.previous,
                               feedback=request.feedback)
         payload = {"settings": self._settings(model), "workdir": str(workdir),
                    "prompt": prompt, "log_dir": str(scratch / "logs")}
-        env = worker_env(self._environ, self.config, values=self._secrets,
-                         home=scratch / "home", extra=SDK_ENV)
-        argv = worker_argv(self.isolation, workdir=workdir, scratch=scratch,
-                           readable=[self.repo])
-        return await run_worker(argv, payload, env=env, cwd=scratch, model=model,
-                                timeout_s=self.config.task_timeout_s, redact=self._redact)
+        env = worker_env(self._environ, self.config, values=self._secrets, home=scratch)
+        return await run_worker(worker_argv(), payload, environ=env, isolation=self.isolation,
+                                scratch=scratch, workdir=workdir, extra_env=SDK_ENV,
+                                model=model, timeout_s=self.config.task_timeout_s,
+                                redact=self._redact)
 
     def _candidate(self, task: Task, selection: Selection, run: AgentRun, changed: list[str],
                    code: str | None) -> Candidate:
@@ -212,7 +216,10 @@ class OpenHandsGenerator:
         )
 
 
-def _read_back(workdir: Path, test_file: str) -> tuple[list[str], str | None]:
-    """The files the agent changed in ``workdir``, and the named test file's text if written."""
-    changed = changed_files(workdir)
+def _read_back(workdir: Path, before: dict[str, str], test_file: str
+               ) -> tuple[list[str], str | None]:
+    """The files the agent changed in ``workdir`` (by content, against ``before``), except
+    the byproducts of running tests, and the named test file's text if written."""
+    changed = [p for p in changed_files(before, digest(workdir))
+               if not BYPRODUCT_PARTS.intersection(PurePosixPath(p).parts)]
     return changed, read_test_file(workdir, test_file) if test_file in changed else None

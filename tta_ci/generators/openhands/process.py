@@ -1,29 +1,23 @@
 """Start the worker process of one conversation and read its answer (asyncio, never blocking).
 
-Isolation follows ``config.sandbox`` (see ``tta_ci.sandbox.isolation.isolation_level``):
+The worker runs in the one sandbox of ``tta_ci.sandbox.isolation`` (the level that
+``config.sandbox`` gives), with the network shared so that it reaches the LLM endpoint:
 
-* ``bwrap`` — the worker runs under bubblewrap in its own PID namespace (``--unshare-pid``):
-  the tta-ci process and every other process of the machine are invisible in its ``/proc``, so
-  the agent cannot read the environment tta-ci started with (where CI puts the API key). The
-  root is read-only; only the worktree and the conversation's scratch folder are writable,
-  ``/tmp`` is private; the network is shared (``--share-net``) because the worker must reach
-  the LLM endpoint. ``--die-with-parent``: the sandbox ends with tta-ci.
-* ``fallback`` — a plain child process with the clean environment. The agent's terminal and its
-  ancestors up to the worker hold no secret, but ``/proc`` of the rest of the machine, the
-  tta-ci process among them, stays readable to the same user.
+* ``bwrap`` — its own PID namespace, so the tta-ci process and every other process of the
+  machine are invisible in its ``/proc``; of the file system only the system and interpreter
+  paths (read-only), the workspace and the conversation's scratch folder (writable) and a
+  private ``/tmp``; ``--die-with-parent``: the sandbox ends with tta-ci.
+* ``fallback`` — named in the configuration only: the reaper, a non-dumpable tta-ci, no
+  capabilities as root (see ``tta_ci.sandbox.fallback``).
 
-Both: the key on stdin only, the worker non-dumpable, its process group killed at the end.
+Both: a clean environment, the key on stdin only, the worker non-dumpable, every process it
+started killed at the end.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import shutil
-import signal
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,45 +26,19 @@ from typing import Any
 from tta_ci.core import errors
 from tta_ci.core.secrets import Redactor
 from tta_ci.generators.openhands.env import AgentRun
+from tta_ci.sandbox.isolation import sandboxed_process
 
-__all__ = ["WORKER_MODULE", "answer_to_run", "run_worker", "tmp_prefixes", "worker_argv"]
+__all__ = ["WORKER_MODULE", "answer_to_run", "run_worker", "worker_argv"]
 
 WORKER_MODULE = "tta_ci.generators.openhands.worker"
 STDERR_TAIL = 600  # characters of the worker's stderr quoted in an error
+WORKER_MEMORY_MB = 8192  # the SDK and litellm are large
 
 
-def tmp_prefixes(paths: Sequence[Path]) -> list[str]:
-    """Of ``paths`` (and the running interpreter), those under ``/tmp`` that bwrap's private
-    ``/tmp`` would hide, without nested duplicates."""
-    package_root = Path(__file__).resolve().parents[3]  # the folder holding tta_ci/
-    candidates = {Path(sys.prefix), Path(sys.base_prefix), package_root, *paths}
-    under = sorted(
-        str(p.resolve()) for p in candidates
-        if p.exists() and p.resolve().is_relative_to("/tmp") and p.resolve() != Path("/tmp")
-    )
-    kept: list[str] = []
-    for path in under:  # sorted: a parent comes before its children
-        if not any(Path(path).is_relative_to(parent) for parent in kept):
-            kept.append(path)
-    return kept
-
-
-def worker_argv(isolation: str, *, workdir: Path, scratch: Path,
-                readable: Sequence[Path] = ()) -> list[str]:
+def worker_argv() -> list[str]:
     """The command line of a worker (no secret in it: the key goes to stdin)."""
     # -P: the current folder is not put on sys.path (no module of the PR code shadows ours)
-    worker = [sys.executable, "-P", "-m", WORKER_MODULE]
-    if isolation != "bwrap":
-        return worker
-    cmd = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp",
-           "--dev", "/dev", "--proc", "/proc"]
-    for prefix in tmp_prefixes(readable):
-        cmd += ["--ro-bind", prefix, prefix]
-    for path in (workdir, scratch):
-        cmd += ["--bind", str(path), str(path)]
-    cmd += ["--unshare-all", "--share-net", "--die-with-parent", "--new-session",
-            "--chdir", str(scratch), "--"]
-    return [*cmd, *worker]
+    return [sys.executable, "-P", "-m", WORKER_MODULE]
 
 
 def answer_to_run(stdout: bytes, model: str) -> AgentRun:
@@ -94,40 +62,23 @@ def answer_to_run(stdout: bytes, model: str) -> AgentRun:
     return AgentRun.model_validate(document)
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-async def _exchange(proc: asyncio.subprocess.Process, request: bytes,
-                    timeout_s: float) -> tuple[bytes, bytes]:
-    try:
-        return await asyncio.wait_for(proc.communicate(request), timeout=timeout_s)
-    finally:
-        _kill_group(proc.pid)  # the agent's leftovers too; a no-op when it already ended
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-
-
 async def run_worker(
-    argv: Sequence[str], request: Mapping[str, Any], *, env: Mapping[str, str], cwd: Path,
-    timeout_s: float, model: str, redact: Redactor,
+    argv: Sequence[str], request: Mapping[str, Any], *, environ: Mapping[str, str],
+    isolation: str, scratch: Path, workdir: Path, timeout_s: float, model: str,
+    redact: Redactor, extra_env: Mapping[str, str] | None = None,
 ) -> AgentRun:
-    """Run one worker: ``request`` (the key inside) on its stdin, its answer from stdout."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=cwd, env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
-        )
-    except OSError as exc:
-        raise errors.SandboxError(f"cannot start the openhands worker {argv[0]}: {exc}") from exc
-    try:
-        stdout, stderr = await _exchange(proc, json.dumps(request).encode(), timeout_s)
-    except TimeoutError as exc:
-        raise errors.ProviderTimeout(f"openhands worker: no answer within {timeout_s:.0f} s",
-                              model=model) from exc
+    """Run one worker in the sandbox (in ``scratch``, ``workdir`` writable too):
+    ``request`` (the key inside) on its stdin, its answer from stdout."""
+    async with sandboxed_process(
+        argv, workdir=scratch, environ=environ, isolation=isolation, writable=[workdir],
+        share_net=True, extra_env=extra_env, timeout_s=timeout_s, memory_mb=WORKER_MEMORY_MB,
+    ) as proc:
+        try:
+            stdout, stderr = await asyncio.wait_for(
+                proc.communicate(json.dumps(request).encode()), timeout=timeout_s)
+        except TimeoutError as exc:
+            raise errors.ProviderTimeout(
+                f"openhands worker: no answer within {timeout_s:.0f} s", model=model) from exc
     if proc.returncode != 0 or not stdout.strip():
         tail = redact(stderr.decode(errors="replace"))[-STDERR_TAIL:].strip()
         raise errors.ProviderUnavailable(

@@ -18,13 +18,13 @@ its clean environment. The answer is one JSON document on the stdout this proces
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import os
 import sys
 from pathlib import Path
 from typing import IO, Any
+
+from tta_ci.sandbox.fallback import make_non_dumpable
 
 __all__ = ["ERROR_KINDS", "SDK_ENV", "main", "make_non_dumpable", "run_request"]
 
@@ -32,20 +32,6 @@ __all__ = ["ERROR_KINDS", "SDK_ENV", "main", "make_non_dumpable", "run_request"]
 SDK_ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENHANDS_SUPPRESS_BANNER": "1"}
 ERROR_KINDS = ("AuthError", "CreditsError", "RateLimited", "ProviderTimeout",
                "ProviderUnavailable", "BadResponse", "ProviderError", "ConfigError")
-PR_SET_DUMPABLE = 4
-
-
-def make_non_dumpable() -> bool:
-    """Make this process non-dumpable (Linux): other processes of the same non-root user, the
-    agent's terminal among them, can then no longer read its ``/proc/<pid>/mem`` or ``environ``.
-    Children get their own dumpable flag back when they ``exec``. False where unsupported."""
-    name = ctypes.util.find_library("c")
-    if not sys.platform.startswith("linux") or name is None:
-        return False
-    libc = ctypes.CDLL(name, use_errno=True)
-    return bool(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
-
-
 def _error(kind: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"kind": kind, "message": message, **extra}}
 

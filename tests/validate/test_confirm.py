@@ -1,0 +1,80 @@
+"""tta_ci.validate.confirm (gate 8): a plain pytest + coverage run, read from outside, must agree
+with the verdict; a verdict forged inside the test process does not survive it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from tta_ci.core.types import TestVerdict, Verdict
+from tta_ci.sandbox.isolation import bwrap_works
+from tta_ci.validate.confirm import PlainRun, confirmed, disagreement, plain_run
+
+SOURCE = "def f(x):\n    if x > 0:\n        return 1\n    return 0\n"
+TESTS = ("from hypothesis import given, strategies as st\n\nfrom calc import f\n\n\n"
+         "def test_pos():\n    assert f(1) == 1\n\n\n"
+         "def test_wrong():\n    assert f(0) == 1\n\n\nclass TestZero:\n"
+         "    def test_zero(self):\n        assert f(-1) == 0\n\n\n"
+         "@given(st.integers(max_value=0))\ndef test_never_positive(x):\n    assert f(x) == 0\n")
+
+
+def verdict(*accepted: str, covered: tuple[int, ...] = (3,)) -> Verdict:
+    tests = {n: TestVerdict(status="accepted", reason="accepted") for n in accepted}
+    return Verdict(accepted=True, reason="accepted", tests=tests, code="...",
+                   covered_lines=covered)
+
+
+def test_agreement_and_each_kind_of_disagreement() -> None:
+    run = PlainRun(outcomes={"test_pos": "passed", "TestZero::test_zero": "passed"},
+                   lines={"test_pos": {2, 3}, "TestZero::test_zero": {2, 4}},
+                   arcs={"test_pos": {(2, 3)}, "TestZero::test_zero": {(2, 4)}})
+    changed = {2, 3, 4}
+    assert disagreement(verdict("test_pos", "TestZero::test_zero"), run, changed) is None
+    assert disagreement(verdict("test_pos", "test_gone"), run, changed) == (
+        "test_gone did not run")
+    failing = PlainRun({**run.outcomes, "test_pos": "failed"}, run.lines, run.arcs)
+    assert disagreement(verdict("test_pos"), failing, changed) == (
+        "test_pos failed when run plainly")
+    assert disagreement(verdict("test_pos", "TestZero::test_zero", covered=(3, 9)), run,
+                        changed) == "line 9 of the target did not run"
+    assert disagreement(verdict("test_pos"), run, changed) == (
+        "TestZero::test_zero runs but was not judged")
+    assert disagreement(verdict("test_pos", "TestZero::test_zero"), run, {9}) == (
+        "test_pos runs no changed line")
+    broken = PlainRun({}, {}, {}, problem="its reports could not be read (x)")
+    assert disagreement(verdict("test_pos"), broken, changed) == broken.problem
+
+
+def test_a_disagreement_rejects_the_file_with_the_reason() -> None:
+    rejected = confirmed(verdict("test_pos"), "test_pos failed when run plainly")
+    assert not rejected.accepted and rejected.code is None
+    assert rejected.reason == "re-check disagrees: test_pos failed when run plainly"
+    assert rejected.tests["test_pos"].status == "rejected"
+    assert not rejected.checks["recheck"].ok
+    kept = confirmed(verdict("test_pos"), None)
+    assert kept.accepted and kept.checks["recheck"].ok
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ["fallback"] + (["bwrap"] if bwrap_works() else []))
+def test_the_plain_run_is_read_from_outside(tmp_path: Path, isolation: str) -> None:
+    (tmp_path / "calc.py").write_text(SOURCE)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_calc.py").write_text(TESTS)
+    names = ["test_pos", "test_wrong", "TestZero::test_zero", "test_never_positive"]
+    run = asyncio.run(plain_run(tmp_path, "tests/test_calc.py", "calc.py", names,
+                                environ={"PATH": os.defpath}, python_path=(".",),
+                                isolation=isolation, timeout_s=120))
+    assert run.problem is None
+    assert run.outcomes == {"test_pos": "passed", "test_wrong": "failed",
+                            "TestZero::test_zero": "passed", "test_never_positive": "passed"}
+    assert run.lines["test_pos"] >= {2, 3} and 3 not in run.lines["TestZero::test_zero"]
+    # Hypothesis runs the test body under its own test_function: the lines still count
+    assert run.lines["test_never_positive"] >= {2, 4}
+    # what a forged verdict claimed — a failing test passed, a line ran — does not hold
+    forged = verdict("test_pos", "test_wrong", "TestZero::test_zero", "test_never_positive",
+                     covered=(3,))
+    assert disagreement(forged, run, {2, 3, 4}) == "test_wrong failed when run plainly"

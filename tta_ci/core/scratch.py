@@ -1,0 +1,118 @@
+"""tta-ci's temporary folders: one root per process, marked with its owner, removed at exit.
+
+Every workspace, sandbox home and control folder of a run lives under ``scratch_root()``
+(``$TMPDIR/tta-ci-<random>/``), which holds an ``owner.pid`` file naming the process and its
+start time. The root goes at interpreter exit (and ``remove_root`` is called by the command
+line on every way out, SIGTERM included); a run that was killed (SIGKILL, a lost machine)
+leaves it behind, and ``sweep_stale`` — called when the next run starts — removes every root
+whose owner is gone. Folders made by others (a ``tta-ci demo`` directory) carry no owner file
+and are never touched.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["OWNER_FILE", "remove_root", "scratch", "scratch_dir", "scratch_root", "sweep_stale"]
+
+OWNER_FILE = "owner.pid"
+ROOT_PREFIX = "tta-ci-"
+_LOCK = threading.Lock()
+_ROOT: dict[int, Path] = {}  # pid → root (a forked child never removes its parent's root)
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of ``pid`` (clock ticks since boot, Linux), "" where /proc has no
+    answer, None when the process does not exist."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _alive(owner: str) -> bool:
+    pid_text, _, started = owner.strip().partition(" ")
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if Path("/proc").is_dir():
+        now = _start_time(pid)
+        return now is not None and (not started or not now or now == started)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def scratch_root() -> Path:
+    """This process's root folder, made (with its owner file) on first use."""
+    pid = os.getpid()
+    with _LOCK:
+        root = _ROOT.get(pid)
+        if root is None or not root.is_dir():
+            root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))
+            root.chmod(0o711)  # a sandboxed child under another uid may pass through it
+            (root / OWNER_FILE).write_text(f"{pid} {_start_time(pid) or ''}\n")
+            if not _ROOT:
+                atexit.register(remove_root)
+            _ROOT[pid] = root
+        return root
+
+
+def scratch(prefix: str) -> Path:
+    """A new folder under the root (removed with it, or earlier by the caller)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=scratch_root()))
+    path.chmod(0o711)
+    return path
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """``scratch(prefix)``, removed when the block ends."""
+    path = scratch(prefix)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_root() -> None:
+    """Remove this process's root and everything in it."""
+    with _LOCK:
+        root = _ROOT.pop(os.getpid(), None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def sweep_stale(parent: Path | None = None) -> list[Path]:
+    """Remove the roots left by tta-ci processes that are gone; the paths removed."""
+    parent = Path(parent or tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(ROOT_PREFIX) or entry.is_symlink():
+            continue
+        try:
+            owner = (entry / OWNER_FILE).read_text()
+        except OSError:
+            continue  # not a root (no owner file), or not ours to read
+        if not _alive(owner):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed

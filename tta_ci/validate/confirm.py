@@ -1,0 +1,180 @@
+"""Gate 8: an accepted file, re-checked from outside the process that judged it.
+
+What the validator measured came from inside the test process (tta-ci's plugin), where a
+hostile test could have wrapped the reporter. So every accepted file — exactly the pruned code
+that will be published — runs once more in a fresh workspace and a fresh sandbox, under plain
+``python -m coverage run --branch -m pytest`` with no tta-ci plugin loaded. tta-ci then reads
+the JUnit XML report and the coverage data file from outside: every accepted test must be
+there and pass, every accepted test must run a changed line or branch, and every changed line
+the verdict claims covered must have run. Any disagreement rejects the file, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from tta_ci.core.scratch import scratch_dir
+from tta_ci.core.types import CheckResult, TestVerdict, Verdict
+from tta_ci.sandbox.commands import pytest_argv
+from tta_ci.sandbox.isolation import run_sandboxed
+
+__all__ = ["MAX_REPORT_BYTES", "PlainRun", "disagreement", "read_plain_run", "recheck_argv"]
+
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+REJECTED = "re-check disagrees"
+_RC = "[run]\nbranch = True\ndynamic_context = test_function\ndata_file = {data}\n"
+
+
+@dataclass(frozen=True)
+class PlainRun:
+    """What the plain run did, read from its files: outcome per test, lines per test."""
+
+    outcomes: dict[str, str]  # "Class::test" → passed / failed / skipped
+    lines: dict[str, set[int]]  # "Class::test" → lines of the target it ran
+    arcs: dict[str, set[tuple[int, int]]]
+    problem: str | None = None  # why the files could not be read
+
+
+def recheck_argv(ctrl: Path, test_file: str, target: Path,
+                 import_mode: str | None = None) -> list[str]:
+    """The plain command line (no tta-ci plugin; the project's ``--import-mode``); its reports
+    go to ``ctrl``."""
+    rc = ctrl / "coveragerc"
+    rc.write_text(_RC.format(data=ctrl / "coverage.data"), encoding="utf-8")
+    return pytest_argv([test_file], coverage_rc=str(rc), coverage_include=[str(target)],
+                       import_mode=import_mode,
+                       junit_xml=str(ctrl / "junit.xml"))
+
+
+def _test_name(case: ElementTree.Element, module: str) -> str:
+    classname, name = case.get("classname", ""), case.get("name", "")
+    name = name.split("[", 1)[0]
+    owner = classname[len(module):].lstrip(".") if classname.startswith(module) else ""
+    return f"{owner.replace('.', '::')}::{name}" if owner else name
+
+
+def _outcomes(path: Path, test_file: str) -> dict[str, str]:
+    if path.stat().st_size > MAX_REPORT_BYTES:
+        raise ValueError("the JUnit report is too large")
+    root = ElementTree.fromstring(path.read_bytes())
+    module = str(PurePosixPath(test_file).with_suffix("")).replace("/", ".")
+    outcomes: dict[str, str] = {}
+    for case in root.iter("testcase"):
+        kinds = {child.tag for child in case}
+        outcome = ("failed" if kinds & {"failure", "error"} else
+                   "skipped" if "skipped" in kinds else "passed")
+        name = _test_name(case, module)
+        if outcomes.get(name, "passed") == "passed":  # parametrized: the worst case counts
+            outcomes[name] = outcome
+    return outcomes
+
+
+def _owner(context: str, names: Iterable[str]) -> str | None:
+    """The accepted test a coverage context (``module.Class.test``) belongs to, if any."""
+    for name in names:
+        qualname = name.replace("::", ".")
+        if context == qualname or context.endswith("." + qualname):
+            return name
+    return None
+
+
+def _coverage(data_file: Path, target: Path, names: list[str]
+              ) -> tuple[dict[str, set[int]], dict[str, set[tuple[int, int]]]]:
+    """Lines and arcs of the target each test ran. coverage's ``test_function`` context names
+    the first ``test*`` function called, which for a Hypothesis test is Hypothesis's own
+    ``test_function``: what no context of a test holds goes to the tests that have none."""
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(data_file))
+    data.read()
+    wanted = os.path.realpath(target)
+    files = [f for f in data.measured_files() if os.path.realpath(f) == wanted]
+    lines: dict[str, set[int]] = {n: set() for n in names}
+    arcs: dict[str, set[tuple[int, int]]] = {n: set() for n in names}
+    other_lines: set[int] = set()
+    other_arcs: set[tuple[int, int]] = set()
+    for context in data.measured_contexts() if files else ():
+        data.set_query_context(context)
+        found, branches = set(data.lines(files[0]) or ()), set(data.arcs(files[0]) or ())
+        owner = _owner(context, names)
+        if owner is not None:
+            lines[owner] |= found
+            arcs[owner] |= branches
+        elif context:  # "" is the import of the module, before any test
+            other_lines |= found
+            other_arcs |= branches
+    for name in names:
+        if not lines[name] and not arcs[name]:
+            lines[name], arcs[name] = set(other_lines), set(other_arcs)
+    return lines, arcs
+
+
+def read_plain_run(ctrl: Path, test_file: str, target: Path, names: Iterable[str]) -> PlainRun:
+    """The plain run's JUnit report and coverage data, as tta-ci reads them."""
+    names = list(names)
+    try:
+        outcomes = _outcomes(ctrl / "junit.xml", test_file)
+        lines, arcs = _coverage(ctrl / "coverage.data", target, names)
+    except (OSError, ValueError, ElementTree.ParseError) as exc:
+        return PlainRun({}, {}, {}, problem=f"its reports could not be read ({exc})"[:200])
+    except Exception as exc:  # coverage's own data errors: the run is not confirmed
+        return PlainRun({}, {}, {}, problem=f"its coverage data could not be read ({exc})"[:200])
+    return PlainRun(outcomes, lines, arcs)
+
+
+def disagreement(verdict: Verdict, run: PlainRun, changed: set[int]) -> str | None:
+    """Why the plain run contradicts ``verdict`` (None: it agrees)."""
+    if run.problem is not None:
+        return run.problem
+    accepted = [n for n, v in verdict.tests.items() if v.status == "accepted"]
+    for name in accepted:
+        outcome = run.outcomes.get(name)
+        if outcome is None:
+            return f"{name} did not run"
+        if outcome != "passed":
+            return f"{name} {outcome} when run plainly"
+        ran = run.lines.get(name, set()) & changed
+        branches = {a for a in run.arcs.get(name, set()) if a[0] in changed}
+        if not ran and not branches:
+            return f"{name} runs no changed line"
+    extra = sorted(set(run.outcomes) - set(accepted))
+    if extra:
+        return f"{extra[0]} runs but was not judged"
+    everything = set().union(*run.lines.values()) if run.lines else set()
+    missing = sorted(set(verdict.covered_lines) - everything)
+    if missing:
+        return f"line {missing[0]} of the target did not run"
+    return None
+
+
+def confirmed(verdict: Verdict, problem: str | None) -> Verdict:
+    """``verdict`` with its ``recheck`` check; rejected when the plain run disagreed."""
+    checks = {**verdict.checks, "recheck": CheckResult(
+        ok=problem is None, detail=problem or "a plain pytest + coverage run agrees")}
+    if problem is None:
+        return verdict.model_copy(update={"checks": checks})
+    reason = f"{REJECTED}: {problem}"
+    tests = {n: TestVerdict(status="rejected", reason=reason) if v.status == "accepted" else v
+             for n, v in verdict.tests.items()}
+    return verdict.model_copy(update={"accepted": False, "reason": reason, "checks": checks,
+                                      "tests": tests, "code": None, "covered_lines": (),
+                                      "feedback": reason})
+
+
+async def plain_run(ws: Path, test_file: str, target: str, names: Iterable[str], *,
+                    environ: Mapping[str, str], python_path: Iterable[str], isolation: str,
+                    timeout_s: float, import_mode: str | None = None) -> PlainRun:
+    """Run ``test_file`` of workspace ``ws`` plainly in the sandbox and read its reports."""
+    with scratch_dir("recheck-") as ctrl:
+        argv = recheck_argv(ctrl, test_file, ws / target, import_mode)
+        env = {**environ, "PYTHONPATH": os.pathsep.join(str(ws / p) for p in python_path),
+               "PYTHONHASHSEED": "1"}
+        result = await run_sandboxed(argv, workdir=ws, environ=env, isolation=isolation,
+                                     timeout_s=timeout_s, writable=[ctrl])
+        if result.timed_out:
+            return PlainRun({}, {}, {}, problem=f"it did not finish within {timeout_s:g}s")
+        return read_plain_run(ctrl, test_file, ws / target, names)
