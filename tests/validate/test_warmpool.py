@@ -24,15 +24,9 @@ STRONG = ("from pkg.grade import passes\n\n\ndef test_boundary():\n"
           "    assert passes(50) is True\n    assert passes(49) is False\n")
 WEAK = "from pkg.grade import passes\n\n\ndef test_weak():\n    assert passes(90) == passes(100)\n"
 # loads the target's file a second time, under another name: a switch in pkg.grade misses it
-ALIASED = '''import importlib.util
-import pathlib
-
-import pkg.grade
-
-_spec = importlib.util.spec_from_file_location(
-    "grade_copy", pathlib.Path(pkg.grade.__file__))
-grade_copy = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(grade_copy)
+# with the project's pythonpath holding both "." and "pkg", ``grade`` is a second module loaded
+# from pkg/grade.py, which the switch of ``pkg.grade`` cannot reach
+ALIASED = '''import grade as grade_copy
 
 
 def test_boundary_of_the_copy():
@@ -99,6 +93,8 @@ def test_warm_and_cold_mutant_runs_give_the_same_verdicts(project: Path) -> None
 
 @pytest.mark.slow
 def test_a_test_that_loads_the_target_twice_is_judged_cold(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\npythonpath = [".", "pkg"]\n')
     warm, validator = verdicts(project, [ALIASED], warm=True)
     cold, _ = verdicts(project, [ALIASED], warm=False)
     assert warm == cold
