@@ -358,3 +358,57 @@ def test_budget_puts_the_per_test_cpu_clock_in_the_plugins_environment() -> None
         "TTA_SANDBOX_TEST_WALL": "40"}
     assert Budget(cpu_s=5, wall_s=9).limits()["cpu_s"] == 5
 
+
+
+GUARDED_FILES = {
+    "test_late.py": textwrap.dedent('''\
+        import atexit
+
+
+        def _late():
+            open("late.txt", "w").close()
+
+
+        atexit.register(_late)
+
+
+        def test_escape():
+            open("escape.txt", "w").close()
+        '''),
+    "test_clean.py": "def test_ok(tmp_path):\n    (tmp_path / 'x').write_text('1')\n",
+}
+
+
+def guarded_env(ws: Path, files: list[str]) -> dict[str, str]:
+    """As the runner sets it: the candidates guarded, nothing writable but the temp folder."""
+    return {"TTA_SANDBOX_GUARDED": os.pathsep.join(str(ws / f) for f in files),
+            "TTA_SANDBOX_WRITABLE": ""}
+
+
+def violations(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted((e["event"], e.get("nodeid") or e["violation"])
+                  for e in events if e.get("violation"))
+
+
+async def test_a_forked_run_is_guarded_as_a_fresh_one(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws", GUARDED_FILES)
+    files = sorted(GUARDED_FILES)
+    async with warm(ws) as box:
+        result, events, _ = await warm_run(box, files, env=guarded_env(ws, files))
+        clean, clean_events, _ = await warm_run(box, ["test_clean.py"],
+                                                env=guarded_env(ws, ["test_clean.py"]))
+    ctrl = tmp_path / "cold"
+    ctrl.mkdir()
+    env = {**plugin_env(ws, ctrl), **guarded_env(ws, files)}
+    cold = await run_sandboxed(pytest_argv(files, plugin=PLUGIN), workdir=ws, environ=env,
+                               timeout_s=120, isolation=ISOLATION, writable=[ctrl])
+    cold_events = _events(ctrl / "events.jsonl")
+    assert violations(events) == violations(cold_events) == [
+        ("exit_violation", "writes outside tmp_path: late.txt"),
+        ("result", "test_late.py::test_escape")]
+    assert outcomes(events) == outcomes(cold_events)
+    assert not (ws / "late.txt").exists() and not (ws / "escape.txt").exists()
+    assert result.returncode == cold.returncode
+    # the run's own report (warm.json) is written before the guard's exit phase
+    assert violations(clean_events) == [] and clean.timing.get("end", 0) > 0
+    assert outcomes(clean_events) == {"test_clean.py::test_ok": "passed"}
