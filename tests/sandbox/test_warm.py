@@ -141,7 +141,7 @@ def plugin_env(ws: Path, ctrl: Path, cover: str | None = None) -> dict[str, str]
 
 @contextlib.asynccontextmanager
 async def warm(ws: Path, **spec: Any) -> AsyncIterator[WarmSandbox]:
-    async with WarmSandbox(WarmSpec(workspace=ws, isolation=ISOLATION, **spec),
+    async with WarmSandbox(WarmSpec(workspace=ws, **{"isolation": ISOLATION, **spec}),
                            dict(os.environ)) as box:
         yield box
 
@@ -390,10 +390,11 @@ def violations(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
                   for e in events if e.get("violation"))
 
 
-async def test_a_forked_run_is_guarded_as_a_fresh_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolation", sorted({ISOLATION, "fallback"}))
+async def test_a_forked_run_is_guarded_as_a_fresh_one(tmp_path: Path, isolation: str) -> None:
     ws = make_workspace(tmp_path / "ws", GUARDED_FILES)
     files = sorted(GUARDED_FILES)
-    async with warm(ws) as box:
+    async with warm(ws, isolation=isolation) as box:  # the fallback: through its reaper
         result, events, _ = await warm_run(box, files, env=guarded_env(ws, files))
         clean, clean_events, _ = await warm_run(box, ["test_clean.py"],
                                                 env=guarded_env(ws, ["test_clean.py"]))
@@ -401,7 +402,7 @@ async def test_a_forked_run_is_guarded_as_a_fresh_one(tmp_path: Path) -> None:
     ctrl.mkdir()
     env = {**plugin_env(ws, ctrl), **guarded_env(ws, files)}
     cold = await run_sandboxed(pytest_argv(files, plugin=PLUGIN), workdir=ws, environ=env,
-                               timeout_s=120, isolation=ISOLATION, writable=[ctrl])
+                               timeout_s=120, isolation=isolation, writable=[ctrl])
     cold_events = _events(ctrl / "events.jsonl")
     assert violations(events) == violations(cold_events) == [
         ("exit_violation", "writes outside tmp_path: late.txt"),
