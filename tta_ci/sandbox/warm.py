@@ -38,6 +38,7 @@ from types import TracebackType
 from typing import Any
 
 from tta_ci.core.errors import SandboxError
+from tta_ci.core.scratch import scratch
 from tta_ci.sandbox.caches import SharedCaches, machine_caches
 from tta_ci.sandbox.channel import Channel
 from tta_ci.sandbox.isolation import OUTPUT_CAP, sandbox_env, sandboxed_process
@@ -105,7 +106,7 @@ class WarmSandbox:
 
     async def _start(self) -> None:
         spec = self.spec
-        self._root = Path(tempfile.mkdtemp(prefix="tta-ci-warm-"))
+        self._root = scratch("warm-")  # under the run's root: SIGTERM and a later start remove it
         self._caches = await machine_caches(self.environ, spec.isolation)
         extra = {"PYTHONHASHSEED": str(spec.hash_seed),
                  "PYTHONPATH": os.pathsep.join(str(spec.workspace / p) for p in spec.python_path)}
