@@ -15,12 +15,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TARGETS = {  # name → (target, what the ratio is)
+TARGETS: dict[str, tuple[float | None, str]] = {  # name → (target, what the ratio is)
     "engine_overhead": (1.05, "engine wall / ideal, 500 tasks x 50 ms at concurrency 32"),
     "plan_speed": (1.0, "planning a 2,000-line diff over 100 files / 1 s"),
     "validate_batch": (0.35, "batched / one process per candidate, 20 candidates"),
     "hook_noop": (4.0, "pre-commit hook no-op / python -c pass"),
     "start_collect": (0.6, "start → 30 s of other steps → collect / run → other steps"),
+    "validate_one": (3.0, "validate one good candidate / bare pytest of it + existing tests"),
+    "hook_change": (8.0, "hook on a staged one-file change / bare pytest of the existing tests"),
+    "demo_time": (None, "tta-ci demo / bare pytest of the demo's tests (target: < 20 s)"),
+    "verdict_load": (1.0, "5 candidates' verdicts, both cores busy vs quiet (1.0: identical)"),
 }
 RATIO = re.compile(r"^ratio=([0-9.]+)", re.MULTILINE)
 TARGET = re.compile(r"target\s*<=\s*([0-9.]+)")
@@ -43,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=HERE, help="folder of benchmark scripts")
     folder = parser.parse_args(argv).dir
-    scripts = sorted(p for p in folder.glob("*.py") if p.name != Path(__file__).name)
+    scripts = sorted(p for p in folder.glob("*.py")  # _name.py: a helper the scripts share
+                     if p.name != Path(__file__).name and not p.name.startswith("_"))
     rows, failed = [], False
     for script in scripts:
         ratio, target, elapsed, out = run_one(script)

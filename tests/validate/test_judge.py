@@ -13,6 +13,7 @@ from tta_ci.validate.judge import (
     function_name,
     judge_function,
     merge_outcomes,
+    prune,
     render_feedback,
 )
 from tta_ci.validate.runner import RunReport, TestRecord
@@ -143,3 +144,13 @@ def test_feedback_names_each_failure_and_the_uncovered_lines() -> None:
                     "### changed lines no test covers\n2:     return 1")
     long = render_feedback(tests, {"test_bad": "x" * 9000}, [], [], limit=500)
     assert len(long) <= 500 and long.endswith("\n... (truncated)")
+
+
+def test_prune_keeping_everything_returns_the_code_as_it_is() -> None:
+    code = ("import math\n\n\ndef test_a():\n    assert math.pi\n\n\n"
+            "class TestB:\n    def test_c(self):\n        assert 1\n")
+    assert prune(code, ["test_a", "TestB::test_c"]) is code
+    nested = "def test_a():\n    def test_inner():\n        pass\n    assert 1\n"
+    assert "test_inner" not in prune(nested, ["test_a"])  # as before: the careful way
+    helper = "def helper():\n    return 1\n\n\ndef test_a():\n    assert 1\n"
+    assert "helper" not in prune(helper, ["test_a"])  # every test stays, an unused helper goes

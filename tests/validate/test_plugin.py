@@ -95,6 +95,58 @@ def test_the_order_of_the_guarded_tests_follows_the_seed(tmp_path: Path) -> None
     assert order("1", "0", tmp_path / "c") == forward
 
 
+CLOCKED = '''\
+import time
+
+
+def test_sleeps():
+    time.sleep(1.5)
+
+
+def test_spins():
+    end = time.process_time() + 30
+    while time.process_time() < end:
+        pass
+'''
+
+
+def run_clocked(tmp_path: Path, **env: str) -> dict[str, dict[str, Any]]:
+    (tmp_path / "test_clock.py").write_text(CLOCKED)
+    report = tmp_path / "events.jsonl"
+    environ = {"PATH": os.environ["PATH"], "TTA_SANDBOX_REPORT": str(report),
+               "TTA_SANDBOX_TEST_TIMEOUT": "1", **env}
+    argv = pytest_argv(["test_clock.py"], plugin=PLUGIN, python=sys.executable)
+    subprocess.run(argv, cwd=tmp_path, env=environ, capture_output=True, timeout=120)
+    events = [json.loads(line) for line in report.read_text().splitlines()]
+    return {e["nodeid"].split("::")[1]: e for e in events if e["event"] == "result"}
+
+
+def test_a_cpu_budget_lets_a_sleeping_test_pass_and_stops_a_spinning_one(tmp_path: Path) -> None:
+    results = run_clocked(tmp_path, TTA_SANDBOX_TEST_CLOCK="cpu", TTA_SANDBOX_TEST_WALL="20")
+    assert results["test_sleeps"]["outcome"] == "passed"  # 1.5 s asleep, no CPU
+    spun = results["test_spins"]
+    assert spun["outcome"] == "timeout" and "more than 1 s of CPU" in spun["message"]
+
+
+def test_the_wall_clock_budget_and_the_wall_backstop_of_the_cpu_one(tmp_path: Path) -> None:
+    walled = run_clocked(tmp_path)  # default: wall time
+    assert walled["test_sleeps"]["outcome"] == "timeout"
+    assert walled["test_spins"]["outcome"] == "timeout"
+    backstop = run_clocked(tmp_path, TTA_SANDBOX_TEST_CLOCK="cpu", TTA_SANDBOX_TEST_WALL="0.5")
+    assert backstop["test_sleeps"]["outcome"] == "timeout"
+    assert backstop["test_sleeps"]["message"].endswith("SandboxTimeout: test timed out")
+
+
+def test_import_time_coverage_is_merged_into_the_empty_context(tmp_path: Path) -> None:
+    base = {"lines": [1, 99], "arcs": [[-1, 1], [99, -1]]}
+    events = run(tmp_path, TTA_SANDBOX_COVER_BASE=json.dumps(base),
+                 TTA_SANDBOX_TEST_TIMEOUT="0.5")
+    contexts = next(e for e in events if e["event"] == "coverage")["contexts"]
+    assert {1, 99} <= set(contexts[""]["lines"])
+    assert [99, -1] in contexts[""]["arcs"] and [-1, 1] in contexts[""]["arcs"]
+    assert 99 not in contexts["test_new.py::test_passes"]["lines"]
+
+
 def test_only_the_selected_tests_run(tmp_path: Path) -> None:
     events = run(tmp_path, TTA_SANDBOX_SELECT="test_old.py::test_zero\ntest_new.py::test_passes")
     started = sorted(e["nodeid"] for e in events if e["event"] == "start")

@@ -69,7 +69,7 @@ def test_culprit_is_the_running_test_or_the_collecting_file() -> None:
 def test_environment_of_a_run(tmp_path: Path) -> None:
     spec = RunSpec(files=("t.py",), guarded=("t.py", "u.py"), seed=7, reverse=True, run=2,
                    cover="pkg/m.py", python_path=(".", "src"))
-    env = _environ({"PATH": "/bin"}, spec, tmp_path, tmp_path / "ctrl", 5.0)
+    env = _environ({"PATH": "/bin"}, spec, tmp_path, tmp_path / "ctrl", 5.0, "cpu")
     assert env["PATH"] == "/bin"
     assert env["PYTHONPATH"] == f"{tmp_path / '.'}{os.pathsep}{tmp_path / 'src'}"
     assert (env["PYTHONHASHSEED"], env["TTA_SANDBOX_SEED"], env["TTA_SANDBOX_REVERSE"],
@@ -77,6 +77,7 @@ def test_environment_of_a_run(tmp_path: Path) -> None:
     assert env["TTA_SANDBOX_COVER"] == str(tmp_path / "pkg/m.py")
     assert env["TTA_SANDBOX_GUARDED"] == f"{tmp_path / 't.py'}{os.pathsep}{tmp_path / 'u.py'}"
     assert env["TTA_SANDBOX_TEST_TIMEOUT"] == "5.0"
+    assert env["TTA_SANDBOX_TEST_CLOCK"] == "cpu"
     assert env["TTA_SANDBOX_REPORT"] == str(tmp_path / "ctrl" / "events.jsonl")
 
 

@@ -70,6 +70,8 @@ class Config(BaseModel):
     sandbox: Literal["auto", "bwrap", "fallback"] = "auto"
     mutation: bool = True
     mutation_max_mutants: int = Field(8, ge=1, le=50)
+    test_clock: Literal["cpu", "wall"] = "cpu"
+    warm: bool = True
     # GitHub
     comment_permissions: tuple[str, ...] = Field(("write", "admin"), max_length=MAX_LIST)
     secret_env: tuple[str, ...] = Field((), max_length=MAX_LIST)

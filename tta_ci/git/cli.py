@@ -210,6 +210,10 @@ def archive_into(repo: Path, sha: str, dest: Path) -> None:
     except tarfile.ReadError:
         pass  # git failed before writing an archive: reported below
     finally:
+        # the tar reader stops at the end-of-archive blocks; git may still be writing the
+        # record's padding, and a pipe closed under it ends git with SIGPIPE
+        while proc.stdout.read(65536):
+            pass
         proc.stdout.close()
         stderr = proc.stderr.read().decode(errors="replace")
         proc.wait()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-__all__ = ["PLUGIN", "pytest_argv"]
+__all__ = ["PLUGIN", "pytest_args", "pytest_argv"]
 
 PLUGIN = "tta_ci.validate.plugin"
 _COMMON = ("-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:timeout", "-p", "no:xdist",
@@ -44,10 +44,18 @@ def pytest_argv(
         if coverage_include:
             head.append(f"--include={','.join(coverage_include)}")
         head.append("-m")
+    return [*head, "pytest", *pytest_args(files, plugin=plugin, junit_xml=junit_xml,
+                                           import_mode=import_mode, maxfail=maxfail)]
+
+
+def pytest_args(files: Sequence[str], *, plugin: str | None = None,
+                junit_xml: str | None = None, import_mode: str | None = None,
+                maxfail: int = 0) -> list[str]:
+    """What follows ``-m pytest``: the arguments of ``pytest.main`` in a warm interpreter."""
     extra = ["-p", plugin, "-rN", "--continue-on-collection-errors"] if plugin else []
     if junit_xml is not None:
         extra += [f"--junitxml={junit_xml}", "-o", "junit_family=xunit2",
                   "-o", "junit_logging=no"]
     mode = [f"--import-mode={import_mode}"] if import_mode else []
     stop = [f"--maxfail={maxfail}"] if maxfail > 0 else []
-    return [*head, "pytest", *extra, *_COMMON, *mode, *stop, *files]
+    return [*extra, *_COMMON, *mode, *stop, *files]

@@ -104,11 +104,13 @@ def _hand_over(paths: Sequence[Path]) -> None:
                     os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
 
 
-def fallback_argv(argv: Sequence[str], *, writable: Sequence[Path]) -> list[str]:
+def fallback_argv(argv: Sequence[str], *, writable: Sequence[Path],
+                  pass_fds: Sequence[int] = ()) -> list[str]:
     """``argv`` under the reaper, as ``nobody`` (``writable`` handed over) or without
-    capabilities when run as root; made after this process is non-dumpable."""
+    capabilities when run as root, inheriting ``pass_fds`` through the reaper; made after
+    this process is non-dumpable."""
     make_non_dumpable()
-    spec: dict[str, object] = {"parent": os.getpid()}
+    spec: dict[str, object] = {"parent": os.getpid(), "pass_fds": list(pass_fds)}
     if os.geteuid() == 0:
         python = argv[0] if argv and "python" in Path(argv[0]).name else sys.executable
         if _nobody_can_run(python):

@@ -15,7 +15,8 @@ need be), or ``isolation_level`` stops the run with one line saying what to inst
 ``sandbox_command`` builds the command line and environment of one sandboxed process;
 ``sandboxed_process`` starts one with pipes (for a long-lived process), and ``run_sandboxed``
 runs one to the end under a wall-clock timeout with its output capped. All of them, at every
-level, end by killing what the command left running.
+level, end by killing what the command left running. Under bubblewrap, the machine's shared
+caches (``caches.py``: bytecode, Hypothesis's tables) are mounted read-only.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tta_ci.core.errors import SandboxError, SandboxUnavailable
 from tta_ci.core.scratch import scratch_dir
 from tta_ci.core.secrets import scrubbed_env
 from tta_ci.sandbox import fallback, view
+from tta_ci.sandbox.caches import SharedCaches, machine_caches
 
 __all__ = [
     "OUTPUT_CAP",
@@ -61,6 +63,7 @@ ALLOWED_ENV = frozenset(
 ALLOWED_PREFIXES = ("TTA_SANDBOX_", "COVERAGE_", "HYPOTHESIS_")
 NET_ENV = frozenset({"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy",
                      "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"})
+_STREAM_LIMIT = 16 * 1024 * 1024  # longest line a long-lived process's pipe may hold
 _READ_CHUNK = 65536
 _DRAIN_GRACE_S = 2.0
 _STOP_GRACE_S = 2.0
@@ -182,12 +185,16 @@ def sandbox_command(
     writable: Sequence[Path] = (),
     share_net: bool = False,
     extra_env: Mapping[str, str] | None = None,
+    caches: SharedCaches | None = None,
+    pass_fds: Sequence[int] = (),
     timeout_s: float = 600.0,
     memory_mb: int = 2048,
 ) -> SandboxCommand:
     """The command that runs ``argv`` in ``workdir`` under ``isolation``, with ``home`` (an
     empty folder of the caller's) as its private home and temp folder. ``extra_env`` adds
-    variables the caller knows to hold no secret; ``share_net`` keeps the network."""
+    variables the caller knows to hold no secret; ``share_net`` keeps the network; the shared
+    ``caches`` are mounted read-only (bubblewrap only); ``pass_fds`` are descriptors the
+    command inherits besides 0/1/2 (the fallback's reaper passes them on)."""
     env = sandbox_env(environ, home=home)
     if share_net:
         env.update({k: v for k, v in scrubbed_env(environ).items() if k in NET_ENV})
@@ -196,9 +203,13 @@ def sandbox_command(
         probe = probe_bwrap()
         if not probe.ok:
             raise SandboxUnavailable(unavailable_message(probe))
+        readonly: tuple[Path, ...] = ()
+        if caches is not None:
+            caches.apply(env)
+            readonly = caches.readonly()
         cmd = view.bwrap_argv(argv, bwrap=shutil.which("bwrap") or "bwrap", workdir=workdir,
-                              home=home, writable=writable, share_net=share_net,
-                              form=probe.form)
+                              home=home, writable=writable, readonly=readonly,
+                              share_net=share_net, form=probe.form)
         return SandboxCommand(tuple(cmd), env, isolation,
                               fallback.limits(timeout_s, memory_mb, nproc=False))
     if isolation != "fallback":
@@ -208,7 +219,7 @@ def sandbox_command(
         site.mkdir(exist_ok=True)
         (site / "sitecustomize.py").write_text(fallback.SITECUSTOMIZE, encoding="utf-8")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-    cmd = fallback.fallback_argv(argv, writable=[workdir, home, *writable])
+    cmd = fallback.fallback_argv(argv, writable=[workdir, home, *writable], pass_fds=pass_fds)
     return SandboxCommand(tuple(cmd), env, isolation, fallback.limits(timeout_s, memory_mb))
 
 
@@ -228,19 +239,21 @@ async def _stop(proc: asyncio.subprocess.Process, isolation: str) -> None:
 @contextlib.asynccontextmanager
 async def sandboxed_process(
     argv: Sequence[str], *, workdir: Path, environ: Mapping[str, str], isolation: str,
-    stdin: int = subprocess.PIPE, **options: Any,
+    stdin: int = subprocess.PIPE, pass_fds: Sequence[int] = (), **options: Any,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A sandboxed process with pipes (a long-lived one too), stopped with all it started when
-    the block ends. ``options``: ``writable``, ``share_net``, ``extra_env``, ``timeout_s`` and
-    ``memory_mb``, as ``sandbox_command`` takes them; its home is made and removed here."""
+    """A sandboxed process with pipes (a long-lived one too: the warm interpreter, the
+    OpenHands worker), stopped with all it started when the block ends. ``pass_fds``:
+    descriptors it inherits besides 0/1/2. ``options``: ``writable``, ``share_net``,
+    ``extra_env``, ``caches``, ``timeout_s`` and ``memory_mb``, as ``sandbox_command`` takes
+    them; its home is made and removed here."""
     with scratch_dir("sbx-") as home:
         command = sandbox_command(argv, workdir=workdir, home=home, environ=environ,
-                                  isolation=isolation, **options)
+                                  isolation=isolation, pass_fds=pass_fds, **options)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *command.argv, cwd=workdir, env=command.env, stdin=stdin,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=command.preexec)
+                preexec_fn=command.preexec, limit=_STREAM_LIMIT, pass_fds=tuple(pass_fds))
         except OSError as exc:
             raise SandboxError(f"cannot start {command.argv[0]}: {exc}") from exc
         try:
@@ -282,11 +295,12 @@ async def run_sandboxed(
     """Run ``argv`` in ``workdir`` under ``isolation`` ("bwrap" or "fallback") to its end."""
     if isolation not in ("bwrap", "fallback"):
         raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
+    caches = await machine_caches(environ, isolation)
     start = time.monotonic()
     timed_out = False
     async with sandboxed_process(argv, workdir=workdir, environ=environ, isolation=isolation,
-                                 writable=writable, timeout_s=timeout_s, memory_mb=memory_mb,
-                                 stdin=subprocess.DEVNULL) as proc:
+                                 writable=writable, caches=caches, timeout_s=timeout_s,
+                                 memory_mb=memory_mb, stdin=subprocess.DEVNULL) as proc:
         readers = [asyncio.ensure_future(_read_capped(s, OUTPUT_CAP))
                    for s in (proc.stdout, proc.stderr)]
         try:

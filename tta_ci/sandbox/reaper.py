@@ -4,7 +4,8 @@ only, nothing imported from the working directory or site-packages).
 It makes itself a child subreaper, so that every process the command leaves behind — a
 double-forked ``setsid`` daemon included — is re-parented to it instead of to init; runs the
 command in a session of its own (as ``SPEC["uid"]``/``SPEC["gid"]`` when given, with no new
-privileges, and, when it stays root, with an empty capability bounding set); waits for it; then
+privileges, and, when it stays root, with an empty capability bounding set; inheriting the
+descriptors ``SPEC["pass_fds"]`` names); waits for it; then
 kills and reaps every process still below it. It ends with the command's status (a signal
 is passed on as the same signal). SIGTERM (tta-ci's timeout, or tta-ci's death through the
 parent-death signal) kills the whole tree at once.
@@ -107,7 +108,8 @@ def main(argv: list[str]) -> int:
     uid, gid = spec.get("uid"), spec.get("gid")
     try:
         child = subprocess.Popen(command, start_new_session=True, preexec_fn=_child_setup(spec),
-                                 user=uid, group=gid, extra_groups=[] if gid is not None else None)
+                                 user=uid, group=gid, extra_groups=[] if gid is not None else None,
+                                 pass_fds=tuple(spec.get("pass_fds", ())))
     except OSError as exc:
         print(f"tta-ci sandbox: cannot start {command[0]}: {exc}", file=sys.stderr)
         return 127

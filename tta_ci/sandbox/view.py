@@ -9,6 +9,8 @@ The root of the sandbox is empty but for:
   the interpreter's own prefix: an in-project ``.venv`` is seen, the project's checkout is
   not), and tta-ci's own package folder (not the folder holding it, which may be a checkout);
 * a private ``/tmp`` (tmpfs), ``/proc`` of its own PID namespace, a minimal ``/dev``;
+* read-only too: the folders the caller names as such (the machine's shared caches of
+  bytecode and Hypothesis tables, filled by the trusted host);
 * read-write: the workspace, the run's private home, and the folders the caller names.
 
 So ``$HOME``, the user's checkout (with ``.git/config`` and its token), the runner's temp and
@@ -131,9 +133,10 @@ def _system(share_net: bool) -> list[str]:
 
 
 def bwrap_argv(argv: Sequence[str], *, bwrap: str, workdir: Path, home: Path,
-               writable: Sequence[Path] = (), share_net: bool = False,
-               form: str = "userns") -> list[str]:
-    """The bubblewrap command line that runs ``argv`` in ``workdir`` with this view.
+               writable: Sequence[Path] = (), readonly: Sequence[Path] = (),
+               share_net: bool = False, form: str = "userns") -> list[str]:
+    """The bubblewrap command line that runs ``argv`` in ``workdir`` with this view, plus the
+    ``readonly`` folders the caller names (the trusted host's shared caches), bound read-only.
 
     The environment is the one bubblewrap itself is started with (already clean): nothing of
     it goes on the command line, where any process could read it.
@@ -147,6 +150,8 @@ def bwrap_argv(argv: Sequence[str], *, bwrap: str, workdir: Path, home: Path,
     for path in readonly_paths(python):  # under /tmp: after the tmpfs that would hide them
         if path.startswith("/tmp/"):
             cmd += ["--ro-bind", path, path]
+    for seen in dict.fromkeys(str(p) for p in readonly):  # after the tmpfs too
+        cmd += ["--ro-bind", seen, seen]
     for path in dict.fromkeys(str(p) for p in (workdir, home, *writable)):
         cmd += ["--bind", path, path]
     cmd += [*UNSHARE[form], *(["--share-net"] if share_net else []), "--die-with-parent",

@@ -5,8 +5,10 @@ adds the base version of the changed symbol as one more mutant (the change rever
 that fails on it pins the change even where it runs no new line). Each mutant knows the lines
 of the real code it touches (``reach``): a mutant runs only the tests whose per-test coverage
 context reached one of them. ``swap_runner`` is the one seam that runs tests on a mutant
-(``run_mutant(spec, mutant) -> RunReport``): today it writes the mutant over the target file of
-the validator's workspace for one sandboxed pytest process and restores the file.
+(``run_mutant(spec, mutant) -> RunReport``): ``swap_runner`` writes the mutant over the target
+file of the validator's workspace for fresh sandboxed pytest processes and restores the file;
+``tta_ci.validate.warmpool`` switches it in a warm interpreter instead (and falls back to
+``swap_runner``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from tta_ci.core.lines import python_lines
 from tta_ci.core.mutants import Mutant, mutants
 from tta_ci.core.types import MutationScore, Survivor, Task
-from tta_ci.validate.runner import RunReport, RunSpec
+from tta_ci.validate.runner import Launcher, RunReport, RunSpec
 
 __all__ = [
     "BASE_OPERATOR",
@@ -38,7 +41,16 @@ __all__ = [
 ]
 
 BASE_OPERATOR = "the change reverted (base version)"
-RunFn = Callable[[RunSpec], Awaitable[RunReport]]
+
+
+class RunFn(Protocol):
+    """One run of ``spec`` in the validator's workspace, as the validator runs it on a mutant;
+    ``launcher``: how its processes start (default: fresh sandboxed interpreters)."""
+
+    def __call__(self, spec: RunSpec, launcher: Launcher | None = None
+                 ) -> Awaitable[RunReport]: ...
+
+
 MutantRunner = Callable[[RunSpec, Mutant], Awaitable[RunReport]]
 RunnerFactory = Callable[[Path, str, RunFn], MutantRunner]  # (workspace, target file, run)
 

@@ -16,6 +16,13 @@ variables set by the runner:
 ``TTA_SANDBOX_READABLE``    os.pathsep-separated paths guarded code may read besides the
                             working directory (the interpreter, the system libraries)
 ``TTA_SANDBOX_TEST_TIMEOUT`` seconds per test (setup + call + teardown)
+``TTA_SANDBOX_TEST_CLOCK``  what that budget counts: ``wall`` (default) or ``cpu`` (the
+                            process's CPU time, ITIMER_PROF: a busy machine does not use it up)
+``TTA_SANDBOX_TEST_WALL``   with ``cpu``: the wall-clock backstop per test, for a test blocked
+                            in a sleep or on I/O (default: 10 times the CPU budget)
+``TTA_SANDBOX_COVER_BASE``  JSON ``{"lines": [...], "arcs": [...]}`` of the target measured
+                            while it was imported before this plugin started (a warm
+                            interpreter preloads it); merged into the context ``""``
 ``TTA_SANDBOX_SELECT``      newline-separated node ids to run (empty: all collected tests)
 
 Events: ``collect_start``/``collect_end`` {path}, ``collect_error`` {path, message},
@@ -28,6 +35,11 @@ teardown), and everything that runs after the session (``atexit``) — may not w
 writable folders, read outside the readable ones, start processes, open sockets or send
 signals: an audit hook, installed before any candidate is imported, refuses, and the violation
 is reported.
+
+The state is made from the environment by ``configure(environ)``: at import, and again in each
+run forked from a warm interpreter (``tta_ci.sandbox.server``) that imported this module (and
+installed its audit hook) once, before any candidate; such a run is guarded exactly as a fresh
+process is, its ``atexit`` handlers included.
 """
 
 from __future__ import annotations
@@ -38,15 +50,16 @@ import os
 import random
 import signal
 import sys
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from types import FrameType
 from typing import Any
 
 import pytest
 
-__all__ = ["SandboxTimeout"]
+__all__ = ["SandboxTimeout", "configure"]
 
-_ENV = os.environ
+_ENV: Mapping[str, str] = os.environ
+_WALL_BACKSTOP = 10.0  # with the CPU clock: the wall limit per test, times the CPU budget
 _LONGREPR_CAP = 4000
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _PATH_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.chmod": (0,),
@@ -74,6 +87,11 @@ class _State:
         self.violations: dict[str, str] = {}
         self.writable = [os.path.realpath(p) for p in _split(_ENV.get("TTA_SANDBOX_WRITABLE"))]
         self.writable.append(os.path.realpath(_ENV.get("TMPDIR", "/tmp")))
+        prefix = sys.pycache_prefix
+        if prefix and os.path.isdir(prefix) and not os.access(prefix, os.W_OK):
+            # a read-only bytecode cache: the import system tries (and fails) to add a
+            # module's bytecode there; the attempt is not the test's
+            self.writable.append(os.path.realpath(prefix))
         prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         self.readable = [os.path.realpath(p) for p in (
             os.getcwd(), *prefixes, *_split(_ENV.get("TTA_SANDBOX_READABLE")),
@@ -166,8 +184,17 @@ def _start_coverage() -> Any:
     return cov
 
 
-_STATE = _State()
-_COV = _start_coverage()
+def configure(environ: Mapping[str, str]) -> None:
+    """(Re)make the plugin's state from ``environ``: its report file, guards, coverage."""
+    global _ENV, _STATE, _COV
+    _ENV = environ
+    _STATE = _State()
+    _COV = _start_coverage()
+
+
+_STATE: _State
+_COV: Any
+configure(os.environ)
 sys.addaudithook(_audit)
 
 
@@ -223,7 +250,23 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    if signum == signal.SIGPROF:
+        raise SandboxTimeout(f"test used more than {_ENV['TTA_SANDBOX_TEST_TIMEOUT']} s of CPU")
     raise SandboxTimeout("test timed out")
+
+
+def _start_timers() -> None:
+    """The per-test budget: wall time, or CPU time with a generous wall-clock backstop."""
+    timeout = float(_ENV.get("TTA_SANDBOX_TEST_TIMEOUT", "0"))
+    if timeout <= 0:
+        return
+    wall = timeout
+    if _ENV.get("TTA_SANDBOX_TEST_CLOCK") == "cpu":
+        wall = float(_ENV.get("TTA_SANDBOX_TEST_WALL") or timeout * _WALL_BACKSTOP)
+        signal.signal(signal.SIGPROF, _on_alarm)
+        signal.setitimer(signal.ITIMER_PROF, timeout)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, wall)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -234,10 +277,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None
     random.seed(f"{_ENV.get('TTA_SANDBOX_RUN', '0')}:{nodeid}")
     if _COV is not None:
         _COV.switch_context(nodeid)
-    timeout = float(_ENV.get("TTA_SANDBOX_TEST_TIMEOUT", "0"))
-    if timeout > 0:
-        signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+    _start_timers()
     if os.path.realpath(str(item.path)) in _STATE.guarded:
         _STATE.active = nodeid
     try:
@@ -245,6 +285,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None
     finally:
         _STATE.active = None
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         if _COV is not None:
             _COV.switch_context("")
         record = _STATE.results.pop(nodeid, {"outcome": "passed"})
@@ -288,9 +329,21 @@ def _coverage_by_context(cov: Any) -> dict[str, dict[str, list[Any]]]:
     return contexts
 
 
+def _with_import_time(contexts: dict[str, dict[str, list[Any]]]) -> dict[str, dict[str, list[Any]]]:
+    """Add the lines (and arcs) the target ran while it was imported before this plugin
+    measured anything, to the context ``""``, where a fresh process records them."""
+    base = json.loads(_ENV.get("TTA_SANDBOX_COVER_BASE") or "{}")
+    if not base:
+        return contexts
+    empty = contexts.setdefault("", {"lines": [], "arcs": []})
+    empty["lines"] = sorted({*empty["lines"], *base.get("lines", ())})
+    empty["arcs"] = sorted({*map(tuple, empty["arcs"]), *map(tuple, base.get("arcs", ()))})
+    return contexts
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _COV is not None:
-        _emit("coverage", contexts=_coverage_by_context(_COV))
+        _emit("coverage", contexts=_with_import_time(_coverage_by_context(_COV)))
     _emit("finished", exitstatus=int(exitstatus))
 
 

@@ -5,7 +5,7 @@ then, until nothing more goes, every module-level definition that no remaining c
 helper functions, classes, fixtures (used by a test or fixture that names it as a parameter,
 or through ``usefixtures``), constants, and the names of imports. What pytest reads by
 itself stays: ``pytestmark``, autouse fixtures, ``from __future__`` imports. The analysis is
-by name (``ast``); the edit keeps every other byte of the file (``libcst``).
+by name (``ast``, in ``usage.py``); the edit keeps every other byte of the file (``libcst``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-__all__ = ["prune"]
+from tta_ci.validate.usage import defined_names, unused_names
 
-KEPT_NAMES = frozenset({"pytestmark"})
-
+__all__ = ["prune", "unused_names"]
 
 class _TestPruner(cst.CSTTransformer):
     def __init__(self, keep: set[str]) -> None:
@@ -51,62 +50,6 @@ class _TestPruner(cst.CSTTransformer):
             return updated
         full = f"{self.cls}::{name}" if self.cls else name
         return updated if full in self.keep else cst.RemoveFromParent()
-
-
-def _uses(node: ast.AST) -> set[str]:
-    """Names ``node`` reads, the fixtures its functions ask for, the ``usefixtures`` it names."""
-    names = {n.id for n in ast.walk(node)
-             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
-    names |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
-              for a in (*n.posonlyargs, *n.args, *n.kwonlyargs)}
-    for call in ast.walk(node):
-        if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("usefixtures"):
-            names |= {a.value for a in call.args if isinstance(a, ast.Constant)
-                      and isinstance(a.value, str)}
-    return names
-
-
-def _defined(node: ast.stmt) -> set[str]:
-    """The module-level names a statement defines (import aliases included)."""
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {node.name}
-    if isinstance(node, ast.Assign | ast.AnnAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            return set()
-        return {(a.asname or a.name).split(".")[0] for a in node.names}
-    return set()
-
-
-def _is_root(node: ast.stmt) -> bool:
-    """Statements kept whatever uses them: tests, what pytest reads, anything not a definition."""
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        autouse = any("autouse" in ast.unparse(d) for d in node.decorator_list)
-        return node.name.startswith("test") or autouse
-    if isinstance(node, ast.ClassDef):
-        return node.name.startswith("Test")
-    defined = _defined(node)
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return not defined
-    return not defined or bool(defined & KEPT_NAMES)
-
-
-def unused_names(code: str) -> set[str]:
-    """Module-level names that no test (nor what the tests use, transitively) needs."""
-    tree = ast.parse(code)
-    live: set[str] = set()
-    pending = [n for n in tree.body if _is_root(n)]
-    others = [n for n in tree.body if not _is_root(n)]
-    defined = set().union(*(_defined(n) for n in others)) if others else set()
-    while pending:
-        node = pending.pop()
-        live |= _uses(node)
-        newly = [n for n in others if _defined(n) & live]
-        others = [n for n in others if n not in newly]
-        pending.extend(newly)
-    return defined - live
 
 
 class _NameRemover(cst.CSTTransformer):
@@ -146,7 +89,7 @@ class _NameRemover(cst.CSTTransformer):
     def _statement(self, stmt: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
         if isinstance(stmt, cst.Assign | cst.AnnAssign):
             code = cst.Module(body=[]).code_for_node(stmt)
-            defined = _defined(ast.parse(code).body[0])
+            defined = defined_names(ast.parse(code).body[0])
             return None if defined and defined <= self.names else stmt
         if isinstance(stmt, cst.Import | cst.ImportFrom) and not isinstance(
                 stmt.names, cst.ImportStar):

@@ -8,13 +8,15 @@ without it, so a single bad test never costs the results of the others.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -23,7 +25,7 @@ from tta_ci.sandbox.commands import PLUGIN, pytest_argv
 from tta_ci.sandbox.isolation import SandboxResult, run_sandboxed
 from tta_ci.sandbox.view import readable_paths
 
-__all__ = ["RunReport", "RunSpec", "TestRecord", "run_pytest"]
+__all__ = ["ColdLauncher", "Launcher", "RunReport", "RunSpec", "TestRecord", "run_pytest"]
 
 MAX_RESTARTS = 20
 MAX_EVENT_BYTES = 64 * 1024 * 1024
@@ -71,8 +73,39 @@ class RunReport(BaseModel):
     stderr: str = ""
 
 
+class Launcher(Protocol):
+    """Starts one pytest process over a spec's files and waits for it."""
+
+    def control(self) -> contextlib.AbstractAsyncContextManager[Path]:
+        """A fresh folder the process may write (its events file, coverage data)."""
+
+    async def launch(self, spec: RunSpec, env: dict[str, str], ctrl: Path,
+                     timeout_s: float) -> SandboxResult:
+        """``python -m pytest`` over ``spec.files`` with the environment ``env``."""
+
+
+@dataclass(frozen=True)
+class ColdLauncher:
+    """A fresh sandboxed interpreter per process."""
+
+    ws: Path
+    isolation: str
+
+    @contextlib.asynccontextmanager
+    async def control(self) -> AsyncIterator[Path]:
+        with scratch_dir("run-") as ctrl:
+            yield ctrl
+
+    async def launch(self, spec: RunSpec, env: dict[str, str], ctrl: Path,
+                     timeout_s: float) -> SandboxResult:
+        argv = pytest_argv(list(spec.files), plugin=PLUGIN, import_mode=spec.import_mode,
+                           maxfail=spec.maxfail)
+        return await run_sandboxed(argv, workdir=self.ws, isolation=self.isolation,
+                                   timeout_s=timeout_s, environ=env, writable=[ctrl])
+
+
 def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
-             test_timeout_s: float) -> dict[str, str]:
+             test_timeout_s: float, test_clock: str) -> dict[str, str]:
     env = dict(environ)
     env.update({
         "PYTHONPATH": os.pathsep.join(str(ws / p) for p in spec.python_path),
@@ -87,6 +120,7 @@ def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
         "TTA_SANDBOX_WRITABLE": "",  # guarded code writes into tmp_path only, never ``ctrl``
         "TTA_SANDBOX_READABLE": os.pathsep.join(readable_paths(sys.executable)),
         "TTA_SANDBOX_TEST_TIMEOUT": str(test_timeout_s),
+        "TTA_SANDBOX_TEST_CLOCK": test_clock,
         "TTA_SANDBOX_SELECT": "\n".join(spec.select),
     })
     return env
@@ -162,8 +196,12 @@ def _culprit(running: str | None, collecting: str | None, result: SandboxResult,
 
 
 async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], isolation: str,
-                     timeout_s: float, test_timeout_s: float) -> RunReport:
-    """Run the files of ``spec`` until every one has run to the end or died."""
+                     timeout_s: float, test_timeout_s: float, test_clock: str = "wall",
+                     launcher: Launcher | None = None) -> RunReport:
+    """Run the files of ``spec`` until every one has run to the end or died. ``test_clock``:
+    what ``test_timeout_s`` counts (``cpu`` or ``wall``); ``launcher``: how each process
+    starts (default: a fresh sandboxed interpreter)."""
+    launcher = launcher or ColdLauncher(ws, isolation)
     report = RunReport(guarded=spec.guarded)
     files = list(spec.files)
     deadline = time.monotonic() + RESTART_BUDGET * timeout_s  # restarts cannot go on for ever
@@ -172,13 +210,10 @@ async def run_pytest(ws: Path, spec: RunSpec, *, environ: Mapping[str, str], iso
             for name in files:
                 report.dead_files.setdefault(name, "timeout")
             break
-        with scratch_dir("run-") as ctrl:
+        async with launcher.control() as ctrl:
             current = spec.model_copy(update={"files": tuple(files)})
-            result = await run_sandboxed(
-                pytest_argv(files, plugin=PLUGIN, import_mode=spec.import_mode,
-                            maxfail=spec.maxfail), workdir=ws,
-                isolation=isolation, timeout_s=timeout_s,
-                environ=_environ(environ, current, ws, ctrl, test_timeout_s), writable=[ctrl])
+            env = _environ(environ, current, ws, ctrl, test_timeout_s, test_clock)
+            result = await launcher.launch(current, env, ctrl, timeout_s)
             report.processes += 1
             finished, running, collecting = _apply(_events(ctrl / "events.jsonl"), report, ws)
         report.stderr = (result.stdout[-3000:] + result.stderr[-3000:])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,12 +47,14 @@ from tta_ci.validate.mutation import (
     score,
     swap_runner,
 )
-from tta_ci.validate.runner import RunReport, RunSpec, run_pytest
+from tta_ci.validate.runner import Launcher, RunReport, RunSpec, run_pytest
 from tta_ci.validate.verdict import Batch, build_verdict, functional, redacted
+from tta_ci.validate.warmpool import WarmPool
 
 __all__ = ["ResultValidator"]
 
 MUTANT_TEST_TIMEOUT_S = 10.0  # per test, on a mutant
+WALL_BACKSTOP = 4.0  # with the CPU clock: a run's wall-clock limit, times its CPU budget
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,20 @@ class ResultValidator:
     """Judges generated test files for a task against the code of ``repo`` (at ``ref``)."""
 
     def __init__(self, config: Config, repo: Path, *, environ: Mapping[str, str],
-                 ref: str | None = None, mutant_runner: RunnerFactory = swap_runner) -> None:
+                 ref: str | None = None, mutant_runner: RunnerFactory | None = None) -> None:
         """``mutant_runner(ws, target, run)`` makes the ``run_mutant(spec, mutant)`` that runs
-        tests on a mutant (default: the mutant written over the target file for one run)."""
+        tests on a mutant (default: with ``warm`` on, a fork of a warm interpreter with the
+        mutant switched in, ``WarmPool``; else, or when that fails, the mutant written over
+        the target file for fresh processes, ``swap_runner``)."""
         self.config = config
         self.repo = repo
         self.environ = environ
         self.ref = ref
-        self.mutant_runner = mutant_runner
+        self.warm: WarmPool | None = None
+        if mutant_runner is None and config.warm:
+            self.warm = WarmPool(environ, config)
+            mutant_runner = self.warm.factory
+        self.mutant_runner = mutant_runner or swap_runner
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
         self._import_mode: str | None = None  # and its ``--import-mode``
@@ -93,7 +101,6 @@ class ResultValidator:
                             evidence: Sequence[Mapping[str, str]] = ()) -> list[Verdict]:
         """One verdict per code; ``evidence[i]`` says where the tests of ``codes[i]`` took
         their expectations from (test name → source)."""
-        start = time.monotonic()
         start = time.monotonic()
         batch = self._batch(task)
         progress.stage("preparing the sandbox")
@@ -119,6 +126,9 @@ class ResultValidator:
                               runnable: dict[int, str], statics: Sequence[StaticReport],
                               evidence: Sequence[Mapping[str, str]]) -> None:
         """Gates 3 to 7 for the candidates that passed the static gates, into ``batch``."""
+        if self.warm is not None:  # a server per hash seed of the runs, meanwhile
+            self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
+                               task.file, range(self.config.runs))
         baseline = await self._prepare(ws, task, batch)
         batch.paths = place_candidates(ws, task.test_file, runnable)
         batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
@@ -164,8 +174,15 @@ class ResultValidator:
                      changed=set(task.changed_lines),
                      redact=Redactor.from_env(self.environ, self.config))
 
-    def _workspace(self) -> contextlib.AbstractAsyncContextManager[Path]:
-        return async_workspace(self.repo, ref=self.ref)
+    @contextlib.asynccontextmanager
+    async def _workspace(self) -> AsyncIterator[Path]:
+        """A fresh workspace; its warm server ends with it."""
+        async with async_workspace(self.repo, ref=self.ref) as ws:
+            try:
+                yield ws
+            finally:
+                if self.warm is not None:
+                    await self.warm.release(ws)
 
     async def recheck(self, task: Task, code: str) -> bool:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
@@ -176,7 +193,7 @@ class ResultValidator:
             paths = place_candidates(ws, task.test_file, {0: code})
             spec = RunSpec(files=(paths[0],), guarded=(paths[0],),
                            python_path=self._python_path(task))
-            report = await self._run(ws, spec, isolation_level(self.config))
+            report = await self._run(ws, spec, isolation_level(self.config), target=task.file)
         outcomes = [r.outcome for r in report.results.values()]
         clean = not report.collect_errors and not report.dead_files
         return clean and bool(outcomes) and all(o == "passed" for o in outcomes)
@@ -221,7 +238,7 @@ class ResultValidator:
                            guarded=tuple(alive), seed=run // 2, reverse=run % 2 == 1, run=run,
                            cover=task.file if run == 0 else None,
                            python_path=self._python_path(task))
-            report = await self._run(ws, spec, batch.isolation)
+            report = await self._run(ws, spec, batch.isolation, target=task.file)
             batch.reports.append(report)
             batch.dead.update(report.dead_files)
             if together and existing:
@@ -255,22 +272,36 @@ class ResultValidator:
                 batch.kills.setdefault(nodeid, set()).add(index)
 
     def _mutant_runner(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
-        async def run(spec: RunSpec) -> RunReport:
-            return await self._run(ws, spec, batch.isolation, mutant=True)
+        async def run(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
+            return await self._run(ws, spec, batch.isolation, mutant=True, launcher=launcher)
 
         return self.mutant_runner(ws, task.file, run)
 
-    async def _run(self, ws: Path, spec: RunSpec, isolation: str, *,
-                   mutant: bool = False) -> RunReport:
+    async def _run(self, ws: Path, spec: RunSpec, isolation: str, *, mutant: bool = False,
+                   launcher: Launcher | None = None, target: str | None = None) -> RunReport:
         """One sandboxed run; on a mutant a test has less time (a mutant that loops for ever
-        is killed by its timeout, and should not cost a quarter of the run's)."""
+        is killed by its timeout, and should not cost a quarter of the run's). With the CPU
+        clock (``test_clock``), a test's budget is CPU time and the run's wall-clock limit
+        only a generous backstop: a busy machine does not change a verdict. With ``target``
+        (the file under test) and ``warm`` on, its processes are forks of the workspace's
+        warm interpreter, else (or when that fails) fresh ones."""
+        if launcher is None and target is not None and self.warm is not None:
+            async def forked(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
+                return await self._run(ws, spec, isolation, mutant=mutant, launcher=launcher)
+
+            report = await self.warm.run(ws, spec, target, forked)
+            if report is not None:
+                return report
         timeout = self.config.validation_timeout_s
         per_test = max(1.0, timeout / 4)
         spec = spec.model_copy(update={"import_mode": self._import_mode})
         if mutant:
             per_test = min(per_test, MUTANT_TEST_TIMEOUT_S)
+        if self.config.test_clock == "cpu":
+            timeout *= WALL_BACKSTOP
         return await run_pytest(ws, spec, environ=self.environ, isolation=isolation,
-                                timeout_s=timeout, test_timeout_s=per_test)
+                                timeout_s=timeout, test_timeout_s=per_test,
+                                test_clock=self.config.test_clock, launcher=launcher)
 
     async def _baseline(self, ws: Path, task: Task, existing: list[str],
                         batch: Batch) -> _Baseline:
@@ -284,7 +315,7 @@ class ResultValidator:
                 progress.stage("coverage of the existing tests")
                 spec = RunSpec(files=tuple(existing), cover=task.file,
                                python_path=self._python_path(task))
-                report = await self._run(ws, spec, batch.isolation)
+                report = await self._run(ws, spec, batch.isolation, target=task.file)
                 for data in report.coverage.values():
                     coverage.add(data, batch.changed)
                 passed = frozenset(n for n, r in report.results.items() if r.outcome == "passed")
@@ -329,7 +360,7 @@ class ResultValidator:
         existing = [f for f in spec.files if f not in spec.guarded]
         for path in suspects:
             alone = spec.model_copy(update={"files": (path, *existing), "guarded": (path,)})
-            check = await self._run(ws, alone, batch.isolation)
+            check = await self._run(ws, alone, batch.isolation, target=batch.task.file)
             hurt = [n for n in broken if _outcome(check, n) != "passed"]
             if hurt:
                 batch.polluters[path] = hurt[0]
