@@ -35,15 +35,17 @@ pytestmark = pytest.mark.openhands
 
 
 # Looks for the key (never written whole: the command is echoed back) in the terminal's parent's
-# environment and in every /proc/<pid>/environ the terminal can see; PROBE_MARKER is a control.
+# environment and in every /proc/<pid>/environ the terminal can see. The control: a process the
+# probe starts with PROBE_MARKER in its environment must be found by the same scan.
 PROC_PROBE = (
+    'env PROBE_MARKER=visible-marker-42 sleep 60 & M=$!; '
     'K=sk-or-v1-test-; K="${K}secret-0123456789"; '
     'grep -qaF "$K" /proc/$PPID/environ && echo "leak""ed-parent"; '
     'echo "parent""-vars-$(tr "\\0" "\\n" < /proc/$PPID/environ | grep -c =)"; '
     'for f in /proc/[0-9]*/environ; do '
     'grep -qaF "$K" "$f" 2>/dev/null && echo "leak""ed-$f"; '
     'grep -qaF visible-marker-42 "$f" 2>/dev/null && echo "mark""er-$f"; done; '
-    'echo "pro""cs-$(ls -d /proc/[0-9]* | wc -l)-seen"'
+    'echo "pro""cs-$(ls -d /proc/[0-9]* | wc -l)-seen"; kill $M'
 )
 
 
@@ -60,7 +62,7 @@ def test_openhands_agent_cannot_read_the_key_from_proc(
     llm_server.respond = agenda
     environ = {"OPENROUTER_API_KEY": KEY, "GITHUB_TOKEN": TOKEN, "TTA_MODEL": "test/model",
                "TTA_LLM_BASE_URL": llm_server.url, "PATH": os.environ["PATH"],
-               "PROBE_MARKER": "visible-marker-42", "TTA_SANDBOX": sandbox}
+               "TTA_SANDBOX": sandbox}
     done = subprocess.run(
         [sys.executable, "-m", "tta_ci", "run", "--backend", "openhands", "--repo",
          str(git_repo), "--base", base, "--mode", "none", "--json"],
