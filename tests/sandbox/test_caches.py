@@ -66,3 +66,13 @@ def test_a_sandbox_reads_the_hosts_bytecode_and_cannot_write_it(tmp_path: Path) 
     assert not (shared.pyc_prefix / "planted.pyc").exists()
     again = caches.shared_caches(environ)
     assert again == shared  # filled once
+
+
+def test_two_environments_of_one_interpreter_get_their_own_cache(tmp_path: Path) -> None:
+    """A virtual environment's python is a link to the same interpreter: the key tells them
+    apart by where they live (the bytecode prefix is per source path)."""
+    other = tmp_path / "venv" / "bin" / "python"
+    other.parent.mkdir(parents=True)
+    other.symlink_to(os.path.realpath(sys.executable))
+    assert os.path.realpath(other) == os.path.realpath(sys.executable)
+    assert caches._key(str(other)) != caches._key(sys.executable)

@@ -119,10 +119,22 @@ def _version(name: str) -> str:
         return "-"
 
 
+def _location(name: str) -> str:
+    """Where the installed package's files are (two virtual environments of one interpreter
+    share its real path, not their site-packages: the prefix holds bytecode per source path)."""
+    try:
+        files = importlib.metadata.distribution(name).locate_file("")
+    except importlib.metadata.PackageNotFoundError:
+        return "-"
+    return os.path.realpath(str(files))
+
+
 def _key(python: str) -> str:
-    """Changes with the interpreter and the packages whose bytecode is cached (a file edited
-    since, in an editable install, is only compiled in memory: Python checks each one)."""
-    stamp = [os.path.realpath(python), sys.version, *map(_version, _PACKAGES)]
+    """Changes with the interpreter, its environment and the packages whose bytecode is cached
+    (a file edited since, in an editable install, is only compiled in memory: Python checks
+    each one)."""
+    stamp = [os.path.realpath(python), os.path.dirname(os.path.abspath(python)), sys.version,
+             *map(_version, _PACKAGES), *map(_location, _PACKAGES)]
     return hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:16]
 
 

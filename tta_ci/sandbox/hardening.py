@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import sys
 
 __all__ = ["PR_SET_PDEATHSIG", "drop_ptrace", "harden", "prctl"]
@@ -24,12 +24,24 @@ CAP_SYS_PTRACE = 19
 _CAP_VERSION_3 = 0x20080522
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library this process already has loaded (``dlopen(NULL)``: no search, so no
+    ``ldconfig`` process per call), once; the server loads it before it forks."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl  # noqa: B018 - looked up here: a libc without it is no libc to use
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
 def prctl(option: int, value: int) -> bool:
     """``prctl(option, value)``; False where it failed or is not Linux."""
-    name = ctypes.util.find_library("c")
-    if not sys.platform.startswith("linux") or name is None:
-        return False
-    return bool(ctypes.CDLL(name, use_errno=True).prctl(option, value, 0, 0, 0) == 0)
+    libc = _libc()
+    return libc is not None and bool(libc.prctl(option, value, 0, 0, 0) == 0)
 
 
 def harden() -> bool:
@@ -58,9 +70,8 @@ def drop_ptrace() -> None:
     """Give up CAP_SYS_PTRACE for good (root in a sandbox may hold it: with it, a child could
     open the server's descriptors through ``/proc`` despite its being non-dumpable). Raises
     OSError when the capability is still held."""
-    name = ctypes.util.find_library("c")
-    if sys.platform.startswith("linux") and name is not None:
-        libc = ctypes.CDLL(name, use_errno=True)
+    libc = _libc()
+    if libc is not None:
         libc.prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0)  # fails harmlessly without it
         header = _CapHeader(_CAP_VERSION_3, 0)
         data = (_CapData * 2)()
