@@ -413,3 +413,15 @@ async def test_a_forked_run_is_guarded_as_a_fresh_one(tmp_path: Path, isolation:
     # the run's own report (warm.json) is written before the guard's exit phase
     assert violations(clean_events) == [] and clean.timing.get("end", 0) > 0
     assert outcomes(clean_events) == {"test_clean.py::test_ok": "passed"}
+
+
+@pytest.mark.slow
+async def test_a_main_runs_in_a_child_only_for_a_module_named_at_start(tmp_path: Path) -> None:
+    tool = "import os, sys\ndef main(args):\n    print('args', args, sys.argv[0], os.getcwd())\n" \
+           "    return 3\n"
+    ws = make_workspace(tmp_path / "ws", {"tool.py": tool, "other.py": tool})
+    async with warm(ws, plugins=(), mains=("tool",)) as box:
+        done = await box.main("tool", ["x"], env={"PATH": os.environ["PATH"]})
+        refused = await box.main("other", ["x"], env={"PATH": os.environ["PATH"]})
+    assert done.returncode == 3 and done.stdout.strip() == f"args ['x'] tool {ws}"
+    assert refused.returncode != 0 and "other is not a module this server runs" in refused.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.gitrepo import CommitFn, git
@@ -16,6 +17,7 @@ from tta_ci.core.mutants import Mutant, mutants
 from tta_ci.core.types import Survivor, Task, Verdict
 from tta_ci.plan.single import task_for_lines
 from tta_ci.validate import ResultValidator
+from tta_ci.validate import validator as validator_module
 from tta_ci.validate.behaviour import NOTHING, PINNED
 from tta_ci.validate.mutation import (
     BASE_OPERATOR,
@@ -281,3 +283,32 @@ def test_a_form_feed_does_not_shift_the_lines() -> None:
     planned = plan_mutants(text, task, [3], limit=1)
     assert planned[0].code == "return (b >= 2)" and planned[0].reach == {3}
     assert planned[-1].mutant.source == text.replace("b > 2", "b >= 2")
+
+
+@pytest.mark.slow
+def test_the_first_validation_runs_in_the_workspace_the_existing_tests_ran_in(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    validator, task = validator_for(project)
+    seen: list[Path] = []
+    place = validator_module.place_candidates
+
+    def spy(ws: Path, *args: Any, **kwargs: Any) -> Any:
+        seen.append(ws)
+        return place(ws, *args, **kwargs)
+
+    monkeypatch.setattr(validator_module, "place_candidates", spy)
+
+    async def steps() -> tuple[list[Path], bool]:
+        assert await validator.pinned(task) is None  # not pinned: the workspace is kept
+        kept = [h.path for h in validator._held._held.values()]
+        try:
+            (verdict,) = await validator.validate_many(task, [STRONG])
+        finally:
+            await validator.aclose()
+        return kept, verdict.accepted
+
+    kept, accepted = asyncio.run(steps())
+    assert accepted and len(kept) == 1
+    assert seen[0] == kept[0]  # gates 3 to 7 ran there; gate 8 in a fresh workspace
+    assert len(seen) >= 2 and kept[0] not in seen[1:]
+    assert not kept[0].exists()

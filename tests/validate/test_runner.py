@@ -73,12 +73,17 @@ def test_environment_of_a_run(tmp_path: Path) -> None:
     assert env["PATH"] == "/bin"
     assert env["PYTHONPATH"] == f"{tmp_path / '.'}{os.pathsep}{tmp_path / 'src'}"
     assert (env["PYTHONHASHSEED"], env["TTA_SANDBOX_SEED"], env["TTA_SANDBOX_REVERSE"],
-            env["TTA_SANDBOX_RUN"]) == ("3", "7", "1", "2")
+            env["TTA_SANDBOX_RUN"]) == ("1", "7", "1", "2")
     assert env["TTA_SANDBOX_COVER"] == str(tmp_path / "pkg/m.py")
     assert env["TTA_SANDBOX_GUARDED"] == f"{tmp_path / 't.py'}{os.pathsep}{tmp_path / 'u.py'}"
     assert env["TTA_SANDBOX_TEST_TIMEOUT"] == "5.0"
     assert env["TTA_SANDBOX_TEST_CLOCK"] == "cpu"
     assert env["TTA_SANDBOX_REPORT"] == str(tmp_path / "ctrl" / "events.jsonl")
+
+
+def test_the_runs_alternate_two_hash_seeds() -> None:
+    seeds = [RunSpec(files=(), run=run).hash_seed for run in range(5)]
+    assert seeds == [1, 2, 1, 2, 1]
 
 
 def _run(ws: Path, files: tuple[str, ...], **spec: object) -> RunReport:

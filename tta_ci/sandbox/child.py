@@ -40,7 +40,7 @@ import pytest
 
 from tta_ci.sandbox.swap import MutantSet
 
-__all__ = ["TIMING_FILE", "ServerState", "cpu_limit", "run"]
+__all__ = ["TIMING_FILE", "ServerState", "cpu_limit", "main", "run"]
 
 TIMING_FILE = "warm.json"  # in the run's control folder: phase times and the mutant switch
 _DEFAULT_SIGNALS = (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGALRM,
@@ -53,6 +53,7 @@ class ServerState:
 
     base_path: list[str]
     plugins: tuple[str, ...]
+    mains: frozenset[str]
     pytest_main: str
     warm_modules: frozenset[str]
     warnings_filters: list[Any]
@@ -62,9 +63,10 @@ class ServerState:
 
     @classmethod
     def make(cls, path: Sequence[str], plugins: Sequence[str], cover: str | None,
-             import_coverage: dict[str, list[Any]]) -> ServerState:
+             import_coverage: dict[str, list[Any]], mains: Sequence[str] = ()) -> ServerState:
         own = set(filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)))
         return cls(base_path=[p for p in path if p not in own], plugins=tuple(plugins),
+                   mains=frozenset(mains),
                    pytest_main=os.path.join(os.path.dirname(pytest.__file__), "__main__.py"),
                    warm_modules=frozenset(sys.modules), warnings_filters=list(warnings.filters),
                    cover=cover, import_coverage=import_coverage)
@@ -109,7 +111,7 @@ def _above_streams(fd: int) -> int:
     return moved
 
 
-def _interpreter(request: Mapping[str, Any], state: ServerState) -> None:
+def _interpreter(request: Mapping[str, Any], state: ServerState, program: str) -> None:
     """The process-wide settings a fresh interpreter would take from the environment."""
     env = request.get("env") or {}
     os.environ.clear()
@@ -117,7 +119,7 @@ def _interpreter(request: Mapping[str, Any], state: ServerState) -> None:
     os.chdir(request["cwd"])
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.path[:] = [os.getcwd(), *extra, *state.base_path]
-    sys.argv = [state.pytest_main, *request["args"]]
+    sys.argv = [program, *request["args"]]
     sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
     sys.pycache_prefix = env.get("PYTHONPYCACHEPREFIX") or None
     warnings.filters[:] = state.warnings_filters  # type: ignore[index]
@@ -193,7 +195,7 @@ def run(request: Mapping[str, Any], state: ServerState) -> int:
     atexit._clear()  # the server's handlers: a fresh process would not have them
     _standard_streams(phases.ctrl)
     _limits(request.get("limits") or {})
-    _interpreter(request, state)
+    _interpreter(request, state, state.pytest_main)
     _configure_plugins(state)
     mutant = request.get("mutant")
     switched = state.mutants[mutant["set"]] if mutant is not None else None
@@ -207,3 +209,18 @@ def run(request: Mapping[str, Any], state: ServerState) -> int:
     code = int(pytest.main(list(request["args"]), plugins=[phases]))
     atexit._run_exitfuncs()  # the run's own handlers, as at a fresh process's exit
     return code
+
+
+def main(request: Mapping[str, Any], state: ServerState) -> int:
+    """``python -m MODULE ARGS`` for a module the server was started to serve (``--main``):
+    the same set-up as a run, then ``MODULE.main(args)``; its exit status."""
+    atexit._clear()
+    _standard_streams(request["ctrl"])
+    module = str(request.get("module"))
+    if module not in state.mains:
+        raise ValueError(f"{module} is not a module this server runs")
+    _limits(request.get("limits") or {})
+    _interpreter(request, state, module)
+    code = importlib.import_module(module).main(list(request["args"]))
+    atexit._run_exitfuncs()
+    return int(code or 0)

@@ -3,7 +3,7 @@
 Started inside the sandbox by ``tta_ci.sandbox.warm.WarmSandbox``::
 
     python -P -m tta_ci.sandbox.server --channel R,W [--plugin MOD]... [--preload MOD]...
-        [--cover FILE]
+        [--cover FILE] [--main MOD]...
 
 It imports pytest (its built-in plugins and the installed ``pytest11`` entry points),
 coverage, Hypothesis (and fills Hypothesis's Unicode tables in memory), the ``--plugin``
@@ -21,6 +21,9 @@ from descriptor R, answered on descriptor W:
     ``{"id", "event": "done", "pid", "returncode" (negative: a signal), "wall_s", "user_s",
     "sys_s", "cpu_s", "maxrss_kb", "timed_out", "cpu_exceeded", "orphans_killed", "timing",
     "activation"}``. CPU times come from the child's own resource usage (``wait4``).
+``{"op": "main", "id", "module", "args", "env", "cwd", "ctrl", "limits"}``
+    fork a child set up the same way that runs ``MODULE.main(args)`` instead of pytest, for a
+    module named with ``--main`` when the server started (imported then); answered as a run.
 ``{"op": "mutants", "id", "set", "module", "file", "original", "sources"}``
     compile the mutants once (``swap.py``); answer ``{"id", "event": "mutants", "plans"}``.
 
@@ -131,15 +134,15 @@ def _threads() -> int:
     return max(threading.active_count(), len(os.listdir("/proc/self/task")))
 
 
-def warm_imports(plugins: Sequence[str], preload: Sequence[str], cover: str | None
-                 ) -> dict[str, Any]:
+def warm_imports(plugins: Sequence[str], preload: Sequence[str], cover: str | None,
+                 mains: Sequence[str] = ()) -> dict[str, Any]:
     """Everything a run needs, imported (and its caches filled) in this process."""
     timings: dict[str, float] = {}
     _timed(timings, "pytest", _pytest)
     _timed(timings, "hypothesis", _hypothesis)
     broken = _timed(timings, "plugins", _entry_points)
     _timed(timings, "coverage", _coverage)
-    for name in plugins:
+    for name in [*plugins, *mains]:
         _timed(timings, name, functools.partial(importlib.import_module, name))
     if _threads() > 1:
         raise RuntimeError(f"importing pytest and its plugins started {_threads() - 1} thread(s)")
@@ -163,6 +166,11 @@ class PytestServer(ForkServer):
         if op == "run":
             limits = request.get("limits") or {}
             self.spawn(request.get("id"), lambda: child.run(request, self.state),
+                       wall_s=float(limits.get("wall_s") or 3600),
+                       info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
+        elif op == "main":
+            limits = request.get("limits") or {}
+            self.spawn(request.get("id"), lambda: child.main(request, self.state),
                        wall_s=float(limits.get("wall_s") or 3600),
                        info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
         elif op == "mutants":
@@ -216,6 +224,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         "to import; its configure(environ) is called in every run")
     parser.add_argument("--preload", action="append", default=[], help="project module to "
                         "import once (it must start no thread)")
+    parser.add_argument("--main", action="append", default=[], help="module (of tta-ci) "
+                        "whose main(args) the server may run in a child (\"op\": \"main\")")
     parser.add_argument("--cover", help="file whose lines run by --preload are reported as "
                         "import-time coverage")
     return parser.parse_args(argv)
@@ -228,14 +238,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the client is gone: end, do not spin
     base_path = list(sys.path)  # before the preload, which may add to it
     try:
-        warmed = warm_imports(args.plugin, args.preload, args.cover)
+        warmed = warm_imports(args.plugin, args.preload, args.cover, args.main)
     except Exception as exc:  # the project's import failed, or started threads
         channel.write(json.dumps({"event": "error", "message": f"{type(exc).__name__}: {exc}"}))
         channel.write("\n")
         channel.flush()
         return 2
     state = child.ServerState.make(base_path, args.plugin, args.cover,
-                                   warmed["import_coverage"])
+                                   warmed["import_coverage"], args.main)
     server = PytestServer(requests, channel, state)
     server.send({"event": "ready", "pid": os.getpid(), "hardened": hardened,
                  "startup_s": round(time.monotonic() - _T0, 4), "timings": warmed["timings"],

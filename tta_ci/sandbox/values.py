@@ -56,6 +56,7 @@ class WarmSpec:
     cover: str | None = None
     hash_seed: int = 1
     plugins: tuple[str, ...] = (PLUGIN,)
+    mains: tuple[str, ...] = ()  # modules of tta-ci whose main(args) a child may run
     python: str = sys.executable
     memory_mb: int = 4096
     start_timeout_s: float = 120.0

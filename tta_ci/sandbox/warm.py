@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import shutil
 import subprocess
@@ -45,6 +46,8 @@ from tta_ci.sandbox.isolation import OUTPUT_CAP, sandbox_env, sandboxed_process
 from tta_ci.sandbox.values import Budget, MutantRef, WarmResult, WarmSpec
 
 __all__ = ["SERVER_MODULE", "Budget", "MutantRef", "WarmResult", "WarmSandbox", "WarmSpec"]
+
+log = logging.getLogger("tta_ci.sandbox")
 
 SERVER_MODULE = "tta_ci.sandbox.server"
 _ANSWER_GRACE_S = 30.0  # beyond a run's wall backstop, before the server counts as hung
@@ -100,6 +103,7 @@ class WarmSandbox:
         argv = [spec.python, "-P", "-m", SERVER_MODULE, self._channel.argument()]
         argv += [f"--plugin={name}" for name in spec.plugins]
         argv += [f"--preload={name}" for name in spec.preload]
+        argv += [f"--main={name}" for name in spec.mains]
         if spec.cover:
             argv.append(f"--cover={spec.workspace / spec.cover}")
         return argv
@@ -120,6 +124,9 @@ class WarmSandbox:
             await self._channel.connect()
             self._tasks.append(asyncio.ensure_future(self._drain_stderr()))
             self.ready = await self._first_answer()
+            log.debug("warm server in %s (seed %s, preload %s, mains %s): %.2fs CPU to start",
+                      spec.workspace, spec.hash_seed, spec.preload, spec.mains,
+                      self.ready.get("cpu_s", 0.0))
         except BaseException:
             await self.close()
             raise
@@ -203,13 +210,23 @@ class WarmSandbox:
                   ctrl: Path | None = None) -> WarmResult:
         """``pytest.main(args)`` in a forked child, with the environment ``env``; ``ctrl``: a
         folder from ``new_ctrl`` (the events file the caller named in ``env`` lives there)."""
+        return await self._fork({"op": "run", "mutant": None if mutant is None else {
+            "set": mutant.set_id, "index": mutant.index}}, args, env, budget, ctrl)
+
+    async def main(self, module: str, args: Sequence[str], *, env: Mapping[str, str],
+                   budget: Budget | None = None, ctrl: Path | None = None) -> WarmResult:
+        """``python -m MODULE ARGS`` (a module of ``WarmSpec.mains``) as a forked child, set up
+        as a run is; its stdout and stderr as a run's."""
+        return await self._fork({"op": "main", "module": module}, args, env, budget, ctrl)
+
+    async def _fork(self, op: Mapping[str, Any], args: Sequence[str], env: Mapping[str, str],
+                    budget: Budget | None, ctrl: Path | None) -> WarmResult:
         ctrl = ctrl or self.new_ctrl()
         budget = budget or Budget()
-        message = {"op": "run", "args": list(args), "env": self.run_env(env, ctrl, budget),
-                   "cwd": str(self.spec.workspace), "ctrl": str(ctrl), "limits": budget.limits(),
-                   "mutant": None if mutant is None else {"set": mutant.set_id,
-                                                          "index": mutant.index}}
+        message = {**op, "args": list(args), "env": self.run_env(env, ctrl, budget),
+                   "cwd": str(self.spec.workspace), "ctrl": str(ctrl), "limits": budget.limits()}
         done = await self.request(message, budget.wall_s + _ANSWER_GRACE_S)
+        log.debug("warm %s in %s: %.3fs CPU", op["op"], self.spec.workspace, done.get("cpu_s", 0))
         try:
             return self._result(done, ctrl)
         except (KeyError, TypeError, ValueError) as exc:

@@ -59,6 +59,14 @@ class RunSpec(BaseModel):
     import_mode: str | None = None  # the project's ``--import-mode``
     maxfail: int = 0  # stop after that many failures (0: never)
 
+    @property
+    def hash_seed(self) -> int:
+        """The run's ``PYTHONHASHSEED``: two alternate, so the runs with the existing tests
+        (odd, reversed) never share the seed of the runs alone (even; those differ in their
+        order seed instead). A warm interpreter's seed is fixed when it starts, so each
+        seed is one server per workspace."""
+        return self.run % 2 + 1
+
 
 class RunReport(BaseModel):
     results: dict[str, TestRecord] = Field(default_factory=dict)
@@ -109,7 +117,7 @@ def _environ(environ: Mapping[str, str], spec: RunSpec, ws: Path, ctrl: Path,
     env = dict(environ)
     env.update({
         "PYTHONPATH": os.pathsep.join(str(ws / p) for p in spec.python_path),
-        "PYTHONHASHSEED": str(spec.run + 1),
+        "PYTHONHASHSEED": str(spec.hash_seed),
         "TTA_SANDBOX_REPORT": str(ctrl / "events.jsonl"),
         "TTA_SANDBOX_SEED": str(spec.seed),
         "TTA_SANDBOX_REVERSE": "1" if spec.reverse else "0",

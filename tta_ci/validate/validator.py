@@ -34,6 +34,7 @@ from tta_ci.sandbox.workspace import async_workspace
 from tta_ci.validate.behaviour import PINNED
 from tta_ci.validate.confirm import confirmed, disagreement, plain_run
 from tta_ci.validate.gates import StaticReport, check_static
+from tta_ci.validate.held import HeldWorkspaces
 from tta_ci.validate.imports import import_policy
 from tta_ci.validate.judge import Coverage, executable_lines, function_name, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
@@ -92,6 +93,8 @@ class ResultValidator:
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
         self._import_mode: str | None = None  # and its ``--import-mode``
+        # task id → the workspace its existing tests ran in (``pinned``), and how to end it
+        self._held = HeldWorkspaces()
 
     async def validate(self, task: Task, code: str,
                        evidence: Mapping[str, str] | None = None) -> Verdict:
@@ -104,7 +107,7 @@ class ResultValidator:
         start = time.monotonic()
         batch = self._batch(task)
         progress.stage("preparing the sandbox")
-        async with self._workspace() as ws:
+        async with self._workspace(task) as ws:
             self._read_settings(ws)
             policy = import_policy(ws, roots=self._python_path(task), target=task.file)
             statics = [check_static(code, policy=policy) for code in codes]
@@ -158,10 +161,19 @@ class ResultValidator:
         if not self.config.mutation:
             return None
         batch = self._batch(task)
-        async with self._workspace() as ws:
+        held = contextlib.AsyncExitStack()
+        ws = await held.enter_async_context(self._workspace())
+        try:
             baseline = await self._prepare(ws, task, batch)
-        if batch.changed - baseline.coverage.lines or batch.open_mutants or not batch.planned:
-            return None  # something to add, or nothing tried that could say so
+            if batch.changed - baseline.coverage.lines or batch.open_mutants or not batch.planned:
+                # something to add: the task's first validation takes this workspace, and its
+                # warm servers, over (started now for every run, while the candidate is made)
+                await self._keep(task, ws, held)
+                return None
+        except BaseException:
+            await held.aclose()
+            raise
+        await held.aclose()
         found = score(batch.planned or (), batch.killed_by_existing, ())
         detail = (f"the existing tests run all {len(batch.changed)} changed lines and kill "
                   f"all {found.tried} mutants")
@@ -174,15 +186,34 @@ class ResultValidator:
                      changed=set(task.changed_lines),
                      redact=Redactor.from_env(self.environ, self.config))
 
+    async def _keep(self, task: Task, ws: Path, held: contextlib.AsyncExitStack) -> None:
+        """Keep ``ws`` (the existing tests' workspace) for the task's first validation."""
+        await self._held.keep(task.id, ws, held)
+        if self.warm is not None:
+            self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
+                               task.file, range(self.config.runs))
+
     @contextlib.asynccontextmanager
-    async def _workspace(self) -> AsyncIterator[Path]:
-        """A fresh workspace; its warm server ends with it."""
+    async def _workspace(self, task: Task | None = None) -> AsyncIterator[Path]:
+        """A fresh workspace (for ``task``: the one its existing tests ran in, when kept);
+        its warm servers end with it."""
+        kept = await self._held.take(task.id) if task is not None else None
+        if kept is not None:
+            async with kept.stack:
+                yield kept.path
+            return
         async with async_workspace(self.repo, ref=self.ref) as ws:
             try:
                 yield ws
             finally:
                 if self.warm is not None:
                     await self.warm.release(ws)
+
+    async def aclose(self) -> None:
+        """End the kept workspaces and every warm server."""
+        await self._held.aclose()
+        if self.warm is not None:
+            await self.warm.close()
 
     async def recheck(self, task: Task, code: str) -> bool:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:

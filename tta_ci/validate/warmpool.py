@@ -137,10 +137,10 @@ class WarmPool:
             return
         first: asyncio.Future[WarmSandbox | str] | None = None
         for run in runs:
-            key = (ws, run + 1)
+            later = spec.model_copy(update={"run": run})
+            key = (ws, later.hash_seed)
             if key in self._boxes or key in self._starting:
                 continue
-            later = spec.model_copy(update={"run": run})
             self._starting[key] = asyncio.ensure_future(
                 self._start_after(first, ws, later, target, module))
             first = first or self._starting[key]
@@ -155,7 +155,7 @@ class WarmPool:
 
     async def _box(self, ws: Path, spec: RunSpec, target: str, module: str
                    ) -> WarmSandbox | None:
-        key = (ws, spec.run + 1)
+        key = (ws, spec.hash_seed)
         if key not in self._boxes:
             starting = self._starting.pop(key, None)
             box = await (starting or self._start(ws, spec, target, module))
@@ -176,7 +176,7 @@ class WarmPool:
         for preload in ((module,), ()):
             warm = WarmSpec(workspace=ws, isolation=isolation_level(self.config),
                             python_path=spec.python_path or (".",), preload=preload,
-                            cover=target if preload else None, hash_seed=spec.run + 1)
+                            cover=target if preload else None, hash_seed=spec.hash_seed)
             try:
                 return await WarmSandbox.start(warm, self.environ)
             except SandboxError as exc:

@@ -56,7 +56,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     plan = plan_change(repo, config, environ, base="HEAD~1", head="HEAD")
     generator = make_generator("offline", config, environ, repo=repo, ref=plan.head,
                                base=plan.base)
-    assert isinstance(generator, OfflineGenerator)
+    assert isinstance(generator, OfflineGenerator) and config.warm
 
     async def one(task: Task) -> Outcome:
         try:
@@ -150,6 +150,28 @@ def _observed(call: str) -> Observed:
     return Observed(origin="boundary", expr=call, call=call, test=f"assert {call} == 0\n",
                     imports=("from shop.pricing import shipping_cost",), shown="0",
                     lines=(3,))
+
+
+@pytest.mark.slow
+def test_probes_forked_from_a_warm_interpreter_give_what_fresh_processes_give(
+        demo: Demo) -> None:
+    repo, tasks, outcomes = demo  # made with ``warm`` on, the default
+    config = load_config(repo, {}).model_copy(update={"warm": False})
+    head = _git(repo, "rev-parse", "HEAD")
+    generator = OfflineGenerator(config, {"PATH": os.environ.get("PATH", os.defpath)},
+                                 repo=repo, ref=head, base=_git(repo, "rev-parse", "HEAD~1"))
+    task = tasks["apply_discount"]
+
+    async def cold() -> Outcome:
+        try:
+            return await generator.generate(GenerationRequest(task))
+        finally:
+            assert generator._servers == {}  # nothing was started
+            await generator.aclose()
+
+    warm = outcomes["apply_discount"]
+    assert isinstance(warm, Candidate)
+    assert asyncio.run(cold()) == warm
 
 
 def test_a_repair_attempt_offers_what_was_not_offered_or_nothing() -> None:

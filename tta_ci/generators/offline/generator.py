@@ -49,6 +49,7 @@ log = logging.getLogger("tta_ci.generators.offline")
 
 SANDBOX_MODULE = "tta_ci.generators.offline.observe"
 REQUEST_DIR = ".tta-ci-offline"
+PROBE_HASH_SEED = "1"  # the validator's first run's seed (see ``_env``)
 
 
 class Observations:
@@ -101,7 +102,9 @@ def candidate(task: Task, obs: Observations, style: Style, attempt: int = 1) -> 
 
 
 class OfflineGenerator:
-    """The offline backend. One head and one base workspace per generator, made on first use."""
+    """The offline backend. One head and one base workspace per generator, made on first use;
+    with ``warm`` on, one warm interpreter in each (``tta_ci.sandbox.warm``) whose forked
+    children run the probes and replays (a fresh process each when it cannot start)."""
 
     name = "offline"
     provider = "offline"
@@ -120,6 +123,7 @@ class OfflineGenerator:
         self._cache: dict[str, Observations] = {}
         self._files: ProjectFiles | None = None
         self._storage: Path | None = None
+        self._servers: dict[str, asyncio.Future[Any]] = {}  # side → its WarmSandbox, or why not
 
     async def generate(self, request: GenerationRequest) -> Candidate:
         task = request.task
@@ -173,20 +177,66 @@ class OfflineGenerator:
         from tta_ci.sandbox.isolation import isolation_level, run_sandboxed
 
         workdir = await self._workspace(side)
+        if self._config.warm:
+            for other in ("head", "base"):  # both at once: the base's starts while head probes
+                if self._refs[other] and other not in self._servers:
+                    self._servers[other] = asyncio.ensure_future(self._start_server(other))
         folder = workdir / REQUEST_DIR
         folder.mkdir(exist_ok=True)
         path = folder / f"{uuid.uuid4().hex}.json"
         path.write_text(request.model_dump_json(), encoding="utf-8")
         assert self._storage is not None
-        done = await run_sandboxed(
-            [self._python, "-m", SANDBOX_MODULE, str(path)], workdir=workdir,
-            environ=self._env(workdir, task), timeout_s=budget * 1.5,
-            isolation=isolation_level(self._config), writable=[self._storage],
-        )
-        path.unlink(missing_ok=True)
+        try:
+            done = await self._forked(side, workdir, task, path, budget)
+            if done is None:
+                done = await run_sandboxed(
+                    [self._python, "-m", SANDBOX_MODULE, str(path)], workdir=workdir,
+                    environ=self._env(workdir, task), timeout_s=budget * 1.5,
+                    isolation=isolation_level(self._config), writable=[self._storage],
+                )
+        finally:
+            path.unlink(missing_ok=True)
         log.debug("offline %s sandbox for %s: %.1fs, exit %s", side, task.id, done.duration_s,
                   done.returncode)
         return _answer(done, side, task)
+
+    async def _start_server(self, side: str) -> Any:
+        """The warm interpreter of ``side``'s workspace, or why it did not start."""
+        from tta_ci.core.errors import SandboxError
+        from tta_ci.sandbox.isolation import isolation_level
+        from tta_ci.sandbox.warm import WarmSandbox, WarmSpec
+
+        spec = WarmSpec(workspace=await self._workspace(side),
+                        isolation=isolation_level(self._config), plugins=(),
+                        mains=(SANDBOX_MODULE,), hash_seed=int(PROBE_HASH_SEED),
+                        python=self._python)
+        try:
+            return await WarmSandbox.start(spec, self._environ)
+        except SandboxError as exc:
+            log.info("offline %s probes run in fresh processes: %s", side, exc)
+            return str(exc)
+
+    async def _forked(self, side: str, workdir: Path, task: Task, path: Path,
+                      budget: float) -> Any:
+        """The probe or replay ``path`` as a child of the side's warm interpreter (a
+        ``SandboxResult``); None when there is none (then it runs in a fresh process)."""
+        from tta_ci.core.errors import SandboxError
+        from tta_ci.sandbox.warm import Budget, WarmSandbox
+
+        starting = self._servers.get(side)
+        box = await starting if starting is not None else None
+        if not isinstance(box, WarmSandbox):
+            return None
+        env = self._env(workdir, task)
+        del env["TTA_SANDBOX_HYPOTHESIS_DIR"]  # the child's own home, the tables linked in
+        try:
+            result = await box.main(SANDBOX_MODULE, [str(path)], env=env,
+                                    budget=Budget(cpu_s=budget * 1.5, wall_s=budget * 3))
+        except SandboxError as exc:
+            log.info("offline %s probe of %s runs in a fresh process: %s", side, task.id, exc)
+            return None
+        box.release(result.ctrl)
+        return result.sandbox_result()
 
     def _env(self, workdir: Path, task: Task) -> dict[str, str]:
         package_parent = Path(__file__).resolve().parents[3]  # the folder holding tta_ci/
@@ -196,11 +246,16 @@ class OfflineGenerator:
             "PYTHONPATH": os.pathsep.join([str(root), str(package_parent)]),
             # the validator's first run's seed: a test that depends on the order of a set of
             # strings then fails its other runs (flaky) instead of every run
-            "PYTHONHASHSEED": "1",
+            "PYTHONHASHSEED": PROBE_HASH_SEED,
             "TTA_SANDBOX_HYPOTHESIS_DIR": str(self._storage),
         }
 
     async def aclose(self) -> None:
+        servers, self._servers = self._servers, {}
+        for starting in servers.values():
+            box = await starting
+            if not isinstance(box, str):
+                await box.close()
         await asyncio.to_thread(self._stack.close)
         self._workdirs = {}
 
