@@ -312,3 +312,42 @@ def test_the_first_validation_runs_in_the_workspace_the_existing_tests_ran_in(
     assert seen[0] == kept[0]  # gates 3 to 7 ran there; gate 8 in a fresh workspace
     assert len(seen) >= 2 and kept[0] not in seen[1:]
     assert not kept[0].exists()
+
+
+def test_mutants_written_over_the_file_take_turns(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("X = 0\n")
+    seen: list[str] = []
+
+    async def run(spec: RunSpec, launcher: object = None) -> RunReport:
+        before = (tmp_path / "m.py").read_text()
+        await asyncio.sleep(0.01)  # another run would write its mutant now
+        seen.append(before + (tmp_path / "m.py").read_text())
+        return RunReport()
+
+    runner = swap_runner(tmp_path, "m.py", run)
+    spec = RunSpec(files=())
+
+    async def both() -> None:
+        await asyncio.gather(*(runner(spec, Mutant(line=1, description=f"{n}",
+                                                   source=f"X = {n}\n")) for n in (1, 2)))
+
+    asyncio.run(both())
+    assert sorted(seen) == ["X = 1\nX = 1\n", "X = 2\nX = 2\n"]
+    assert (tmp_path / "m.py").read_text() == "X = 0\n"
+
+
+def test_the_mutant_runs_of_a_step_go_two_at_a_time() -> None:
+    from tta_ci.validate.validator import MUTANTS_AT_ONCE, _side_by_side
+
+    now, most, done = 0, 0, []
+
+    async def one(n: int) -> None:
+        nonlocal now, most
+        now += 1
+        most = max(most, now)
+        await asyncio.sleep(0.01)
+        now -= 1
+        done.append(n)
+
+    asyncio.run(_side_by_side(one(n) for n in range(7)))
+    assert sorted(done) == list(range(7)) and most == MUTANTS_AT_ONCE == 2

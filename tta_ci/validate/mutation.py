@@ -13,6 +13,7 @@ file of the validator's workspace for fresh sandboxed pytest processes and resto
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -151,18 +152,21 @@ def reaching(planned: Planned, contexts: Mapping[str, frozenset[int]],
 
 def swap_runner(ws: Path, target: str, run: RunFn) -> MutantRunner:
     """``run_mutant(spec, mutant)``: the mutant written over ``target`` for one run of
-    ``spec``, the real file restored after it (never written through a link)."""
+    ``spec``, the real file restored after it (never written through a link). One file holds
+    one mutant at a time: the runs of one runner take turns."""
     path = ws / target
+    turn = asyncio.Lock()
 
     async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
-        original = path.read_bytes()
-        if path.is_symlink():  # it may point out of the workspace
-            path.unlink()
-        try:
-            path.write_bytes(mutant.source.encode("utf-8"))
-            return await run(spec)
-        finally:
-            path.write_bytes(original)  # later runs in this workspace see the real code
+        async with turn:
+            original = path.read_bytes()
+            if path.is_symlink():  # it may point out of the workspace
+                path.unlink()
+            try:
+                path.write_bytes(mutant.source.encode("utf-8"))
+                return await run(spec)
+            finally:
+                path.write_bytes(original)  # later runs in this workspace see the real code
 
     return run_mutant
 

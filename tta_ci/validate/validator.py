@@ -17,9 +17,10 @@ and sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,7 @@ from tta_ci.validate.warmpool import WarmPool
 __all__ = ["ResultValidator"]
 
 MUTANT_TEST_TIMEOUT_S = 10.0  # per test, on a mutant
+MUTANTS_AT_ONCE = 2  # mutant runs of one step in flight together
 WALL_BACKSTOP = 4.0  # with the CPU clock: a run's wall-clock limit, times its CPU budget
 
 
@@ -289,18 +291,22 @@ class ResultValidator:
                         if n.split("::", 1)[0] == path and function_name(n) in good}
         contexts = _contexts(batch.reports[0])
         runner = self._mutant_runner(ws, task, batch)
+        planned = batch.planned
         open_mutants = sorted(batch.open_mutants)
-        for number, index in enumerate(open_mutants, 1):
+
+        async def one(number: int, index: int) -> None:
             progress.stage(f"mutants {number}/{len(open_mutants)}")
-            selected = reaching(batch.planned[index], contexts, passing)
+            selected = reaching(planned[index], contexts, passing)
             if not selected:
-                continue
+                return
             files = tuple(sorted({n.split("::", 1)[0] for n in selected}))
             spec = RunSpec(files=files, guarded=files, select=tuple(selected),
                            python_path=self._python_path(task))
-            report = await runner(spec, batch.planned[index].mutant)
+            report = await runner(spec, planned[index].mutant)
             for nodeid in kills(report, selected):
                 batch.kills.setdefault(nodeid, set()).add(index)
+
+        await _side_by_side(one(n, i) for n, i in enumerate(open_mutants, 1))
 
     def _mutant_runner(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
         async def run(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
@@ -364,17 +370,20 @@ class ResultValidator:
                                self.config.mutation_max_mutants)
         runner = self._mutant_runner(ws, task, batch)
         killed: set[int] = set()
-        for index, item in enumerate(planned):
+
+        async def one(index: int, item: Planned) -> None:
             progress.stage(f"existing tests on mutants {index + 1}/{len(planned)}")
             selected = reaching(item, baseline.contexts, baseline.passed)
             if not selected:
-                continue
+                return
             # one failing existing test is enough: stop there
             spec = RunSpec(files=tuple(sorted({n.split("::", 1)[0] for n in selected})),
                            select=tuple(selected), python_path=self._python_path(task),
                            maxfail=1)
             if kills(await runner(spec, item.mutant), selected):
                 killed.add(index)
+
+        await _side_by_side(one(i, item) for i, item in enumerate(planned))
         return _Baseline(baseline.passed, baseline.coverage, baseline.existing,
                          baseline.contexts, tuple(planned), frozenset(killed))
 
@@ -395,6 +404,19 @@ class ResultValidator:
             hurt = [n for n in broken if _outcome(check, n) != "passed"]
             if hurt:
                 batch.polluters[path] = hurt[0]
+
+
+async def _side_by_side(runs: Iterable[Awaitable[None]]) -> None:
+    """The mutant runs of one step, ``MUTANTS_AT_ONCE`` at a time (each a process of its own:
+    on two cores, one task's mutants take half the time; the verdicts do not depend on the
+    order)."""
+    slots = asyncio.Semaphore(MUTANTS_AT_ONCE)
+
+    async def held(run: Awaitable[None]) -> None:
+        async with slots:
+            await run
+
+    await asyncio.gather(*(held(r) for r in runs))
 
 
 def _outcome(report: RunReport, nodeid: str) -> str:

@@ -130,28 +130,16 @@ class WarmPool:
 
     def prestart(self, ws: Path, spec: RunSpec, target: str, runs: range) -> None:
         """Start, in the background, the servers that the runs ``runs`` of ``spec`` will use
-        (one per hash seed), so that they are ready when those runs come: the first at once,
-        the others once it is up (the first run should not wait for them)."""
+        (one per hash seed), together: on two cores the second is up when the first is."""
         module = module_name(target, spec.python_path)
         if module is None or ws in self._cold:
             return
-        first: asyncio.Future[WarmSandbox | str] | None = None
         for run in runs:
             later = spec.model_copy(update={"run": run})
             key = (ws, later.hash_seed)
-            if key in self._boxes or key in self._starting:
-                continue
-            self._starting[key] = asyncio.ensure_future(
-                self._start_after(first, ws, later, target, module))
-            first = first or self._starting[key]
-
-    async def _start_after(self, first: asyncio.Future[WarmSandbox | str] | None, ws: Path,
-                           spec: RunSpec, target: str, module: str) -> WarmSandbox | str:
-        if first is not None:
-            await asyncio.wait([first])
-        if ws in self._cold:
-            return "the workspace runs cold"
-        return await self._start(ws, spec, target, module)
+            if key not in self._boxes and key not in self._starting:
+                self._starting[key] = asyncio.ensure_future(
+                    self._start(ws, later, target, module))
 
     async def _box(self, ws: Path, spec: RunSpec, target: str, module: str
                    ) -> WarmSandbox | None:
