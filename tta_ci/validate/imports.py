@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import functools
 import importlib.metadata
 import re
 import tomllib
@@ -167,10 +168,17 @@ def declared_dependencies(ws: Path) -> set[str]:
     return names
 
 
+@functools.cache
+def _installed() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Import name → the installed distributions providing it: read once per process (it
+    parses the metadata of every installed distribution, which does not change in a run)."""
+    return tuple((m, tuple(d)) for m, d in importlib.metadata.packages_distributions().items())
+
+
 def _import_names(distributions: set[str]) -> set[str]:
     """Import names of the installed ``distributions`` (and each name as an import name)."""
     names = {d.replace("-", "_") for d in distributions}
-    for module, dists in importlib.metadata.packages_distributions().items():
+    for module, dists in _installed():
         if any(_normalise(d) in distributions for d in dists):
             names.add(module)
     return names
