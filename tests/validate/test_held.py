@@ -1,54 +1,57 @@
-"""tta_ci.validate.held: a workspace kept for a task's next step, in its own event loop only."""
+"""tta_ci.validate.held: one workspace for every task of a validator, in its own event loop."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
-from tta_ci.validate.held import HeldWorkspaces
+from support.gitrepo import CommitFn
+
+from tta_ci.validate.held import SharedWorkspace
 
 
-def _stack(ended: list[str], name: str) -> contextlib.AsyncExitStack:
-    stack = contextlib.AsyncExitStack()
-    stack.callback(ended.append, name)
-    return stack
+def _shared(repo: Path, ended: list[Path]) -> SharedWorkspace:
+    async def on_end(ws: Path) -> None:
+        ended.append(ws)
+
+    return SharedWorkspace(repo, None, on_end)
 
 
-def test_a_kept_workspace_is_taken_once_in_its_loop(tmp_path: Path) -> None:
-    ended: list[str] = []
-    held = HeldWorkspaces()
+def test_every_caller_of_one_loop_gets_the_same_workspace(git_repo: Path,
+                                                          commit: CommitFn) -> None:
+    commit({"m.py": "X = 1\n"})
+    ended: list[Path] = []
+    shared = _shared(git_repo, ended)
 
-    async def steps() -> tuple[Path | None, Path | None]:
-        await held.keep("t", tmp_path, _stack(ended, "first"))
-        first = await held.take("t")
-        assert first is not None and ended == []
-        await first.stack.aclose()
-        again = await held.take("t")
-        return first.path, again.path if again else None
+    async def steps() -> tuple[Path, Path]:
+        first, second = await asyncio.gather(shared.get(), shared.get())
+        assert (first / "m.py").read_text() == "X = 1\n"
+        (first / "tests").mkdir()
+        (first / "tests/test_m_tta1.py").write_text("def test(): pass\n")
+        shared.placed.add("tests/test_m_tta1.py")
+        shared.remove(["tests/test_m_tta1.py"])
+        assert not (first / "tests/test_m_tta1.py").exists() and not shared.placed
+        await shared.aclose()
+        return first, second
 
-    assert asyncio.run(steps()) == (tmp_path, None)
-    assert ended == ["first"]
-
-
-def test_keeping_again_ends_the_older_and_close_ends_the_rest(tmp_path: Path) -> None:
-    ended: list[str] = []
-    held = HeldWorkspaces()
-
-    async def steps() -> None:
-        await held.keep("t", tmp_path, _stack(ended, "old"))
-        await held.keep("t", tmp_path, _stack(ended, "new"))
-        assert ended == ["old"]
-        await held.keep("u", tmp_path, _stack(ended, "other"))
-        await held.aclose()
-
-    asyncio.run(steps())
-    assert sorted(ended) == ["new", "old", "other"]
+    first, second = asyncio.run(steps())
+    assert first == second and not first.exists()
+    assert ended == [first]
 
 
-def test_one_kept_by_another_loop_is_ended_not_used(tmp_path: Path) -> None:
-    ended: list[str] = []
-    held = HeldWorkspaces()
-    asyncio.run(held.keep("t", tmp_path, _stack(ended, "gone")))
-    assert asyncio.run(held.take("t")) is None
-    assert ended == ["gone"]
+def test_another_loop_gets_a_new_workspace(git_repo: Path, commit: CommitFn) -> None:
+    commit({"m.py": "X = 1\n"})
+    ended: list[Path] = []
+    shared = _shared(git_repo, ended)
+    first = asyncio.run(shared.get())
+
+    async def again() -> Path:
+        try:
+            found = await shared.get()
+            assert (found / "m.py").read_text() == "X = 1\n"
+            return found
+        finally:
+            await shared.aclose()
+
+    second = asyncio.run(again())
+    assert second != first and not first.exists() and not second.exists()

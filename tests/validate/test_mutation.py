@@ -286,9 +286,10 @@ def test_a_form_feed_does_not_shift_the_lines() -> None:
 
 
 @pytest.mark.slow
-def test_the_first_validation_runs_in_the_workspace_the_existing_tests_ran_in(
+def test_the_tasks_of_a_validator_share_one_workspace_and_leave_no_candidate_behind(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     validator, task = validator_for(project)
+    validator.shared = True  # as a run's pipeline makes it
     seen: list[Path] = []
     place = validator_module.place_candidates
 
@@ -298,20 +299,23 @@ def test_the_first_validation_runs_in_the_workspace_the_existing_tests_ran_in(
 
     monkeypatch.setattr(validator_module, "place_candidates", spy)
 
-    async def steps() -> tuple[list[Path], bool]:
-        assert await validator.pinned(task) is None  # not pinned: the workspace is kept
-        kept = [h.path for h in validator._held._held.values()]
+    async def steps() -> tuple[bool, list[str]]:
+        assert await validator.pinned(task) is None  # not pinned
         try:
-            (verdict,) = await validator.validate_many(task, [STRONG])
+            (first,) = await validator.validate_many(task, [STRONG])
+            (second,) = await validator.validate_many(task, [STRONG])
+            shared = seen[0]
+            left = sorted(p.name for p in (shared / "tests").iterdir())
         finally:
             await validator.aclose()
-        return kept, verdict.accepted
+        return first.accepted and second.accepted, left
 
-    kept, accepted = asyncio.run(steps())
-    assert accepted and len(kept) == 1
-    assert seen[0] == kept[0]  # gates 3 to 7 ran there; gate 8 in a fresh workspace
-    assert len(seen) >= 2 and kept[0] not in seen[1:]
-    assert not kept[0].exists()
+    accepted, left = asyncio.run(steps())
+    assert accepted
+    shared = seen[0]  # gates 3 to 7 of both calls ran there; gate 8 in fresh workspaces
+    assert seen.count(shared) == 2 and len(set(seen)) == 3
+    assert left == ["test_grade.py"]  # each call's candidate file was removed
+    assert not shared.exists()
 
 
 def test_mutants_written_over_the_file_take_turns(tmp_path: Path) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from support.gitrepo import CommitFn
 
-from tta_ci.core.config import load_config
+from tta_ci.core.config import Config, load_config
 from tta_ci.plan.single import task_for_lines
 from tta_ci.validate import ResultValidator
-from tta_ci.validate.warmpool import module_name
+from tta_ci.validate.runner import RunSpec
+from tta_ci.validate.warmpool import WarmPool, module_name
 
 BASE = ("LIMIT = 50\n\n\ndef double(x):\n    return x * 2\n\n\n"
         "def passes(score):\n    return score > LIMIT\n")
@@ -123,3 +124,51 @@ def test_a_target_that_starts_a_thread_at_import_runs_warm_without_being_preload
         if validator.warm is not None:
             assert validator.warm.warm_runs > 0 and validator.warm.fallbacks == []
     assert results[0] == results[1] and results[0][0]
+
+
+class _Box:
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def test_tasks_that_ask_at_once_get_one_server(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = WarmPool({}, Config())
+    started: list[int] = []
+
+    async def start(ws: Path, spec: RunSpec, target: str, module: str) -> Any:
+        started.append(spec.hash_seed)
+        await asyncio.sleep(0.01)
+        return _Box()
+
+    monkeypatch.setattr(pool, "_start", start)
+    spec = RunSpec(files=())
+
+    async def ask() -> list[Any]:
+        pool.prestart(tmp_path, spec, "m.py", range(3))  # seeds 1 and 2, in the background
+        return await asyncio.gather(*(pool._box(tmp_path, spec.model_copy(update={"run": r}),
+                                                "m.py", "m") for r in (0, 0, 1, 2, 0)))
+
+    boxes = asyncio.run(ask())
+    assert sorted(started) == [1, 2]
+    assert boxes[0] is boxes[1] is boxes[3] is boxes[4] and boxes[2] is not boxes[0]
+
+
+def test_a_server_that_cannot_start_makes_every_waiting_task_run_cold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = WarmPool({}, Config())
+
+    async def start(ws: Path, spec: RunSpec, target: str, module: str) -> Any:
+        await asyncio.sleep(0.01)
+        return "the project does not import"
+
+    monkeypatch.setattr(pool, "_start", start)
+
+    async def ask() -> list[Any]:
+        return await asyncio.gather(*(pool._box(tmp_path, RunSpec(files=()), "m.py", "m")
+                                      for _ in range(3)))
+
+    assert asyncio.run(ask()) == [None, None, None]
+    assert pool.fallbacks == ["the project does not import"]

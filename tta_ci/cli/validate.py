@@ -95,7 +95,14 @@ def validate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         lines = changed_lines_for(repo, path) or _whole_file(repo, path)
     task = task_for_lines(repo, config, path, lines)
     validator = ResultValidator(config, repo, environ=environ)
+
+    async def judged() -> Verdict:
+        try:
+            return await validator.validate(task, code)
+        finally:
+            await validator.aclose()
+
     with Progress().live():
-        verdict = asyncio.run(validator.validate(task, code))
+        verdict = asyncio.run(judged())
     print(json.dumps(verdict.to_json(), indent=2) if args.json else render_verdict(verdict))
     return 0 if verdict.accepted else 1

@@ -111,7 +111,7 @@ def _validator_for(
 ) -> Validator:
     from tta_ci.validate import ResultValidator
 
-    validator: Validator = ResultValidator(config, repo, environ=environ, ref=ref)
+    validator: Validator = ResultValidator(config, repo, environ=environ, ref=ref, shared=True)
     return validator
 
 

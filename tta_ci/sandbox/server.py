@@ -140,8 +140,10 @@ def warm_imports(plugins: Sequence[str], preload: Sequence[str], cover: str | No
     timings: dict[str, float] = {}
     _timed(timings, "pytest", _pytest)
     _timed(timings, "hypothesis", _hypothesis)
-    broken = _timed(timings, "plugins", _entry_points)
-    _timed(timings, "coverage", _coverage)
+    broken: list[str] = []
+    if plugins or not mains:  # a server only for mains runs no pytest session
+        broken = _timed(timings, "plugins", _entry_points)
+        _timed(timings, "coverage", _coverage)
     for name in [*plugins, *mains]:
         _timed(timings, name, functools.partial(importlib.import_module, name))
     if _threads() > 1:

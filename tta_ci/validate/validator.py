@@ -35,7 +35,7 @@ from tta_ci.sandbox.workspace import async_workspace
 from tta_ci.validate.behaviour import PINNED
 from tta_ci.validate.confirm import confirmed, disagreement, plain_run
 from tta_ci.validate.gates import StaticReport, check_static
-from tta_ci.validate.held import HeldWorkspaces
+from tta_ci.validate.held import SharedWorkspace
 from tta_ci.validate.imports import import_policy
 from tta_ci.validate.judge import Coverage, executable_lines, function_name, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
@@ -78,12 +78,16 @@ class ResultValidator:
     """Judges generated test files for a task against the code of ``repo`` (at ``ref``)."""
 
     def __init__(self, config: Config, repo: Path, *, environ: Mapping[str, str],
-                 ref: str | None = None, mutant_runner: RunnerFactory | None = None) -> None:
+                 ref: str | None = None, mutant_runner: RunnerFactory | None = None,
+                 shared: bool = False) -> None:
         """``mutant_runner(ws, target, run)`` makes the ``run_mutant(spec, mutant)`` that runs
         tests on a mutant (default: with ``warm`` on, a fork of a warm interpreter with the
         mutant switched in, ``WarmPool``; else, or when that fails, the mutant written over
-        the target file for fresh processes, ``swap_runner``)."""
+        the target file for fresh processes, ``swap_runner``). ``shared``: every call runs
+        in one workspace, with its warm servers, until ``aclose`` (``held.py``); else each
+        call makes its own."""
         self.config = config
+        self.shared = shared
         self.repo = repo
         self.environ = environ
         self.ref = ref
@@ -95,8 +99,7 @@ class ResultValidator:
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
         self._import_mode: str | None = None  # and its ``--import-mode``
-        # task id → the workspace its existing tests ran in (``pinned``), and how to end it
-        self._held = HeldWorkspaces()
+        self._shared = SharedWorkspace(repo, ref, self._end_servers)
 
     async def validate(self, task: Task, code: str,
                        evidence: Mapping[str, str] | None = None) -> Verdict:
@@ -109,7 +112,7 @@ class ResultValidator:
         start = time.monotonic()
         batch = self._batch(task)
         progress.stage("preparing the sandbox")
-        async with self._workspace(task) as ws:
+        async with self._task_workspace() as ws:
             self._read_settings(ws)
             policy = import_policy(ws, roots=self._python_path(task), target=task.file)
             statics = [check_static(code, policy=policy) for code in codes]
@@ -118,8 +121,11 @@ class ResultValidator:
                 for i, (code, st) in enumerate(zip(codes, statics, strict=True))
                 if st.file_reason is None
             }
-            if runnable:
-                await self._run_candidates(ws, task, batch, runnable, statics, evidence)
+            try:
+                if runnable:
+                    await self._run_candidates(ws, task, batch, runnable, statics, evidence)
+            finally:
+                self._shared.remove(list(batch.paths.values()))
         verdicts = [build_verdict(i, code, st, batch, 0.0)
                     for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
         verdicts = [await self._confirm(task, v, batch) if v.accepted else v for v in verdicts]
@@ -135,7 +141,7 @@ class ResultValidator:
             self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
                                task.file, range(self.config.runs))
         baseline = await self._prepare(ws, task, batch)
-        batch.paths = place_candidates(ws, task.test_file, runnable)
+        batch.paths = self._place(ws, task, runnable)
         batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
                           if i < len(evidence)}
         await self._run_batch(ws, task, batch, baseline)
@@ -163,19 +169,10 @@ class ResultValidator:
         if not self.config.mutation:
             return None
         batch = self._batch(task)
-        held = contextlib.AsyncExitStack()
-        ws = await held.enter_async_context(self._workspace())
-        try:
+        async with self._task_workspace() as ws:
             baseline = await self._prepare(ws, task, batch)
-            if batch.changed - baseline.coverage.lines or batch.open_mutants or not batch.planned:
-                # something to add: the task's first validation takes this workspace, and its
-                # warm servers, over (started now for every run, while the candidate is made)
-                await self._keep(task, ws, held)
-                return None
-        except BaseException:
-            await held.aclose()
-            raise
-        await held.aclose()
+        if batch.changed - baseline.coverage.lines or batch.open_mutants or not batch.planned:
+            return None  # something to add, or nothing tried that could say so
         found = score(batch.planned or (), batch.killed_by_existing, ())
         detail = (f"the existing tests run all {len(batch.changed)} changed lines and kill "
                   f"all {found.tried} mutants")
@@ -188,22 +185,25 @@ class ResultValidator:
                      changed=set(task.changed_lines),
                      redact=Redactor.from_env(self.environ, self.config))
 
-    async def _keep(self, task: Task, ws: Path, held: contextlib.AsyncExitStack) -> None:
-        """Keep ``ws`` (the existing tests' workspace) for the task's first validation."""
-        await self._held.keep(task.id, ws, held)
-        if self.warm is not None:
-            self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
-                               task.file, range(self.config.runs))
+    def _place(self, ws: Path, task: Task, codes: Mapping[int, str]) -> dict[int, str]:
+        """Write candidates into the shared workspace (no other task takes them for tests)."""
+        paths = place_candidates(ws, task.test_file, codes)
+        self._shared.placed.update(paths.values())
+        return paths
 
     @contextlib.asynccontextmanager
-    async def _workspace(self, task: Task | None = None) -> AsyncIterator[Path]:
-        """A fresh workspace (for ``task``: the one its existing tests ran in, when kept);
-        its warm servers end with it."""
-        kept = await self._held.take(task.id) if task is not None else None
-        if kept is not None:
-            async with kept.stack:
-                yield kept.path
+    async def _task_workspace(self) -> AsyncIterator[Path]:
+        """Where a task's gates 3 to 7 run: the validator's shared workspace when it is
+        ``shared``, else a fresh one."""
+        if self.shared:
+            yield await self._shared.get()
             return
+        async with self._workspace() as ws:
+            yield ws
+
+    @contextlib.asynccontextmanager
+    async def _workspace(self) -> AsyncIterator[Path]:
+        """A fresh workspace; its warm servers end with it."""
         async with async_workspace(self.repo, ref=self.ref) as ws:
             try:
                 yield ws
@@ -211,9 +211,13 @@ class ResultValidator:
                 if self.warm is not None:
                     await self.warm.release(ws)
 
+    async def _end_servers(self, ws: Path) -> None:
+        if self.warm is not None:
+            await self.warm.release(ws)
+
     async def aclose(self) -> None:
-        """End the kept workspaces and every warm server."""
-        await self._held.aclose()
+        """End the shared workspace and every warm server."""
+        await self._shared.aclose()
         if self.warm is not None:
             await self.warm.close()
 
@@ -221,12 +225,16 @@ class ResultValidator:
         """Whether a test accepted earlier (a cached one) still passes on the code under test:
         one sandboxed run of it, beside the task's test file."""
         progress.stage("re-running the cached test")
-        async with self._workspace() as ws:
+        async with self._task_workspace() as ws:
             self._read_settings(ws)
-            paths = place_candidates(ws, task.test_file, {0: code})
-            spec = RunSpec(files=(paths[0],), guarded=(paths[0],),
-                           python_path=self._python_path(task))
-            report = await self._run(ws, spec, isolation_level(self.config), target=task.file)
+            paths = self._place(ws, task, {0: code})
+            try:
+                spec = RunSpec(files=(paths[0],), guarded=(paths[0],),
+                               python_path=self._python_path(task))
+                report = await self._run(ws, spec, isolation_level(self.config),
+                                         target=task.file)
+            finally:
+                self._shared.remove(list(paths.values()))
         outcomes = [r.outcome for r in report.results.values()]
         clean = not report.collect_errors and not report.dead_files
         return clean and bool(outcomes) and all(o == "passed" for o in outcomes)
@@ -247,9 +255,9 @@ class ResultValidator:
         batch.source_lines = _source_lines(ws / task.file)
         executable = executable_lines("\n".join(batch.source_lines))
         batch.changed = {n for n in batch.changed if n in executable} or batch.changed
-        existing = relevant_tests(
-            ws, existing_tests(ws, self.config.test_dirs), task.test_file, task.module
-        )
+        found = [t for t in existing_tests(ws, self.config.test_dirs)
+                 if t not in self._shared.placed]  # other tasks' candidates are no tests
+        existing = relevant_tests(ws, found, task.test_file, task.module)
         baseline = await self._baseline(ws, task, existing, batch)
         batch.baseline = baseline.coverage
         if baseline.planned is not None:

@@ -143,17 +143,30 @@ class WarmPool:
 
     async def _box(self, ws: Path, spec: RunSpec, target: str, module: str
                    ) -> WarmSandbox | None:
+        """The server of ``ws`` for the spec's hash seed: started once, whoever asks first
+        (the tasks of a run share a workspace, and ask at once)."""
         key = (ws, spec.hash_seed)
-        if key not in self._boxes:
-            starting = self._starting.pop(key, None)
-            box = await (starting or self._start(ws, spec, target, module))
-            if isinstance(box, str):
-                await self._give_up(ws, box)
-                return None
+        while key not in self._boxes:
+            starting = self._starting.get(key)
+            if starting is None:
+                starting = self._starting[key] = asyncio.ensure_future(
+                    self._start(ws, spec, target, module))
+            try:
+                box = await asyncio.shield(starting)
+            except asyncio.CancelledError:
+                if starting.cancelled():  # the workspace went cold meanwhile, not this task
+                    return None
+                raise
+            if self._starting.get(key) is starting:
+                del self._starting[key]
+                if isinstance(box, str):
+                    await self._give_up(ws, box)
+                elif ws in self._cold:
+                    await box.close()
+                else:
+                    self._boxes[key] = box
             if ws in self._cold:
-                await box.close()
                 return None
-            self._boxes[key] = box
         return self._boxes[key]
 
     async def _start(self, ws: Path, spec: RunSpec, target: str, module: str
