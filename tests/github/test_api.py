@@ -18,7 +18,8 @@ from tta_ci.core.config import Config
 from tta_ci.core.errors import GitHubError
 from tta_ci.github import api
 from tta_ci.github.event import Event, parse_event
-from tta_ci.publish import PublishContext, publish
+from tta_ci.publish.base import PublishContext
+from tta_ci.publish.modes import publish
 
 REPO = "Codertocat/Hello-World"
 

@@ -16,7 +16,8 @@ from support.publish_data import document, task
 from tta_ci.core.config import Config
 from tta_ci.github.api import MARKER
 from tta_ci.github.event import Event, parse_event
-from tta_ci.publish import PublishContext, publish
+from tta_ci.publish.base import PublishContext
+from tta_ci.publish.modes import publish
 from tta_ci.publish.sticky import COMMENT_LIMIT, fence, render_comment
 
 REPO = "Codertocat/Hello-World"

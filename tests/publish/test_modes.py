@@ -1,4 +1,4 @@
-"""tta_ci.publish (the package): the mode's publisher, preflight, and the Actions files written
+"""tta_ci.publish.modes: the mode's publisher, preflight, and the Actions files written
 for every mode."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from support.publish_data import bug_task, document, task
 from tta_ci.core.config import Config
 from tta_ci.core.errors import ConfigError, GitHubError
 from tta_ci.github.event import Event, parse_event
-from tta_ci.publish import PublishContext, get_publisher, preflight, publish
+from tta_ci.publish.base import PublishContext
+from tta_ci.publish.modes import get_publisher, preflight, publish
 
 REPO = "Codertocat/Hello-World"
 
@@ -89,7 +90,7 @@ def test_comment_without_event_is_an_error(tmp_path: Path, gh: FakeGitHub) -> No
 
 
 def test_a_fallback_is_recorded_in_the_run_files(tmp_path: Path, gh: FakeGitHub) -> None:
-    from tta_ci.publish import write_documents
+    from tta_ci.publish.outputs import write_documents
 
     payload = json.loads((FIXTURES / "push.json").read_text())
     metrics_path, summary_path = write_documents(document(), tmp_path / "out")
