@@ -45,6 +45,11 @@ def context(tmp_path: Path, fake: FakeGitHub | None, mode: str, event: Event | N
                           output_dir=tmp_path / "out", stream=io.StringIO())
 
 
+@pytest.mark.parametrize("mode", ["none", "summary", "files", "comment", "commit", "pr"])
+def test_each_mode_has_a_publisher_of_its_name(mode: str) -> None:
+    assert get_publisher(mode).name == mode
+
+
 def test_unknown_mode_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="'review' is not a publishing mode; use one of: none"):
         get_publisher("review")

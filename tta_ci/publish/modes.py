@@ -1,7 +1,7 @@
 """Publishing a run: one ``Publisher`` per output mode, and the GitHub Actions outputs.
 
     publish(doc, ctx)
-      ├── PUBLISHERS[config.mode].publish(doc, ctx)   none | summary | files | comment | commit | pr
+      ├── get_publisher(config.mode).publish(doc, ctx)   none|summary|files|comment|commit|pr
       └── in Actions, for every mode: job summary, step outputs, ::warning annotations
 
 A publisher that cannot do what was asked (a fork, a moved branch, no pull request) falls back
@@ -10,6 +10,7 @@ to a weaker mode and says why in ``PublishResult.notes``; the mode used is ``res
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 
 from tta_ci.core.config import Config
@@ -25,26 +26,24 @@ from tta_ci.publish.actions import (
     write_step_summary,
 )
 from tta_ci.publish.base import PublishContext, Publisher, PublishResult
-from tta_ci.publish.commit import CommitPublisher
-from tta_ci.publish.local import FilesPublisher, NonePublisher
 from tta_ci.publish.outputs import write_documents
-from tta_ci.publish.pull import PullPublisher
-from tta_ci.publish.sticky import CommentPublisher
 from tta_ci.publish.summary import render_summary
 
 __all__ = ["GITHUB_MODES", "PUBLISHERS", "get_publisher", "preflight", "publish"]
 
-PUBLISHERS: dict[str, Publisher] = {
-    "none": NonePublisher("none"),
-    "summary": NonePublisher("summary"),
-    "files": FilesPublisher(),
-    "comment": CommentPublisher(),
-    "commit": CommitPublisher(),
-    "pr": PullPublisher(),
+# mode → "module:class" of its publisher, imported when the mode is used: preflight and the
+# modes that stay on this machine never load PyGithub
+PUBLISHERS: dict[str, str] = {
+    "none": "tta_ci.publish.local:NonePublisher",
+    "summary": "tta_ci.publish.local:SummaryPublisher",
+    "files": "tta_ci.publish.local:FilesPublisher",
+    "comment": "tta_ci.publish.sticky:CommentPublisher",
+    "commit": "tta_ci.publish.commit:CommitPublisher",
+    "pr": "tta_ci.publish.pull:PullPublisher",
 }
 
 
-def get_publisher(mode: str) -> Publisher:
+def _known(mode: str) -> str:
     try:
         return PUBLISHERS[mode]
     except KeyError:
@@ -52,12 +51,18 @@ def get_publisher(mode: str) -> Publisher:
         raise ConfigError(f"mode {mode!r} is not a publishing mode; use one of: {known}") from None
 
 
+def get_publisher(mode: str) -> Publisher:
+    module, _, name = _known(mode).partition(":")
+    publisher: Publisher = getattr(importlib.import_module(module), name)()
+    return publisher
+
+
 GITHUB_MODES = ("comment", "commit", "pr")
 
 
 def preflight(config: Config, environ: Mapping[str, str], event: Event | None) -> None:
     """Fail before any work when the mode cannot publish: unknown mode, no token, no event."""
-    get_publisher(config.mode)
+    _known(config.mode)
     if config.mode not in GITHUB_MODES:
         return
     if event is None:
