@@ -90,3 +90,18 @@ def test_publishing_loads_the_publisher_of_its_mode_only() -> None:
     assert loaded_after(local, PUBLISHING[:4]) == set()
     remote = "from tta_ci.publish import get_publisher\nget_publisher('comment')"
     assert loaded_after(remote, PUBLISHING[:4]) == {"github", "requests", "jwt"}
+
+
+@pytest.mark.parametrize("face", ["tta_ci", "tta_ci.plan", "tta_ci.publish", "tta_ci.validate"])
+def test_a_lazy_face_gives_every_name_it_exports(face: str) -> None:
+    """Each name resolves to the function or class, also after its submodules are imported
+    (``tta_ci.plan.shard`` the module must not hide ``shard`` the function)."""
+    code = (f"import importlib, pkgutil, types\nface = importlib.import_module({face!r})\n"
+            "for sub in pkgutil.iter_modules(face.__path__):\n"
+            "    if not sub.name.startswith('_'):\n"
+            "        importlib.import_module(f'{face.__name__}.{sub.name}')\n"
+            "bad = [n for n in face.__all__ if isinstance(getattr(face, n), types.ModuleType)]\n"
+            "print(' '.join(bad) or 'ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["ok"]

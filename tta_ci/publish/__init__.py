@@ -16,9 +16,11 @@ __all__ = [
     "PublishContext",
     "PublishResult",
     "Publisher",
+    "PullTarget",
     "get_publisher",
     "preflight",
     "publish",
+    "run_url",
     "write_documents",
 ]
 
@@ -31,12 +33,15 @@ _LAZY = {
     "PublishResult": "tta_ci.publish.base",
     "Publisher": "tta_ci.publish.base",
     "write_documents": "tta_ci.publish.outputs",
+    "PullTarget": "tta_ci.github.event",
+    "run_url": "tta_ci.github.event",
 }
 
 TYPE_CHECKING = False  # not typing's: this package is on the path of a command's first line
 if TYPE_CHECKING:
     from typing import Any
 
+    from tta_ci.github.event import PullTarget, run_url
     from tta_ci.publish.base import PublishContext, Publisher, PublishResult
     from tta_ci.publish.modes import PUBLISHERS, get_publisher, preflight, publish
     from tta_ci.publish.outputs import write_documents
