@@ -14,7 +14,7 @@ from tta_ci.core.config import Config
 from tta_ci.core.errors import RateLimited, UsageError
 from tta_ci.core.types import PlanResult, Skip, Task
 from tta_ci.engine.fake import FakeGenerator, FakeValidator
-from tta_ci.publish import write_documents
+from tta_ci.publish.outputs import write_documents
 from tta_ci.run.pipeline import run_pipeline
 
 

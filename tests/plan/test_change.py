@@ -12,6 +12,7 @@ from support.gitrepo import CommitFn, git, write
 from tta_ci.core.config import Config
 from tta_ci.core.errors import GitError
 from tta_ci.core.types import PlanResult, Skip, TaskPriority
+from tta_ci.git.repo import EMPTY_TREE
 from tta_ci.plan.change import plan_change
 
 CALC = '''\
@@ -303,6 +304,15 @@ def test_staged_changes_use_the_index(git_repo: Path, commit: CommitFn, base: st
         ("calc.py::add", 'def add(a, b):\n    """Add."""\n    return b + a\n')
     ]
     assert result.head is None and result.base == base
+
+
+def test_staged_changes_of_a_repository_without_commits(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path, {"calc.py": CALC})
+    git(tmp_path, "add", "calc.py")
+    result = plan_change(tmp_path, Config(), {}, staged=True)
+    assert result.base == EMPTY_TREE
+    assert "calc.py::add" in [t.id for t in result.tasks]
 
 
 def test_paths_limit_the_plan(git_repo: Path, commit: CommitFn, base: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.gitrepo import CommitFn, write
+from support.gitrepo import CommitFn, git, write
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import UsageError
@@ -122,3 +122,20 @@ def test_task_for_lines(repo: Path) -> None:
     )
     with pytest.raises(UsageError, match="line 99 is outside the file"):
         task_for_lines(repo, Config(), "geo/shapes.py", [99])
+
+
+def test_task_without_lines_takes_the_change_else_the_whole_file(repo: Path) -> None:
+    whole = task_for_lines(repo, Config(), "geo/shapes.py", None)
+    assert (whole.symbol, whole.changed_lines) == ("<module>", tuple(range(1, 23)))
+    write(repo, {"geo/shapes.py": SHAPES.replace("self.r ** 2", "self.r * self.r")})
+    changed = task_for_lines(repo, Config(), "geo/shapes.py", None)
+    assert (changed.symbol, changed.changed_lines) == ("Circle.area", (14,))
+    assert "self.r ** 2" in changed.base_source and "self.r * self.r" in changed.source
+
+
+def test_a_repository_without_commits_has_every_line_changed(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path, {"new.py": "def f():\n    return 1\n"})
+    assert changed_lines_for(tmp_path, "new.py") == [1, 2]
+    task = task_for_lines(tmp_path, Config(), "new.py", None)
+    assert (task.symbol, task.changed_lines) == ("f", (1, 2))

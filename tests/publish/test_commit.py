@@ -16,8 +16,9 @@ from support.publish_data import document, task
 
 from tta_ci.core.config import Config
 from tta_ci.github.event import Event, PullTarget, parse_event
-from tta_ci.publish import PublishContext, publish
+from tta_ci.publish.base import PublishContext
 from tta_ci.publish.commit import CommitPublisher, commit_message, push_refusal
+from tta_ci.publish.modes import publish
 
 REPO = "Codertocat/Hello-World"
 CALC = "def add(a, b):\n    return a + b\n"

@@ -1,5 +1,5 @@
-"""tta_ci.publish.files, the files-mode writer: pure merge table tests, then writes into real
-directories."""
+"""tta_ci.publish.files, the files-mode writer, and tta_ci.publish.testcode: pure merge
+table tests, then writes into real directories."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from tta_ci.publish.files import (
     AcceptedTest,
     TestFileError,
-    merge_test_code,
     render_header,
     write_accepted_tests,
 )
+from tta_ci.publish.testcode import merge_test_code
 
 HEADER = "# header\n"
 

@@ -15,7 +15,8 @@ from support.publish_data import document, task
 
 from tta_ci.core.config import Config
 from tta_ci.github.event import Event, PullTarget, parse_event
-from tta_ci.publish import PublishContext, publish
+from tta_ci.publish.base import PublishContext
+from tta_ci.publish.modes import publish
 from tta_ci.publish.pull import PullPublisher, follow_up_branch, pull_body
 
 REPO = "Codertocat/Hello-World"

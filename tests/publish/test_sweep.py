@@ -14,7 +14,7 @@ from support.publish_data import document, task
 from tta_ci.core.config import Config
 from tta_ci.core.errors import GitHubError, UsageError
 from tta_ci.core.report import MetricsDocument
-from tta_ci.publish import PublishContext, PublishResult
+from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.sweep import (
     SWEEP_BRANCH,
     SweepPublisher,

@@ -1,11 +1,39 @@
-"""Metrics documents for the publishing tests, shaped like a real run's ``metrics.json``."""
+"""Metrics documents for the publishing tests, shaped like a real run's ``metrics.json``, and
+the pull request event and publishing context they publish with."""
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
 from typing import Any
 
+from support import EVENTS
+from support.github_server import FakeGitHub
+from tta_ci.core.config import Config
 from tta_ci.core.report import MetricsDocument, ModelStats, TaskRecord, Totals
 from tta_ci.core.types import PossibleBug
+from tta_ci.github.event import Event, parse_event
+from tta_ci.publish.base import PublishContext
+
+REPO = "Codertocat/Hello-World"  # the repository of the recorded pull request event
+
+
+def pr_event(**pr_fields: Any) -> Event:
+    """The recorded ``pull_request.opened`` event, its head updated with ``pr_fields``."""
+    payload = json.loads((EVENTS / "pull_request.opened.json").read_text())
+    payload["pull_request"]["head"].update(pr_fields)
+    return parse_event("pull_request", payload)
+
+
+def context(tmp_path: Path, fake: FakeGitHub | None, mode: str, event: Event | None,
+            **environ: str) -> PublishContext:
+    """Publishing ``mode`` from ``tmp_path``, against ``fake`` GitHub when given."""
+    env = dict(environ)
+    if fake is not None:
+        env.update(GITHUB_TOKEN=fake.token, GITHUB_API_URL=fake.url)
+    return PublishContext(repo=tmp_path, config=Config(mode=mode), environ=env, event=event,
+                          output_dir=tmp_path / "out", stream=io.StringIO())
 
 ACCEPTED_CODE = '''from calc import add
 

@@ -69,8 +69,8 @@ def _document(folder: RunFolder, state: RunState, config: Config,
 def _again(folder: RunFolder, published: Published, out: Path, as_json: bool,
            environ: Mapping[str, str]) -> int:
     """A run published before: its files and outputs again; nothing is posted."""
-    from tta_ci.publish import write_documents
     from tta_ci.publish.actions import run_outputs, write_outputs
+    from tta_ci.publish.outputs import write_documents
 
     doc = MetricsDocument.model_validate_json(folder.metrics.read_text(encoding="utf-8"))
     write_documents(doc, out)
@@ -85,7 +85,7 @@ def _again(folder: RunFolder, published: Published, out: Path, as_json: bool,
 
 def collect(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.github.event import read_event
-    from tta_ci.publish import preflight
+    from tta_ci.publish.modes import preflight
 
     folder = run_folder(args, environ)
     config = folder.config()

@@ -94,8 +94,10 @@ def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     root = _target(args)
     announce(f"demo: building an example repository in {root}")
     from tta_ci.core.config import load_config
-    from tta_ci.publish import PublishContext, publish, write_documents
+    from tta_ci.publish.base import PublishContext
     from tta_ci.publish.console import Progress, output_dir, print_table
+    from tta_ci.publish.modes import publish
+    from tta_ci.publish.outputs import write_documents
     from tta_ci.run.pipeline import run_pipeline
 
     base, head = build_demo_repo(root)

@@ -21,8 +21,10 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.cli._common import config_from_args
     from tta_ci.core.types import TaskPriority
     from tta_ci.plan import plan_file
-    from tta_ci.publish import PublishContext, publish, write_documents
+    from tta_ci.publish.base import PublishContext
     from tta_ci.publish.console import Progress, checked_output_dir, print_table
+    from tta_ci.publish.modes import publish
+    from tta_ci.publish.outputs import write_documents
     from tta_ci.run.pipeline import run_pipeline
 
     repo = Path(args.repo)

@@ -33,8 +33,10 @@ def read_document(folder: Path) -> MetricsDocument:
 def merge(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.core.report import merge_documents
     from tta_ci.github.event import read_event
-    from tta_ci.publish import PublishContext, preflight, publish, write_documents
+    from tta_ci.publish.base import PublishContext
     from tta_ci.publish.console import print_table
+    from tta_ci.publish.modes import preflight, publish
+    from tta_ci.publish.outputs import write_documents
 
     docs = [read_document(Path(d)) for d in args.dirs]
     config = config_from_args(args, environ, keys=("mode",))

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tta_ci.core.config import Config
     from tta_ci.core.report import MetricsDocument
     from tta_ci.github.event import Event
-    from tta_ci.publish import Publisher
+    from tta_ci.publish.base import Publisher
 
 __all__ = ["exit_code", "findings", "planning_line", "publish_finished", "run", "show"]
 
@@ -56,7 +56,9 @@ def publish_finished(
 ) -> MetricsDocument:
     """Write ``metrics.json`` and ``summary.md`` into ``out``, publish, print the result;
     returns the document as published (its mode and notes)."""
-    from tta_ci.publish import PublishContext, publish, write_documents
+    from tta_ci.publish.base import PublishContext
+    from tta_ci.publish.modes import publish
+    from tta_ci.publish.outputs import write_documents
 
     write_documents(doc, out)
     ctx = PublishContext(repo=repo, config=config, environ=environ, event=event, output_dir=out)
@@ -86,8 +88,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     from tta_ci.cli._common import config_from_args
     from tta_ci.github.event import read_event
-    from tta_ci.publish import preflight
     from tta_ci.publish.console import Progress, checked_output_dir
+    from tta_ci.publish.modes import preflight
     from tta_ci.run.pipeline import run_pipeline
 
     repo = Path(args.repo)

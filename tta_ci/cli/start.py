@@ -25,8 +25,8 @@ __all__ = ["start"]
 
 def start(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tta_ci.github.event import read_event
-    from tta_ci.publish import preflight
     from tta_ci.publish.actions import write_outputs
+    from tta_ci.publish.modes import preflight
     from tta_ci.run.background import spawn
     from tta_ci.run.pipeline import plan_run
     from tta_ci.run.state import RunFolder, RunState, latest_active, locked, now_iso, runs_root

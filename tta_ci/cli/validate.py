@@ -46,15 +46,6 @@ def _read_candidate(name: str) -> str:
         raise UsageError(f"{name}: cannot read the candidate ({exc}); pass a UTF-8 file") from exc
 
 
-def _whole_file(repo: Path, path: str) -> list[int]:
-    target = Path(path) if Path(path).is_absolute() else repo / path
-    try:
-        count = len(target.read_text(encoding="utf-8").splitlines())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--target {path}: cannot read the file ({exc})") from exc
-    return list(range(1, max(count, 1) + 1))
-
-
 def render_verdict(verdict: Verdict) -> str:
     """A few lines for a person: the decision, each test function, the coverage."""
     head = "accepted" if verdict.accepted else f"rejected: {verdict.reason}"
@@ -85,15 +76,13 @@ def validate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     import json
 
     from tta_ci.cli._common import config_from_args
-    from tta_ci.plan.single import changed_lines_for, task_for_lines
+    from tta_ci.plan.single import task_for_lines
     from tta_ci.publish.console import Progress
     from tta_ci.validate import ResultValidator
 
     repo = Path(args.repo)
     config = config_from_args(args, environ, keys=())
-    if lines is None:
-        lines = changed_lines_for(repo, path) or _whole_file(repo, path)
-    task = task_for_lines(repo, config, path, lines)
+    task = task_for_lines(repo, config, path, lines)  # no range: the changed lines, else all
     validator = ResultValidator(config, repo, environ=environ)
 
     async def judged() -> Verdict:

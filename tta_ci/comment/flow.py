@@ -36,7 +36,9 @@ from tta_ci.github.api import (
     upsert_sticky,
 )
 from tta_ci.github.event import Event, PullTarget, run_url
-from tta_ci.publish import PublishContext, publish, write_documents
+from tta_ci.publish.base import PublishContext
+from tta_ci.publish.modes import publish
+from tta_ci.publish.outputs import write_documents
 from tta_ci.publish.sticky import render_progress
 
 __all__ = ["PROGRESS_INTERVAL_S", "base_config", "handle_comment", "ignore_reason"]

@@ -255,8 +255,8 @@ def index_snapshot(repo: Path, environ: Mapping[str, str]) -> str:
     """
     tree = run(repo, "write-tree")
     args = ["commit-tree", tree, "-m", "tta-ci: staged snapshot"]
-    if has_commit(repo, "HEAD"):
-        args += ["-p", run(repo, "rev-parse", "HEAD")]
+    with contextlib.suppress(GitError):  # no commit yet: a snapshot without a parent
+        args += ["-p", run(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")]
     return run(repo, *args, env={**environ, **IDENTITY})
 
 

@@ -24,7 +24,6 @@ __all__ = [
     "default_base",
     "diff_text",
     "has_commit",
-    "has_head",
     "head_sha",
     "list_files",
     "merge_base",
@@ -100,11 +99,6 @@ def has_commit(repo: git.Repo, sha: str) -> bool:
 
 def head_sha(repo: git.Repo) -> str:
     return resolve(repo, "HEAD")
-
-
-def has_head(repo: git.Repo) -> bool:
-    """Whether the repository has a commit checked out (a new one has none)."""
-    return bool(repo.head.is_valid())
 
 
 def root(repo: git.Repo) -> Path:

@@ -27,7 +27,6 @@ from tta_ci.core.types import Task
 from tta_ci.publish.files import (
     AcceptedTest,
     TestFileError,
-    merge_test_code,
     render_header,
     write_accepted_tests,
 )
@@ -70,6 +69,8 @@ def _read(repo: Path, test_file: str) -> str | None:
 
 def _changes(repo: Path, test_file: str, group: Sequence[AcceptedTest]) -> bool:
     """Whether merging ``group`` into ``test_file`` would change it."""
+    from tta_ci.publish.testcode import merge_test_code  # libcst: only when a test is routed
+
     existing = _read(repo, test_file)
     try:
         merged = merge_test_code(existing, [t.code for t in group], render_header(group))

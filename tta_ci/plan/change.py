@@ -132,7 +132,10 @@ def plan_change(
     if paths is not None and not paths:
         paths = [":(exclude)*"]  # no file: an empty diff
     if staged:
-        base_sha = gitops.head_sha(r) if gitops.has_head(r) else gitops.EMPTY_TREE
+        try:  # one rev-parse; no commit yet: the whole index is the change
+            base_sha = gitops.head_sha(r)
+        except GitError:
+            base_sha = gitops.EMPTY_TREE
         head_sha: str | None = None
         head_side = tree_side(r, gitops.INDEX)
         text = gitops.diff_text(r, base_sha, gitops.INDEX, paths=_literal(paths))

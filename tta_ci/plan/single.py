@@ -40,11 +40,14 @@ def _read_working(r: gitops.Repo, path: str) -> ParsedSource:
         raise UsageError(f"{path}: syntax error at line {exc.lineno}; fix it first") from exc
 
 
-def _context(r: gitops.Repo, path: str, config: Config) -> FileContext:
+def _at_head(r: gitops.Repo, path: str) -> bytes | None:
+    """``path`` at HEAD (None: a new file, or no commit yet), read by one ``git cat-file``."""
+    return gitops.show_many(r, "HEAD", [path])[path]
+
+
+def _context(r: gitops.Repo, path: str, config: Config, at_head: bytes | None) -> FileContext:
     head = _read_working(r, path)
-    base = None
-    if gitops.has_head(r):
-        base = parse_or_none(decode(gitops.show_bytes(r, "HEAD", path) or b""), path)
+    base = parse_or_none(decode(at_head), path) if at_head is not None else None
     return file_context(path, head, base, tree_side(r, None), config)
 
 
@@ -74,7 +77,7 @@ def plan_file(
     ones ``precheck`` skips are listed as skipped."""
     r = gitops.open_repo(repo)
     rel = _relative(r, repo, path)
-    ctx = _context(r, rel, config)
+    ctx = _context(r, rel, config, _at_head(r, rel))
     parsed = ctx.head
     if symbol is None:
         symbols = _whole_file(parsed)
@@ -88,23 +91,33 @@ def plan_file(
     return PlanResult(tasks=tuple(kept), skipped=tuple(dropped))
 
 
+def _changed(r: gitops.Repo, path: str, at_head: bytes | None) -> list[int]:
+    if at_head is None:  # new: every line is a changed line
+        return list(range(1, len((gitops.root(r) / path).read_bytes().splitlines()) + 1))
+    diff = gitops.diff_text(r, "HEAD", gitops.WORKTREE, paths=[f":(literal){path}"])
+    return sorted(line for change in parse_diff(diff) for line in change.added)
+
+
 def changed_lines_for(repo: Path, path: str) -> list[int]:
     """Lines of the working-tree file changed against HEAD (all of them for a new file)."""
     r = gitops.open_repo(repo)
     rel = _relative(r, repo, path)
-    if not gitops.has_head(r) or gitops.show_bytes(r, "HEAD", rel) is None:
-        text = (gitops.root(r) / rel).read_bytes()
-        return list(range(1, len(text.splitlines()) + 1))
-    diff = gitops.diff_text(r, "HEAD", gitops.WORKTREE, paths=[f":(literal){rel}"])
-    return sorted(line for change in parse_diff(diff) for line in change.added)
+    return _changed(r, rel, _at_head(r, rel))
 
 
-def task_for_lines(repo: Path, config: Config, path: str, lines: Sequence[int]) -> Task:
-    """One task covering ``lines`` of a file: their enclosing symbol when they share one."""
+def task_for_lines(repo: Path, config: Config, path: str, lines: Sequence[int] | None) -> Task:
+    """One task covering ``lines`` of a file: their enclosing symbol when they share one.
+
+    Without ``lines``: the lines changed against HEAD, else (none changed) the whole file.
+    The repository is opened once and the file's HEAD version read once for both.
+    """
     r = gitops.open_repo(repo)
     rel = _relative(r, repo, path)
-    ctx = _context(r, rel, config)
+    at_head = _at_head(r, rel)
+    ctx = _context(r, rel, config, at_head)
     last = max(len(ctx.head.text.splitlines()), 1)
+    if lines is None:
+        lines = _changed(r, rel, at_head) or range(1, last + 1)
     outside = [n for n in lines if not 1 <= n <= last]
     if outside:
         raise UsageError(f"{rel}: line {outside[0]} is outside the file (1-{last})")

@@ -1,36 +1,15 @@
-"""Publishing a run: one ``Publisher`` per output mode, and the GitHub Actions outputs.
+"""Publishing a run: one ``Publisher`` per output mode (``tta_ci.publish.modes``), the
+GitHub Actions outputs (``actions``), the run's files (``outputs``) and the terminal
+(``console``).
 
-    publish(doc, ctx)
-      ├── PUBLISHERS[config.mode].publish(doc, ctx)   none | summary | files | comment | commit | pr
-      └── in Actions, for every mode: job summary, step outputs, ::warning annotations
-
-A publisher that cannot do what was asked (a fork, a moved branch, no pull request) falls back
-to a weaker mode and says why in ``PublishResult.notes``; the mode used is ``result.mode``.
+The names below are imported on first use (PEP 562): the publishers pull in libcst and
+PyGithub, and ``from tta_ci.publish.console import ...`` (on the path of every command's
+first lines) must not pay for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from tta_ci.core.config import Config
-from tta_ci.core.errors import ConfigError, GitHubError
-from tta_ci.core.report import MetricsDocument
-from tta_ci.github.event import Event, PullTarget, run_url
-from tta_ci.publish.actions import (
-    annotation_lines,
-    emit,
-    group,
-    run_outputs,
-    write_outputs,
-    write_step_summary,
-)
-from tta_ci.publish.base import PublishContext, Publisher, PublishResult
-from tta_ci.publish.commit import CommitPublisher
-from tta_ci.publish.local import FilesPublisher, NonePublisher
-from tta_ci.publish.outputs import write_documents
-from tta_ci.publish.pull import PullPublisher
-from tta_ci.publish.sticky import CommentPublisher
-from tta_ci.publish.summary import render_summary
+import importlib
 
 __all__ = [
     "PUBLISHERS",
@@ -45,65 +24,30 @@ __all__ = [
     "write_documents",
 ]
 
-PUBLISHERS: dict[str, Publisher] = {
-    "none": NonePublisher("none"),
-    "summary": NonePublisher("summary"),
-    "files": FilesPublisher(),
-    "comment": CommentPublisher(),
-    "commit": CommitPublisher(),
-    "pr": PullPublisher(),
+_LAZY = {
+    "PUBLISHERS": "tta_ci.publish.modes",
+    "get_publisher": "tta_ci.publish.modes",
+    "preflight": "tta_ci.publish.modes",
+    "publish": "tta_ci.publish.modes",
+    "PublishContext": "tta_ci.publish.base",
+    "PublishResult": "tta_ci.publish.base",
+    "Publisher": "tta_ci.publish.base",
+    "write_documents": "tta_ci.publish.outputs",
+    "PullTarget": "tta_ci.github.event",
+    "run_url": "tta_ci.github.event",
 }
 
+TYPE_CHECKING = False  # not typing's: this package is on the path of a command's first line
+if TYPE_CHECKING:
+    from typing import Any
 
-def get_publisher(mode: str) -> Publisher:
-    try:
-        return PUBLISHERS[mode]
-    except KeyError:
-        known = ", ".join(PUBLISHERS)
-        raise ConfigError(f"mode {mode!r} is not a publishing mode; use one of: {known}") from None
-
-
-GITHUB_MODES = ("comment", "commit", "pr")
+    from tta_ci.github.event import PullTarget, run_url
+    from tta_ci.publish.base import PublishContext, Publisher, PublishResult
+    from tta_ci.publish.modes import PUBLISHERS, get_publisher, preflight, publish
+    from tta_ci.publish.outputs import write_documents
 
 
-def preflight(config: Config, environ: Mapping[str, str], event: Event | None) -> None:
-    """Fail before any work when the mode cannot publish: unknown mode, no token, no event."""
-    get_publisher(config.mode)
-    if config.mode not in GITHUB_MODES:
-        return
-    if event is None:
-        raise GitHubError(
-            f"mode {config.mode!r} needs a GitHub event: GITHUB_EVENT_PATH is not set "
-            "(run inside GitHub Actions, or use --mode files or --mode summary)"
-        )
-    if event.pr_number is not None and not environ.get("GITHUB_TOKEN"):
-        raise GitHubError(
-            f"mode {config.mode!r} needs GITHUB_TOKEN to write to pull request "
-            f"#{event.pr_number}; pass `github-token` to the action or export GITHUB_TOKEN"
-        )
-
-
-def publish(doc: MetricsDocument, ctx: PublishContext,
-            publisher: Publisher | None = None) -> PublishResult:
-    """Publish with ``publisher`` (default: the one of ``ctx.config.mode``), then write the
-    Actions summary and outputs."""
-    publisher = publisher or get_publisher(ctx.config.mode)
-    with group(f"tta-ci: publish ({publisher.name})", ctx.stream, ctx.environ):
-        result = publisher.publish(doc, ctx)
-        for note in result.notes:
-            ctx.stream.write(f"tta-ci: {note}\n")
-    final = doc.model_copy(update={"notes": [*doc.notes, *result.notes], "mode": result.mode})
-    changed = final.notes != doc.notes or final.mode != doc.mode
-    if changed and (ctx.output_dir / "metrics.json").is_file():
-        write_documents(final, ctx.output_dir)  # the run's files say what publishing did
-    markdown = render_summary(final)
-    summary_file = write_step_summary(ctx.environ, markdown)
-    outputs_file = write_outputs(ctx.environ, run_outputs(doc, ctx.output_dir))
-    if summary_file is not None or outputs_file is not None:
-        emit(annotation_lines(doc), ctx.stream)
-    return result.model_copy(
-        update={
-            "step_summary": str(summary_file) if summary_file else None,
-            "outputs_file": str(outputs_file) if outputs_file else None,
-        }
-    )
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tta_ci.publish' has no attribute {name!r}")

@@ -9,15 +9,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.errors import ConfigError
-from tta_ci.core.report import MetricsDocument
 from tta_ci.core.types import Skip
-from tta_ci.engine import TaskResult
-from tta_ci.publish.summary import FALLBACK_WARNING
+
+if TYPE_CHECKING:  # the engine and the metrics document are not on a command's first lines
+    from tta_ci.core.report import MetricsDocument
+    from tta_ci.engine import TaskResult
 
 __all__ = [
     "ICONS",
@@ -181,4 +182,6 @@ def print_table(doc: MetricsDocument, stream: TextIO) -> None:
         f"[backend {doc.backend}, isolation {doc.isolation}]\n"
     )
     if doc.isolation == "fallback":
+        from tta_ci.publish.summary import FALLBACK_WARNING
+
         stream.write(f"⚠️  {FALLBACK_WARNING}\n")

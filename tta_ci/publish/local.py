@@ -8,7 +8,7 @@ from tta_ci.core.report import MetricsDocument, TaskRecord
 from tta_ci.publish.base import PublishContext, PublishResult
 from tta_ci.publish.files import AcceptedTest, accepted_records, write_accepted_tests
 
-__all__ = ["FilesPublisher", "NonePublisher", "write_tests"]
+__all__ = ["FilesPublisher", "NonePublisher", "SummaryPublisher", "write_tests"]
 
 
 def write_tests(repo: Path, tasks: list[TaskRecord]) -> list[str]:
@@ -20,11 +20,21 @@ def write_tests(repo: Path, tasks: list[TaskRecord]) -> list[str]:
 class NonePublisher:
     """Posts and writes nothing: the summary and the artifact are the result."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    name = "none"
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:
+            self.name = name
 
     def publish(self, doc: MetricsDocument, ctx: PublishContext) -> PublishResult:
         return PublishResult(mode=self.name, requested_mode=ctx.config.mode)
+
+
+class SummaryPublisher(NonePublisher):
+    """Mode summary: as none; the job summary (written in Actions for every mode) is the
+    result."""
+
+    name = "summary"
 
 
 class FilesPublisher:

@@ -1,31 +1,21 @@
-"""tta_ci.publish (the package): the mode's publisher, preflight, and the Actions files written
+"""tta_ci.publish.modes: the mode's publisher, preflight, and the Actions files written
 for every mode."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from support import EVENTS as FIXTURES
 from support.github_server import FakeGitHub, fake_github
-from support.publish_data import bug_task, document, task
+from support.publish_data import REPO, bug_task, context, document, pr_event, task
 
 from tta_ci.core.config import Config
 from tta_ci.core.errors import ConfigError, GitHubError
-from tta_ci.github.event import Event, parse_event
-from tta_ci.publish import PublishContext, get_publisher, preflight, publish
-
-REPO = "Codertocat/Hello-World"
-
-
-def pr_event(**pr_fields: Any) -> Event:
-    payload = json.loads((FIXTURES / "pull_request.opened.json").read_text())
-    payload["pull_request"]["head"].update(pr_fields)
-    return parse_event("pull_request", payload)
+from tta_ci.github.event import parse_event
+from tta_ci.publish.modes import get_publisher, preflight, publish
 
 
 @pytest.fixture
@@ -35,13 +25,9 @@ def gh() -> Iterator[FakeGitHub]:
         yield fake
 
 
-def context(tmp_path: Path, fake: FakeGitHub | None, mode: str, event: Event | None,
-            **environ: str) -> PublishContext:
-    env = dict(environ)
-    if fake is not None:
-        env.update(GITHUB_TOKEN=fake.token, GITHUB_API_URL=fake.url)
-    return PublishContext(repo=tmp_path, config=Config(mode=mode), environ=env, event=event,
-                          output_dir=tmp_path / "out", stream=io.StringIO())
+@pytest.mark.parametrize("mode", ["none", "summary", "files", "comment", "commit", "pr"])
+def test_each_mode_has_a_publisher_of_its_name(mode: str) -> None:
+    assert get_publisher(mode).name == mode
 
 
 def test_unknown_mode_is_a_config_error() -> None:
@@ -89,7 +75,7 @@ def test_comment_without_event_is_an_error(tmp_path: Path, gh: FakeGitHub) -> No
 
 
 def test_a_fallback_is_recorded_in_the_run_files(tmp_path: Path, gh: FakeGitHub) -> None:
-    from tta_ci.publish import write_documents
+    from tta_ci.publish.outputs import write_documents
 
     payload = json.loads((FIXTURES / "push.json").read_text())
     metrics_path, summary_path = write_documents(document(), tmp_path / "out")
