@@ -18,7 +18,9 @@ from support.gitrepo import CommitFn
 from tta_ci.core.config import load_config
 from tta_ci.core.errors import SandboxError
 from tta_ci.core.scratch import scratch_root
+from tta_ci.core.types import Verdict
 from tta_ci.plan.single import task_for_lines
+from tta_ci.sandbox.isolation import bwrap_works
 from tta_ci.validate.confirm import PlainProcess
 from tta_ci.validate.standby import Standbys
 from tta_ci.validate.validator import ResultValidator
@@ -126,21 +128,29 @@ def _leftovers() -> set[str]:
     return {p.name for p in scratch_root().iterdir()}
 
 
-@pytest.mark.parametrize(("code", "accepted"), [
-    ("from calc import double\n\n\ndef test_neg():\n    assert double(-1) == 0\n", True),
-    ("from calc import double\n\n\ndef test_neg():\n    assert double(-1) == 5\n", False),
-], ids=["accepted", "rejected"])
-def test_the_validator_starts_gate_8_early_and_leaves_nothing(
-        git_repo: Path, commit: CommitFn, started: list[dict[str, Any]], code: str,
-        accepted: bool) -> None:
+GOOD = "from calc import double\n\n\ndef test_neg():\n    assert double(-1) == 0\n"
+BAD = GOOD.replace("== 0", "== 5")
+
+
+def _validate(git_repo: Path, commit: CommitFn, isolation: str, code: str) -> Verdict:
     commit({"calc.py": CALC, "tests/test_calc.py": "from calc import double\n\n\n"
                                                    "def test_two():\n    assert double(1) == 2\n"})
     (git_repo / "calc.py").write_text(CALC.replace(":\n", ":\n    if x < 0:\n        return 0\n"))
-    config = load_config(git_repo, {}, {"runs": 1, "sandbox": "fallback", "mutation": False})
+    config = load_config(git_repo, {}, {"runs": 1, "sandbox": isolation, "mutation": False})
     task = task_for_lines(git_repo, config, "calc.py", [2, 3])
+    validator = ResultValidator(config, git_repo, environ=ENV)
+    (verdict,) = asyncio.run(validator.validate_many(task, [code]))
+    return verdict
+
+
+@pytest.mark.skipif(not bwrap_works(), reason="bubblewrap cannot run here")
+@pytest.mark.parametrize(("code", "accepted"), [(GOOD, True), (BAD, False)],
+                         ids=["accepted", "rejected"])
+def test_the_validator_starts_gate_8_early_and_leaves_nothing(
+        git_repo: Path, commit: CommitFn, started: list[dict[str, Any]], code: str,
+        accepted: bool) -> None:
     before = _leftovers()
-    (verdict,) = asyncio.run(ResultValidator(config, git_repo, environ=ENV).validate_many(
-        task, [code]))
+    verdict = _validate(git_repo, commit, "auto", code)
     assert verdict.accepted is accepted, verdict.to_json()
     assert len(started) == 1  # started while the other gates ran, whatever the verdict
     (record,) = started
@@ -151,4 +161,22 @@ def test_the_validator_starts_gate_8_early_and_leaves_nothing(
     else:
         assert "at_go" not in record
     assert _gone(record["process"]) and not record["process"].ws.exists()
+    assert _leftovers() == before
+
+
+@pytest.mark.parametrize(("code", "accepted"), [(GOOD, True), (BAD, False)],
+                         ids=["accepted", "rejected"])
+def test_under_the_fallback_gate_8_starts_only_after_the_verdict(
+        git_repo: Path, commit: CommitFn, started: list[dict[str, Any]], code: str,
+        accepted: bool) -> None:
+    """The fallback's sandboxes share a uid: nothing of gate 8 waits while candidates run."""
+    before = _leftovers()
+    verdict = _validate(git_repo, commit, "fallback", code)
+    assert verdict.accepted is accepted, verdict.to_json()
+    assert len(started) == accepted
+    for record in started:
+        assert record["at_start"] == ["tests/test_calc.py"]
+        assert record["at_go"] == ["tests/test_calc.py", "tests/test_calc_tta1.py"]
+        assert verdict.checks["recheck"].ok
+        assert _gone(record["process"]) and not record["process"].ws.exists()
     assert _leftovers() == before

@@ -7,6 +7,11 @@ coverage and then waits: its start-up overlaps the other gates. Each accepted fi
 say how many are needed. Only then is the file written into that workspace and the process
 given its run. Whatever is not taken is told to end, and its workspace removed (``close``), on
 every way out.
+
+Starting early is for bubblewrap only, where no sandbox sees another's folders or processes.
+The fallback's runs all share one uid (``nobody``): a candidate running gates 3–7 could find a
+waiting interpreter through ``/proc`` and write into its workspace, so there the validator
+starts none before the verdict (``take`` starts it then).
 """
 
 from __future__ import annotations

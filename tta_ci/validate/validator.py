@@ -118,8 +118,11 @@ class ResultValidator:
                     for i, (code, st) in enumerate(zip(codes, statics, strict=True))
                     if st.file_reason is None
                 }
+                if runnable and batch.isolation == "bwrap":
+                    # gate 8's interpreter starts while gates 3-7 run: only where no sandbox
+                    # sees another (the fallback's runs share a uid: one could reach it)
+                    standbys.begin()
                 if runnable:
-                    standbys.begin()  # gate 8's interpreter starts while gates 3-7 run
                     await self._run_candidates(ws, task, batch, runnable, statics, evidence)
             verdicts = [build_verdict(i, code, st, batch, 0.0)
                         for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
