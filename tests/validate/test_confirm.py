@@ -11,7 +11,7 @@ import pytest
 
 from tta_ci.core.types import TestVerdict, Verdict
 from tta_ci.sandbox.isolation import bwrap_works
-from tta_ci.validate.confirm import PlainRun, confirmed, disagreement, plain_run
+from tta_ci.validate.confirm import PlainProcess, PlainRun, confirmed, disagreement, plain_run
 
 SOURCE = "def f(x):\n    if x > 0:\n        return 1\n    return 0\n"
 TESTS = ("from hypothesis import given, strategies as st\n\nfrom calc import f\n\n\n"
@@ -19,6 +19,14 @@ TESTS = ("from hypothesis import given, strategies as st\n\nfrom calc import f\n
          "def test_wrong():\n    assert f(0) == 1\n\n\nclass TestZero:\n"
          "    def test_zero(self):\n        assert f(-1) == 0\n\n\n"
          "@given(st.integers(max_value=0))\ndef test_never_positive(x):\n    assert f(x) == 0\n")
+
+
+LEVELS = ["fallback"] + (["bwrap"] if bwrap_works() else [])
+ENV = {"PATH": os.defpath}
+CALC = "def double(x):\n    return x * 2\n"
+# its module code runs when pytest imports it: a file in the workspace says that it did
+LOUD = ("from pathlib import Path\n\nfrom calc import double\n\nPath('imported').touch()\n\n\n"
+        "def test_double():\n    assert double(2) == 4\n")
 
 
 def verdict(*accepted: str, covered: tuple[int, ...] = (3,)) -> Verdict:
@@ -78,3 +86,42 @@ def test_the_plain_run_is_read_from_outside(tmp_path: Path, isolation: str) -> N
     forged = verdict("test_pos", "test_wrong", "TestZero::test_zero", "test_never_positive",
                      covered=(3,))
     assert disagreement(forged, run, {2, 3, 4}) == "test_wrong failed when run plainly"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", LEVELS)
+def test_the_waiting_interpreter_runs_nothing_of_the_workspace_before_its_go(
+        tmp_path: Path, isolation: str) -> None:
+    (tmp_path / "calc.py").write_text(CALC)
+    (tmp_path / "test_calc.py").write_text(LOUD)
+
+    async def scenario() -> tuple[bool, bool, dict[str, str]]:
+        async with PlainProcess(tmp_path, environ=ENV, python_path=(".",), isolation=isolation,
+                                timeout_s=60) as process:
+            await asyncio.sleep(3)  # long enough to import pytest, collect and run
+            early = (tmp_path / "imported").exists()
+            run = await process.run("test_calc.py", "calc.py", ["test_double"])
+            return early, (tmp_path / "imported").exists(), run.outcomes
+
+    early, late, outcomes = asyncio.run(scenario())
+    assert not early and late
+    assert outcomes == {"test_double": "passed"}
+
+
+@pytest.mark.slow
+def test_a_run_past_its_time_limit_is_no_confirmation(tmp_path: Path) -> None:
+    (tmp_path / "calc.py").write_text(CALC)
+    (tmp_path / "test_calc.py").write_text("import time\n\nfrom calc import double\n\n\n"
+                                           "def test_slow():\n    time.sleep(60)\n"
+                                           "    assert double(1) == 2\n")
+
+    async def scenario() -> tuple[str | None, int | None]:
+        async with PlainProcess(tmp_path, environ=ENV, python_path=(".",),
+                                isolation="fallback", timeout_s=3) as process:
+            run = await process.run("test_calc.py", "calc.py", ["test_slow"])
+        assert process._proc is not None
+        return run.problem, process._proc.returncode
+
+    problem, returncode = asyncio.run(scenario())
+    assert problem == "it did not finish within 3s"
+    assert returncode is not None  # ended with the block

@@ -7,26 +7,56 @@ that will be published — runs once more in a fresh workspace and a fresh sandb
 the JUnit XML report and the coverage data file from outside: every accepted test must be
 there and pass, every accepted test must run a changed line or branch, and every changed line
 the verdict claims covered must have run. Any disagreement rejects the file, with the reason.
+
+The plain interpreter (``PlainProcess``) can start before the verdict is known: it imports
+pytest and coverage (the standard library and those two only: no tta-ci module, no project or
+candidate code) and waits for one line on stdin, the arguments of ``coverage``; then it does
+exactly what ``python -m coverage run --rcfile=… -m pytest …`` does, with stdin at
+``/dev/null``. An empty line (or the end of stdin) ends it unused. Its start-up so overlaps the
+other gates; only the run itself is left for the end.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
+import shutil
+import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import TracebackType
 
-from tta_ci.core.scratch import scratch_dir
+from tta_ci.core.errors import SandboxError
+from tta_ci.core.scratch import scratch
 from tta_ci.core.types import CheckResult, TestVerdict, Verdict
+from tta_ci.sandbox.caches import machine_caches
 from tta_ci.sandbox.commands import pytest_argv
-from tta_ci.sandbox.isolation import run_sandboxed
+from tta_ci.sandbox.isolation import sandboxed_process
 
-__all__ = ["MAX_REPORT_BYTES", "PlainRun", "disagreement", "read_plain_run", "recheck_argv"]
+__all__ = ["MAX_REPORT_BYTES", "PlainProcess", "PlainRun", "disagreement", "plain_run",
+           "read_plain_run", "recheck_argv"]
 
 MAX_REPORT_BYTES = 16 * 1024 * 1024
 REJECTED = "re-check disagrees"
 _RC = "[run]\nbranch = True\ndynamic_context = test_function\ndata_file = {data}\n"
+# The waiting interpreter: what a plain run imports first, then one line, then coverage's own
+# command line (``coverage run … -m pytest …``) as ``python -m coverage`` runs it.
+WAITING = """\
+import json, os, sys
+import coverage, coverage.cmdline, pytest
+line = sys.stdin.readline()
+if not line.strip():
+    raise SystemExit(0)
+args = json.loads(line)
+null = os.open(os.devnull, os.O_RDONLY)
+os.dup2(null, 0)
+os.close(null)
+raise SystemExit(coverage.cmdline.main(args))
+"""
 
 
 @dataclass(frozen=True)
@@ -165,16 +195,91 @@ def confirmed(verdict: Verdict, problem: str | None) -> Verdict:
                                       "feedback": reason})
 
 
+class PlainProcess:
+    """A plain interpreter in a fresh sandbox of workspace ``ws``, waiting for its one run.
+    Constructing does no I/O; ``start`` (or ``async with``) starts it, ``close`` ends it
+    (unused: told to end) and removes its control folder."""
+
+    def __init__(self, ws: Path, *, environ: Mapping[str, str], python_path: Iterable[str],
+                 isolation: str, timeout_s: float) -> None:
+        self.ws = ws
+        self.environ = {**environ, "PYTHONHASHSEED": "1", "PYTHONPATH": os.pathsep.join(
+            str(ws / p) for p in python_path)}
+        self.isolation = isolation
+        self.timeout_s = timeout_s
+        self.ctrl: Path | None = None
+        self._stack = contextlib.AsyncExitStack()
+        self._proc: asyncio.subprocess.Process | None = None
+        self._readers: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> PlainProcess:
+        await self.start()
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Start the interpreter: it imports pytest and coverage, then waits."""
+        self.ctrl = scratch("recheck-")
+        self._stack.callback(shutil.rmtree, self.ctrl, ignore_errors=True)
+        try:
+            caches = await machine_caches(self.environ, self.isolation)
+            self._proc = await self._stack.enter_async_context(sandboxed_process(
+                [sys.executable, "-c", WAITING], workdir=self.ws, environ=self.environ,
+                isolation=self.isolation, writable=[self.ctrl], caches=caches,
+                timeout_s=self.timeout_s))
+        except BaseException:
+            await self.close()
+            raise
+        self._readers = [asyncio.ensure_future(_drain(s)) for s in (self._proc.stdout,
+                                                                   self._proc.stderr)]
+
+    async def run(self, test_file: str, target: str, names: Iterable[str],
+                  import_mode: str | None = None) -> PlainRun:
+        """Send the go line for ``test_file`` (in the workspace by now) and read the reports."""
+        proc, ctrl = self._proc, self.ctrl
+        if proc is None or proc.stdin is None or ctrl is None:
+            raise SandboxError("the plain interpreter of the re-check is not running")
+        argv = recheck_argv(ctrl, test_file, self.ws / target, import_mode)
+        try:
+            proc.stdin.write(json.dumps(argv[argv.index("coverage") + 1:]).encode() + b"\n")
+            await proc.stdin.drain()
+            proc.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it ended before its run: it wrote no reports, which says so
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=self.timeout_s)
+        except TimeoutError:
+            return PlainRun({}, {}, {}, problem=f"it did not finish within {self.timeout_s:g}s")
+        return read_plain_run(ctrl, test_file, self.ws / target, names)
+
+    async def close(self) -> None:
+        """End the interpreter (an unused one reads the end of its stdin and exits) and
+        everything it started; remove its control folder."""
+        proc = self._proc
+        if proc is not None and proc.stdin is not None and not proc.stdin.is_closing():
+            proc.stdin.close()
+        await self._stack.aclose()  # kills the sandbox's whole process group
+        for reader in self._readers:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        self._readers.clear()
+
+
+async def _drain(stream: asyncio.StreamReader | None) -> None:
+    """Read ``stream`` to its end and drop it (a full pipe would block the run; the verdict
+    comes from the reports, never from what the tests print)."""
+    while stream is not None and await stream.read(65536):
+        pass
+
+
 async def plain_run(ws: Path, test_file: str, target: str, names: Iterable[str], *,
                     environ: Mapping[str, str], python_path: Iterable[str], isolation: str,
                     timeout_s: float, import_mode: str | None = None) -> PlainRun:
-    """Run ``test_file`` of workspace ``ws`` plainly in the sandbox and read its reports."""
-    with scratch_dir("recheck-") as ctrl:
-        argv = recheck_argv(ctrl, test_file, ws / target, import_mode)
-        env = {**environ, "PYTHONPATH": os.pathsep.join(str(ws / p) for p in python_path),
-               "PYTHONHASHSEED": "1"}
-        result = await run_sandboxed(argv, workdir=ws, environ=env, isolation=isolation,
-                                     timeout_s=timeout_s, writable=[ctrl])
-        if result.timed_out:
-            return PlainRun({}, {}, {}, problem=f"it did not finish within {timeout_s:g}s")
-        return read_plain_run(ctrl, test_file, ws / target, names)
+    """Run ``test_file`` of workspace ``ws`` plainly in a fresh sandbox and read its reports."""
+    async with PlainProcess(ws, environ=environ, python_path=python_path, isolation=isolation,
+                            timeout_s=timeout_s) as process:
+        return await process.run(test_file, target, names, import_mode)

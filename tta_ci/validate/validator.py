@@ -12,7 +12,9 @@ pinned on a candidate only when an existing test breaks. Then each mutant the ex
 miss runs the passing candidate tests that reach it, and gate 7 keeps the functions that add
 something (``behaviour.py``). Last, every file still accepted — its pruned code, exactly what
 will be published — is re-checked from outside (gate 8, ``confirm.py``) in a fresh workspace
-and sandbox.
+and sandbox, by a plain interpreter started there as soon as a candidate passes the static gates
+(``standby.py``): it imports pytest and coverage while the other gates run, and gets the file
+and its go only once the verdict is known.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from tta_ci.core.types import CheckResult, Task, Verdict
 from tta_ci.sandbox.isolation import isolation_level
 from tta_ci.sandbox.workspace import async_workspace
 from tta_ci.validate.behaviour import PINNED
-from tta_ci.validate.confirm import confirmed, disagreement, plain_run
+from tta_ci.validate.confirm import PlainProcess, confirmed, disagreement
 from tta_ci.validate.gates import StaticReport, check_static
 from tta_ci.validate.held import SharedWorkspace
 from tta_ci.validate.imports import import_policy
@@ -50,6 +52,7 @@ from tta_ci.validate.mutation import (
     swap_runner,
 )
 from tta_ci.validate.runner import Launcher, RunReport, RunSpec, run_pytest
+from tta_ci.validate.standby import Standbys
 from tta_ci.validate.verdict import Batch, build_verdict, functional, redacted
 from tta_ci.validate.warmpool import WarmPool
 
@@ -111,24 +114,35 @@ class ResultValidator:
         their expectations from (test name → source)."""
         start = time.monotonic()
         batch = self._batch(task)
+        standbys = self._standbys(task, batch)
         progress.stage("preparing the sandbox")
-        async with self._task_workspace() as ws:
-            self._read_settings(ws)
-            policy = import_policy(ws, roots=self._python_path(task), target=task.file)
-            statics = [check_static(code, policy=policy) for code in codes]
-            runnable = {
-                i: prune(code, [n for n, r in st.functions.items() if r is None])
-                for i, (code, st) in enumerate(zip(codes, statics, strict=True))
-                if st.file_reason is None
-            }
-            try:
-                if runnable:
-                    await self._run_candidates(ws, task, batch, runnable, statics, evidence)
-            finally:
-                self._shared.remove(list(batch.paths.values()))
-        verdicts = [build_verdict(i, code, st, batch, 0.0)
-                    for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
-        verdicts = [await self._confirm(task, v, batch) if v.accepted else v for v in verdicts]
+        try:
+            async with self._task_workspace() as ws:
+                self._read_settings(ws)
+                policy = import_policy(ws, roots=self._python_path(task), target=task.file)
+                statics = [check_static(code, policy=policy) for code in codes]
+                runnable = {
+                    i: prune(code, [n for n, r in st.functions.items() if r is None])
+                    for i, (code, st) in enumerate(zip(codes, statics, strict=True))
+                    if st.file_reason is None
+                }
+                if runnable and batch.isolation == "bwrap":
+                    # gate 8's interpreter starts while gates 3-7 run: only where no sandbox
+                    # sees another (the fallback's runs share a uid: one could reach it)
+                    standbys.begin()
+                try:
+                    if runnable:
+                        await self._run_candidates(ws, task, batch, runnable, statics,
+                                                   evidence)
+                finally:
+                    self._shared.remove(list(batch.paths.values()))
+            verdicts = [build_verdict(i, code, st, batch, 0.0)
+                        for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
+            standbys.reserve(sum(v.accepted for v in verdicts))
+            verdicts = [await self._confirm(task, v, batch, standbys) if v.accepted else v
+                        for v in verdicts]
+        finally:
+            await standbys.close()  # the untaken ones end, their workspaces go
         spent = round(time.monotonic() - start, 3)
         return [redacted(v, batch.redact).model_copy(update={"duration_s": spent})
                 for v in verdicts]
@@ -149,17 +163,26 @@ class ResultValidator:
                  for i in runnable}
         await self._candidate_kills(ws, task, batch, names)
 
-    async def _confirm(self, task: Task, verdict: Verdict, batch: Batch) -> Verdict:
-        """Gate 8: the accepted (pruned) code, run plainly in a fresh workspace and sandbox."""
+    def _standbys(self, task: Task, batch: Batch) -> Standbys:
+        """Gate 8's plain interpreters, each in a fresh workspace (settings read from it)."""
+        def make(ws: Path) -> PlainProcess:
+            self._read_settings(ws)
+            # coverage traces pytest's plugins and collection too: twice the time
+            return PlainProcess(ws, environ=self.environ, python_path=self._python_path(task),
+                                isolation=batch.isolation,
+                                timeout_s=2 * self.config.validation_timeout_s)
+
+        return Standbys(self._workspace, make)
+
+    async def _confirm(self, task: Task, verdict: Verdict, batch: Batch,
+                       standbys: Standbys) -> Verdict:
+        """Gate 8: the accepted (pruned) code, written into a fresh workspace only now, run
+        plainly by the interpreter waiting there in its fresh sandbox."""
         progress.stage("re-checking from outside")
-        async with self._workspace() as ws:
-            path = place_candidates(ws, task.test_file, {0: verdict.code or ""})[0]
+        async with standbys.take() as standby:
+            path = place_candidates(standby.ws, task.test_file, {0: verdict.code or ""})[0]
             names = [n for n, v in verdict.tests.items() if v.status == "accepted"]
-            run = await plain_run(ws, path, task.file, names, environ=self.environ,
-                                  python_path=self._python_path(task),
-                                  import_mode=self._import_mode, isolation=batch.isolation,
-                                  # coverage traces from the start here: pytest's own start-up too
-                                  timeout_s=2 * self.config.validation_timeout_s)
+            run = await standby.process.run(path, task.file, names, self._import_mode)
         return confirmed(verdict, disagreement(verdict, run, batch.changed))
 
     async def pinned(self, task: Task) -> Verdict | None:
