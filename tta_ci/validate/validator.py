@@ -37,7 +37,6 @@ from tta_ci.sandbox.workspace import async_workspace
 from tta_ci.validate.behaviour import PINNED
 from tta_ci.validate.confirm import PlainProcess, confirmed, disagreement
 from tta_ci.validate.gates import StaticReport, check_static
-from tta_ci.validate.held import SharedWorkspace
 from tta_ci.validate.imports import import_policy
 from tta_ci.validate.judge import Coverage, executable_lines, function_name, prune
 from tta_ci.validate.layout import existing_tests, place_candidates, relevant_tests
@@ -52,6 +51,7 @@ from tta_ci.validate.mutation import (
     swap_runner,
 )
 from tta_ci.validate.runner import Launcher, RunReport, RunSpec, run_pytest
+from tta_ci.validate.shared import SharedWorkspace
 from tta_ci.validate.standby import Standbys
 from tta_ci.validate.verdict import Batch, build_verdict, functional, redacted
 from tta_ci.validate.warmpool import WarmPool
@@ -87,7 +87,7 @@ class ResultValidator:
         tests on a mutant (default: with ``warm`` on, a fork of a warm interpreter with the
         mutant switched in, ``WarmPool``; else, or when that fails, the mutant written over
         the target file for fresh processes, ``swap_runner``). ``shared``: every call runs
-        in one workspace, with its warm servers, until ``aclose`` (``held.py``); else each
+        in one workspace, with its warm servers, until ``aclose`` (``shared.py``); else each
         call makes its own."""
         self.config = config
         self.shared = shared

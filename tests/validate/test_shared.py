@@ -1,4 +1,4 @@
-"""tta_ci.validate.held: one workspace for every task of a validator, in its own event loop."""
+"""tta_ci.validate.shared: one workspace for every task of a validator, in its own event loop."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from support.gitrepo import CommitFn
 
-from tta_ci.validate.held import SharedWorkspace
+from tta_ci.validate.shared import SharedWorkspace
 
 
 def _shared(repo: Path, ended: list[Path]) -> SharedWorkspace:
