@@ -355,3 +355,31 @@ def test_the_mutant_runs_of_a_step_go_two_at_a_time() -> None:
 
     asyncio.run(_side_by_side(one(n) for n in range(7)))
     assert sorted(done) == list(range(7)) and most == MUTANTS_AT_ONCE == 2
+
+
+@pytest.mark.slow
+def test_in_a_shared_workspace_mutants_on_disk_are_written_in_a_copy(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    alone, task = validator_for(project, warm=False)
+    (expected,) = asyncio.run(alone.validate_many(task, [STRONG]))
+    validator, task = validator_for(project, warm=False)
+    validator.shared = True
+    swapped_in: list[Path] = []
+    swap = validator_module.swap_runner
+
+    def spy(ws: Path, *args: Any) -> Any:
+        swapped_in.append(ws)
+        return swap(ws, *args)
+
+    monkeypatch.setattr(validator_module, "swap_runner", spy)
+
+    async def steps() -> tuple[Verdict, Path]:
+        try:
+            (verdict,) = await validator.validate_many(task, [STRONG])
+            return verdict, await validator._shared.get()
+        finally:
+            await validator.aclose()
+
+    verdict, shared = asyncio.run(steps())
+    assert swapped_in and shared not in swapped_in
+    assert verdict.accepted and verdict.mutation == expected.mutation

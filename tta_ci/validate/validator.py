@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from pathlib import Path
 from tta_ci.core import progress
 from tta_ci.core.config import Config
 from tta_ci.core.lines import python_lines
+from tta_ci.core.mutants import Mutant
 from tta_ci.core.paths import read_pytest_rules
 from tta_ci.core.secrets import Redactor
 from tta_ci.core.types import CheckResult, Task, Verdict
@@ -95,6 +97,7 @@ class ResultValidator:
         self.environ = environ
         self.ref = ref
         self.warm: WarmPool | None = None
+        self._own_runner = mutant_runner is None  # the default: warm, else on disk
         if mutant_runner is None and config.warm:
             self.warm = WarmPool(environ, config)
             mutant_runner = self.warm.factory
@@ -343,7 +346,29 @@ class ResultValidator:
         async def run(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
             return await self._run(ws, spec, batch.isolation, mutant=True, launcher=launcher)
 
-        return self.mutant_runner(ws, task.file, run)
+        if not (self.shared and self._own_runner):
+            return self.mutant_runner(ws, task.file, run)
+        # the other tasks' runs read the shared workspace's files: a mutant written over one
+        # is written in a copy of its own
+        cold = self._private_swap(ws, task, batch)
+        return cold if self.warm is None else self.warm.factory(ws, task.file, run, cold)
+
+    def _private_swap(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
+        """``swap_runner`` in a fresh workspace per mutant, with the run's test files copied
+        from ``ws`` (the candidates are only there)."""
+        async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
+            async with self._workspace() as private:
+                for rel in spec.files:
+                    (private / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(ws / rel, private / rel)
+
+                async def run(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
+                    return await self._run(private, spec, batch.isolation, mutant=True,
+                                           launcher=launcher)
+
+                return await swap_runner(private, task.file, run)(spec, mutant)
+
+        return run_mutant
 
     async def _run(self, ws: Path, spec: RunSpec, isolation: str, *, mutant: bool = False,
                    launcher: Launcher | None = None, target: str | None = None) -> RunReport:

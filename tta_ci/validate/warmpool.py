@@ -117,10 +117,11 @@ class WarmPool:
         self.warm_runs += 1
         return report
 
-    def factory(self, ws: Path, target: str, run: RunFn) -> MutantRunner:
+    def factory(self, ws: Path, target: str, run: RunFn,
+                cold: MutantRunner | None = None) -> MutantRunner:
         """``mutant_runner(ws, target, run)``: each mutant in the warm server of ``ws``,
-        else as ``swap_runner`` runs it."""
-        cold = swap_runner(ws, target, run)
+        else as ``cold`` runs it (default: ``swap_runner`` in ``ws``)."""
+        cold = cold or swap_runner(ws, target, run)
 
         async def run_mutant(spec: RunSpec, mutant: Mutant) -> RunReport:
             report = await self.run(ws, spec, target, run, mutant)
