@@ -383,3 +383,26 @@ def test_in_a_shared_workspace_mutants_on_disk_are_written_in_a_copy(
     verdict, shared = asyncio.run(steps())
     assert swapped_in and shared not in swapped_in
     assert verdict.accepted and verdict.mutation == expected.mutation
+
+
+@pytest.mark.slow
+def test_the_accepted_files_of_a_call_are_re_checked_two_at_a_time(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    validator, task = validator_for(project)
+    confirm = validator._confirm
+    now, most = 0, 0
+
+    async def counted(*args: Any) -> Verdict:
+        nonlocal now, most
+        now += 1
+        most = max(most, now)
+        try:
+            return await confirm(*args)
+        finally:
+            now -= 1
+
+    monkeypatch.setattr(validator, "_confirm", counted)
+    verdicts = asyncio.run(validator.validate_many(task, [STRONG, STRONG.replace(
+        "test_boundary", "test_boundary_again"), STRONG.replace("test_boundary", "test_b3")]))
+    assert [v.accepted for v in verdicts] == [True, True, True]
+    assert most == validator_module.CONFIRMS_AT_ONCE == 2

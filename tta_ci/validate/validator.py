@@ -62,6 +62,7 @@ __all__ = ["ResultValidator"]
 
 MUTANT_TEST_TIMEOUT_S = 10.0  # per test, on a mutant
 MUTANTS_AT_ONCE = 2  # mutant runs of one step in flight together
+CONFIRMS_AT_ONCE = 2  # gate 8's plain runs of one call in flight together
 WALL_BACKSTOP = 4.0  # with the CPU clock: a run's wall-clock limit, times its CPU budget
 
 
@@ -142,8 +143,20 @@ class ResultValidator:
             verdicts = [build_verdict(i, code, st, batch, 0.0)
                         for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
             standbys.reserve(sum(v.accepted for v in verdicts))
-            verdicts = [await self._confirm(task, v, batch, standbys) if v.accepted else v
-                        for v in verdicts]
+            slots = asyncio.Semaphore(CONFIRMS_AT_ONCE)
+
+            async def confirm(verdict: Verdict) -> Verdict:
+                if not verdict.accepted:
+                    return verdict
+                async with slots:
+                    return await self._confirm(task, verdict, batch, standbys)
+
+            try:
+                async with asyncio.TaskGroup() as group:  # one that fails ends the others
+                    confirming = [group.create_task(confirm(v)) for v in verdicts]
+            except ExceptionGroup as failed:
+                raise failed.exceptions[0] from None  # what went wrong, as it was raised
+            verdicts = [c.result() for c in confirming]
         finally:
             await standbys.close()  # the untaken ones end, their workspaces go
         spent = round(time.monotonic() - start, 3)
