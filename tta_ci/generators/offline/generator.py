@@ -178,7 +178,9 @@ class OfflineGenerator:
 
         workdir = await self._workspace(side)
         if self._config.warm:
-            for other in ("head", "base"):  # both at once: the base's starts while head probes
+            # the base's starts while the head probes, once a task has something to replay
+            sides = ("head", "base") if task.base_source is not None else (side,)
+            for other in sides:
                 if self._refs[other] and other not in self._servers:
                     self._servers[other] = asyncio.ensure_future(self._start_server(other))
         folder = workdir / REQUEST_DIR
