@@ -180,9 +180,8 @@ class ResultValidator:
         await self._candidate_kills(ws, task, batch, names)
 
     def _standbys(self, task: Task, batch: Batch) -> Standbys:
-        """Gate 8's plain interpreters, each in a fresh workspace (settings read from it)."""
-        def make(ws: Path) -> PlainProcess:
-            self._read_settings(ws)
+        """Gate 8's plain interpreters, each in a fresh workspace of the same commit."""
+        def make(ws: Path) -> PlainProcess:  # the settings: read from the task's workspace
             # coverage traces pytest's plugins and collection too: twice the time
             return PlainProcess(ws, environ=self.environ, python_path=self._python_path(task),
                                 isolation=batch.isolation,
@@ -247,8 +246,7 @@ class ResultValidator:
             try:
                 yield ws
             finally:
-                if self.warm is not None:
-                    await self.warm.release(ws)
+                await self._end_servers(ws)
 
     async def _end_servers(self, ws: Path) -> None:
         if self.warm is not None:
