@@ -104,6 +104,7 @@ class ResultValidator:
             mutant_runner = self.warm.factory
         self.mutant_runner = mutant_runner or swap_runner
         self._baselines: dict[tuple[str, ...], _Baseline] = {}
+        self._cover_runs: dict[tuple[str, ...], asyncio.Task[RunReport]] = {}
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
         self._import_mode: str | None = None  # and its ``--import-mode``
         self._shared = SharedWorkspace(repo, ref, self._end_servers)
@@ -254,6 +255,12 @@ class ResultValidator:
 
     async def aclose(self) -> None:
         """End the shared workspace and every warm server."""
+        loop = asyncio.get_running_loop()
+        runs = [r for r in self._cover_runs.values() if r.get_loop() is loop]
+        self._cover_runs = {}
+        for run in runs:  # one whose callers were all cancelled may still be running
+            run.cancel()
+        await asyncio.gather(*runs, return_exceptions=True)
         await self._shared.aclose()
         if self.warm is not None:
             await self.warm.close()
@@ -416,10 +423,7 @@ class ResultValidator:
             passed: frozenset[str] = frozenset()
             contexts: dict[str, frozenset[int]] = {}
             if existing:
-                progress.stage("coverage of the existing tests")
-                spec = RunSpec(files=tuple(existing), cover=task.file,
-                               python_path=self._python_path(task))
-                report = await self._run(ws, spec, batch.isolation, target=task.file)
+                report = await self._existing_coverage(ws, task, existing, batch)
                 for data in report.coverage.values():
                     coverage.add(data, batch.changed)
                 passed = frozenset(n for n, r in report.results.items() if r.outcome == "passed")
@@ -429,6 +433,25 @@ class ResultValidator:
                 baseline = await self._existing_kills(ws, task, batch, baseline)
             self._baselines[key] = baseline
         return self._baselines[key]
+
+    async def _existing_coverage(self, ws: Path, task: Task, existing: list[str],
+                                 batch: Batch) -> RunReport:
+        """The existing tests' run with per-test coverage of the target. In the shared
+        workspace, one run serves every task of a target (their changed lines differ, the run
+        does not), also those that ask while it runs."""
+        progress.stage("coverage of the existing tests")
+        spec = RunSpec(files=tuple(existing), cover=task.file,
+                       python_path=self._python_path(task))
+        if not self.shared:
+            return await self._run(ws, spec, batch.isolation, target=task.file)
+        key = (str(ws), task.file, *spec.python_path, "|", *existing)
+        loop = asyncio.get_running_loop()
+        run = self._cover_runs.get(key)
+        if run is None or run.get_loop() is not loop or (
+                run.done() and (run.cancelled() or run.exception() is not None)):
+            run = loop.create_task(self._run(ws, spec, batch.isolation, target=task.file))
+            self._cover_runs[key] = run
+        return await asyncio.shield(run)  # one caller cancelled: the others still wait
 
     async def _existing_kills(self, ws: Path, task: Task, batch: Batch,
                               baseline: _Baseline) -> _Baseline:
