@@ -406,3 +406,36 @@ def test_the_accepted_files_of_a_call_are_re_checked_two_at_a_time(
         "test_boundary", "test_boundary_again"), STRONG.replace("test_boundary", "test_b3")]))
     assert [v.accepted for v in verdicts] == [True, True, True]
     assert most == validator_module.CONFIRMS_AT_ONCE == 2
+
+
+@pytest.mark.slow
+def test_in_a_shared_workspace_the_tasks_of_one_target_share_its_coverage_run(
+        git_repo: Path, commit: CommitFn) -> None:
+    commit({"pkg/__init__.py": "", "pkg/grade.py": BASE, "tests/test_grade.py": EXISTING})
+    (git_repo / "pkg/grade.py").write_text(HEAD.replace("x * 2", "x * 3"))
+    (git_repo / "tests/test_grade.py").write_text(EXISTING.replace("== 6", "== 9"))
+    validator, boundary = validator_for(git_repo)
+    validator.shared = True  # as a run's pipeline makes it
+    double = task_for_lines(git_repo, validator.config, "pkg/grade.py", [2])
+    covered: list[RunSpec] = []
+    real = validator._run
+
+    async def run(ws: Path, spec: RunSpec, *args: Any, **kwargs: Any) -> RunReport:
+        if spec.cover is not None and kwargs.get("target"):  # not the warm fork inside
+            covered.append(spec)
+        return await real(ws, spec, *args, **kwargs)
+
+    validator._run = run  # type: ignore[method-assign]
+
+    async def steps() -> list[Verdict | None]:
+        try:
+            both = await asyncio.gather(validator.pinned(boundary), validator.pinned(double))
+            return [*both, await validator.pinned(double)]
+        finally:
+            await validator.aclose()
+
+    first, second, again = asyncio.run(steps())
+    assert first is None  # the boundary is not pinned by the existing tests
+    assert second is not None and second.reason == PINNED, second  # `test_double` pins it
+    assert again is not None and again.reason == PINNED
+    assert [s.cover for s in covered] == ["pkg/grade.py"], covered
