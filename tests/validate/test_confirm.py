@@ -125,3 +125,22 @@ def test_a_run_past_its_time_limit_is_no_confirmation(tmp_path: Path) -> None:
     problem, returncode = asyncio.run(scenario())
     assert problem == "it did not finish within 3s"
     assert returncode is not None  # ended with the block
+
+
+@pytest.mark.slow
+def test_warnings_as_errors_do_not_fail_the_plugins_imported_while_waiting(
+        tmp_path: Path) -> None:
+    # the waiting interpreter imports the installed pytest plugins and Hypothesis before
+    # pytest can rewrite them; a project that turns warnings into errors still gets its run
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\n'  # (pytest-asyncio's own deprecation aside)
+        'filterwarnings = ["error", "ignore::pytest.PytestDeprecationWarning"]\n')
+    (tmp_path / "calc.py").write_text(SOURCE)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_calc.py").write_text(TESTS)
+    run = asyncio.run(plain_run(tmp_path, "tests/test_calc.py", "calc.py", ["test_pos"],
+                                environ=ENV, python_path=(".",), isolation=LEVELS[-1],
+                                timeout_s=120))
+    assert run.problem is None
+    assert run.outcomes["test_pos"] == "passed"
+    assert run.outcomes["test_never_positive"] == "passed"
