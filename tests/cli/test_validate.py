@@ -140,6 +140,6 @@ def test_the_gates_are_reported_as_they_start(project: tuple[Path, str],
     gates = [line.removeprefix("tta-ci: ") for line in lines[1:]]
     runs = [g for g in gates if g.startswith(("validating ", "mutants "))]
     total = int(runs[0].rpartition("/")[2])  # the project's `runs`
-    assert runs == [*(f"validating {n}/{total}" for n in range(1, total + 1)), "mutants 1/2",
-                    "mutants 2/2"]
+    # the two mutants the existing tests miss run together, after one collection
+    assert runs == [*(f"validating {n}/{total}" for n in range(1, total + 1)), "mutants 1-2/2"]
     assert gates.index("preparing the sandbox") < gates.index(runs[0])

@@ -21,7 +21,7 @@ import pytest
 from tta_ci.core.errors import SandboxError
 from tta_ci.sandbox.commands import PLUGIN, pytest_args, pytest_argv
 from tta_ci.sandbox.isolation import bwrap_works, run_sandboxed
-from tta_ci.sandbox.warm import Budget, MutantRef, WarmSandbox, WarmSpec
+from tta_ci.sandbox.warm import BatchJob, Budget, MutantRef, WarmSandbox, WarmSpec
 from tta_ci.validate.runner import _events
 
 pytestmark = pytest.mark.slow
@@ -238,6 +238,40 @@ async def test_switched_mutants_die_or_survive_as_mutants_on_disk(shop: Path,
                           .returncode)
     assert base.returncode == after.returncode == 0
     assert warm_codes == cold_codes == [1, 1, 1, 0, 0]
+
+
+async def test_a_batch_forks_each_mutant_after_one_collection(shop: Path) -> None:
+    looping = SHOP.replace("return round(total, 2)", "while True:\n        pass")
+    sources = [*MUTANTS, looping]
+    files = ["test_shop.py"]
+    wanted = {  # the tests each run selects (test_fails: none of them)
+        0: ["test_shop.py::test_small"], 1: ["test_shop.py::test_bulk_threshold"],
+        2: ["test_shop.py::test_bulk_threshold"], 3: ["test_shop.py::test_label_idempotent"],
+        4: ["test_shop.py::test_small", "test_shop.py::test_bulk_threshold"],
+        5: ["test_shop.py::test_small"]}
+    async with warm(shop, preload=("shop",), cover="shop.py") as box:
+        await box.load_mutants("shop", "shop", shop / "shop.py", SHOP, sources)
+        jobs = []
+        for k, select in wanted.items():
+            ctrl = box.new_ctrl()
+            env = {**plugin_env(shop, ctrl), "TTA_SANDBOX_SELECT": "\n".join(select),
+                   "TTA_SANDBOX_TEST_TIMEOUT": "0"}
+            jobs.append(BatchJob(ctrl, env, Budget(cpu_s=2, wall_s=60), MutantRef("shop", k)))
+        results = await box.run_batch(pytest_args(files, plugin=PLUGIN), jobs,
+                                      budget=Budget(cpu_s=30, wall_s=60))
+        runs = [_events(job.ctrl / "events.jsonl") for job in jobs]
+        alone, _, _ = await warm_run(box, files, env={"TTA_SANDBOX_SELECT": "\n".join(
+            wanted[0])}, mutant=MutantRef("shop", 0))  # the server still serves runs
+    codes = [None if r is None else r.returncode for r in results]
+    # the import-time mutant (BULK = 11) is refused: it is switched in before a collection
+    assert codes[:5] == [1, 1, None, 0, 0], codes
+    assert results[5] is not None and results[5].cpu_exceeded  # that one job, stopped alone
+    for k in (0, 1, 3, 4):
+        assert sorted(outcomes(runs[k])) == sorted(wanted[k]), runs[k]
+        assert [e["event"] for e in runs[k]][:2] == ["collect_start", "collect_end"]
+    assert outcomes(runs[0]) == {"test_shop.py::test_small": "failed"}
+    assert outcomes(runs[4]) == dict.fromkeys(wanted[4], "passed")
+    assert runs[2] == [] and alone.returncode == 1
 
 
 async def test_a_looping_run_is_stopped_by_its_cpu_budget(tmp_path: Path) -> None:

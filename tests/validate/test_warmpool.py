@@ -89,6 +89,8 @@ def test_warm_and_cold_mutant_runs_give_the_same_verdicts(project: Path) -> None
     assert [v["accepted"] for v in warm] == [True, False]
     assert validator.warm is not None
     assert validator.warm.fallbacks == [] and validator.warm.warm_runs > 0
+    # the mutant runs of a step forked after one collection, and judged as fresh runs do
+    assert validator.warm.batched_runs >= 2
     assert (project / "pkg/grade.py").read_text() == HEAD  # the switch never touched a file
 
 

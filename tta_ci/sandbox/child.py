@@ -40,7 +40,8 @@ import pytest
 
 from tta_ci.sandbox.swap import MutantSet
 
-__all__ = ["TIMING_FILE", "ServerState", "cpu_limit", "main", "run"]
+__all__ = ["TIMING_FILE", "Phases", "ServerState", "configure_plugins", "cpu_limit", "interpreter",
+           "limits", "main", "quiet_rewrite_warning", "run", "standard_streams"]
 
 TIMING_FILE = "warm.json"  # in the run's control folder: phase times and the mutant switch
 _DEFAULT_SIGNALS = (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGALRM,
@@ -77,19 +78,19 @@ def cpu_limit(cpu_s: float) -> int:
     return max(1, math.ceil(float(cpu_s)))
 
 
-def _limits(limits: Mapping[str, Any]) -> None:
-    if limits.get("cpu_s"):
-        soft = cpu_limit(limits["cpu_s"])
+def limits(values: Mapping[str, Any]) -> None:
+    if values.get("cpu_s"):
+        soft = cpu_limit(values["cpu_s"])
         resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
     for key, which in (("memory_mb", resource.RLIMIT_AS), ("fsize_mb", resource.RLIMIT_FSIZE)):
-        if limits.get(key):
-            size = int(limits[key]) * 1024 * 1024
+        if values.get(key):
+            size = int(values[key]) * 1024 * 1024
             resource.setrlimit(which, (size, size))
-    if limits.get("nproc"):
-        resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["nproc"]),) * 2)
+    if values.get("nproc"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(values["nproc"]),) * 2)
 
 
-def _standard_streams(ctrl: str) -> None:
+def standard_streams(ctrl: str) -> None:
     for sig in _DEFAULT_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -111,7 +112,7 @@ def _above_streams(fd: int) -> int:
     return moved
 
 
-def _interpreter(request: Mapping[str, Any], state: ServerState, program: str) -> None:
+def interpreter(request: Mapping[str, Any], state: ServerState, program: str) -> None:
     """The process-wide settings a fresh interpreter would take from the environment."""
     env = request.get("env") or {}
     os.environ.clear()
@@ -132,7 +133,7 @@ def _interpreter(request: Mapping[str, Any], state: ServerState, program: str) -
     set_hypothesis_home_dir(env.get("HYPOTHESIS_STORAGE_DIRECTORY"))
 
 
-def _configure_plugins(state: ServerState) -> None:
+def configure_plugins(state: ServerState) -> None:
     environ = dict(os.environ)
     cover = environ.get("TTA_SANDBOX_COVER")
     if state.import_coverage and cover and state.cover and (
@@ -144,7 +145,7 @@ def _configure_plugins(state: ServerState) -> None:
             configure(environ)
 
 
-def _quiet_rewrite_warning(warm: frozenset[str]) -> None:
+def quiet_rewrite_warning(warm: frozenset[str]) -> None:
     """pytest warns that a plugin module imported before it cannot be rewritten; for the
     modules the server imported that is by design (a filterwarnings=error would fail runs)."""
     try:
@@ -160,7 +161,7 @@ def _quiet_rewrite_warning(warm: frozenset[str]) -> None:
     AssertionRewritingHook._warn_already_imported = unless_warm  # type: ignore[method-assign,assignment]
 
 
-class _Phases:
+class Phases:
     """A pytest plugin object: when the run's phases happened; at unconfigure, before any
     other plugin's, it writes them (with the mutant switch) to the control folder."""
 
@@ -169,6 +170,15 @@ class _Phases:
         self.ctrl = ctrl
         self.activation: dict[str, Any] | None = None
         self.aliases: Callable[[], list[str]] = list
+
+    def restart(self, ctrl: str, activation: dict[str, Any] | None,
+                aliases: Callable[[], list[str]]) -> None:
+        """From now on, the times and the switch of another run (a job forked after the
+        collection, ``batch.py``), written to its own control folder."""
+        self.times = {"fork": time.monotonic()}
+        self.ctrl = ctrl
+        self.activation = activation
+        self.aliases = aliases
 
     def pytest_sessionstart(self) -> None:
         self.times["session"] = time.monotonic()
@@ -191,12 +201,12 @@ class _Phases:
 
 def run(request: Mapping[str, Any], state: ServerState) -> int:
     """Set up the run, switch the mutant in, run pytest; its exit status."""
-    phases = _Phases(time.monotonic(), request["ctrl"])
+    phases = Phases(time.monotonic(), request["ctrl"])
     atexit._clear()  # the server's handlers: a fresh process would not have them
-    _standard_streams(phases.ctrl)
-    _limits(request.get("limits") or {})
-    _interpreter(request, state, state.pytest_main)
-    _configure_plugins(state)
+    standard_streams(phases.ctrl)
+    limits(request.get("limits") or {})
+    interpreter(request, state, state.pytest_main)
+    configure_plugins(state)
     mutant = request.get("mutant")
     switched = state.mutants[mutant["set"]] if mutant is not None else None
     if switched is not None and mutant is not None:
@@ -204,7 +214,7 @@ def run(request: Mapping[str, Any], state: ServerState) -> int:
         active = sys.modules.get(switched.module)
         again = switched.watch()
         phases.aliases = lambda: [*switched.aliases(active), *again]
-    _quiet_rewrite_warning(state.warm_modules)
+    quiet_rewrite_warning(state.warm_modules)
     phases.times["ready"] = time.monotonic()
     code = int(pytest.main(list(request["args"]), plugins=[phases]))
     atexit._run_exitfuncs()  # the run's own handlers, as at a fresh process's exit
@@ -215,12 +225,12 @@ def main(request: Mapping[str, Any], state: ServerState) -> int:
     """``python -m MODULE ARGS`` for a module the server was started to serve (``--main``):
     the same set-up as a run, then ``MODULE.main(args)``; its exit status."""
     atexit._clear()
-    _standard_streams(request["ctrl"])
+    standard_streams(request["ctrl"])
     module = str(request.get("module"))
     if module not in state.mains:
         raise ValueError(f"{module} is not a module this server runs")
-    _limits(request.get("limits") or {})
-    _interpreter(request, state, module)
+    limits(request.get("limits") or {})
+    interpreter(request, state, module)
     code = importlib.import_module(module).main(list(request["args"]))
     atexit._run_exitfuncs()
     return int(code or 0)

@@ -24,6 +24,12 @@ from descriptor R, answered on descriptor W:
 ``{"op": "main", "id", "module", "args", "env", "cwd", "ctrl", "limits"}``
     fork a child set up the same way that runs ``MODULE.main(args)`` instead of pytest, for a
     module named with ``--main`` when the server started (imported then); answered as a run.
+``{"op": "batch", "id", "args", "env", "cwd", "ctrl", "limits", "jobs": [{"ctrl", "env",
+"limits", "mutant": {"set", "index"}}, ...]}``
+    fork one child that collects ``args`` once (its ``env`` selects every job's tests), then
+    one grandchild per job with its mutant, environment and tests (``batch.py``); answered as
+    a run, with ``"jobs"``: one answer per job that ran (``"refused"``: its mutant cannot be
+    switched in after the collection; run it as a run).
 ``{"op": "mutants", "id", "set", "module", "file", "original", "sources"}``
     compile the mutants once (``swap.py``); answer ``{"id", "event": "mutants", "plans"}``.
 
@@ -46,7 +52,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tta_ci.sandbox import child
+from tta_ci.sandbox import batch, child
 from tta_ci.sandbox.forkserver import Child, ForkServer, protocol_channel
 from tta_ci.sandbox.hardening import harden
 from tta_ci.sandbox.swap import MutantSet
@@ -175,6 +181,14 @@ class PytestServer(ForkServer):
             self.spawn(request.get("id"), lambda: child.main(request, self.state),
                        wall_s=float(limits.get("wall_s") or 3600),
                        info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
+        elif op == "batch":
+            limits = request.get("limits") or {}
+            wall = sum(float((j.get("limits") or {}).get("wall_s") or 3600)
+                       for j in request.get("jobs") or ())
+            self.spawn(request.get("id"), lambda: batch.run(request, self.state),
+                       wall_s=float(limits.get("wall_s") or 3600) + wall,
+                       info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s"),
+                             "batch": True})
         elif op == "mutants":
             self._mutants(request)
         else:
@@ -208,7 +222,17 @@ class PytestServer(ForkServer):
                 report = json.load(fh)
         except (OSError, ValueError):
             pass
-        self.send({"id": done.ident, "event": "done", "pid": done.pid, "returncode": returncode,
+        jobs: list[Any] | None = None
+        if done.info.get("batch"):
+            try:
+                with open(os.path.join(done.info["ctrl"], batch.BATCH_FILE),
+                          encoding="utf-8") as fh:
+                    jobs = json.load(fh)
+            except (OSError, ValueError):
+                jobs = []  # it ended before its jobs did: none is answered
+        extra = {} if jobs is None else {"jobs": jobs}
+        self.send({"id": done.ident, "event": "done", **extra, "pid": done.pid,
+                   "returncode": returncode,
                    "wall_s": round(time.monotonic() - done.start, 4),
                    "user_s": round(usage.ru_utime, 4), "sys_s": round(usage.ru_stime, 4),
                    "cpu_s": round(cpu, 4), "maxrss_kb": usage.ru_maxrss,

@@ -252,11 +252,20 @@ class MutantSet:
         """Other modules made from this module's file than ``active`` (the one switched): a
         test that loads it under a second name, or imports it again, does not run the mutant
         there, so the run does not count."""
-        real = os.path.realpath(self.filename)
         found = []
+        try:
+            wanted = os.stat(self.filename)
+        except OSError:
+            wanted = None
         for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None)
-            if name != self.module and isinstance(path, str) and os.path.realpath(path) == real:
+            if name == self.module or not isinstance(path, str) or wanted is None:
+                continue
+            try:  # one stat, not realpath's one per part of the path, for each module
+                same = os.path.samestat(os.stat(path), wanted)
+            except (OSError, ValueError):
+                continue
+            if same:
                 found.append(name)
         if sys.modules.get(self.module) is not active:
             found.append(self.module)

@@ -1,9 +1,10 @@
 """The values of a warm run (``tta_ci.sandbox.warm``): its server's ``WarmSpec``, a run's
-``Budget``, a ``MutantRef`` to switch in, and the ``WarmResult``."""
+``Budget``, a ``MutantRef`` to switch in, a ``BatchJob`` and the ``WarmResult``."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from tta_ci.sandbox.commands import PLUGIN
 from tta_ci.sandbox.isolation import SandboxResult
 
-__all__ = ["Budget", "MutantRef", "WarmResult", "WarmSpec"]
+__all__ = ["BatchJob", "Budget", "MutantRef", "WarmResult", "WarmSpec"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,17 @@ class Budget:
         if self.test_wall_s:
             env["TTA_SANDBOX_TEST_WALL"] = f"{self.test_wall_s:g}"
         return env
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One mutant run of a batch (``WarmSandbox.run_batch``): its control folder (from
+    ``new_ctrl``), environment, limits and mutant."""
+
+    ctrl: Path
+    env: Mapping[str, str]
+    budget: Budget
+    mutant: MutantRef
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,10 @@ from tta_ci.core.scratch import scratch
 from tta_ci.sandbox.caches import SharedCaches, machine_caches
 from tta_ci.sandbox.channel import Channel
 from tta_ci.sandbox.isolation import OUTPUT_CAP, sandbox_env, sandboxed_process
-from tta_ci.sandbox.values import Budget, MutantRef, WarmResult, WarmSpec
+from tta_ci.sandbox.values import BatchJob, Budget, MutantRef, WarmResult, WarmSpec
 
-__all__ = ["SERVER_MODULE", "Budget", "MutantRef", "WarmResult", "WarmSandbox", "WarmSpec"]
+__all__ = ["SERVER_MODULE", "BatchJob", "Budget", "MutantRef", "WarmResult", "WarmSandbox",
+           "WarmSpec"]
 
 log = logging.getLogger("tta_ci.sandbox")
 
@@ -231,6 +232,49 @@ class WarmSandbox:
             return self._result(done, ctrl)
         except (KeyError, TypeError, ValueError) as exc:
             raise SandboxError(f"the warm pytest server's answer lacks {exc}") from None
+
+    async def run_batch(self, args: Sequence[str], jobs: Sequence[BatchJob], *,
+                        budget: Budget) -> list[WarmResult | None]:
+        """The mutant runs ``jobs`` of the test files ``args`` (``pytest.main`` arguments),
+        forked after one collection (``batch.py``): per job, its result, or None where the
+        job was not run (its mutant must be switched in before the collection, or the
+        collection ended first): run that one with ``run``. Each job's ``env`` names files
+        of its own ``ctrl`` (from ``new_ctrl``); the collection selects every job's tests."""
+        if not jobs:
+            return []
+        ctrl = self.new_ctrl()
+        try:
+            first = str(jobs[0].ctrl)
+            env = {k: v.replace(first, str(ctrl)) for k, v in jobs[0].env.items()}
+            env["TTA_SANDBOX_SELECT"] = "\n".join(dict.fromkeys(
+                n for job in jobs for n in job.env.get("TTA_SANDBOX_SELECT", "").split("\n")
+                if n))
+            message = {"op": "batch", "args": list(args),
+                       "env": self.run_env(env, ctrl, budget),
+                       "cwd": str(self.spec.workspace), "ctrl": str(ctrl),
+                       "limits": budget.limits(),
+                       "jobs": [{"ctrl": str(job.ctrl), "mutant": {
+                           "set": job.mutant.set_id, "index": job.mutant.index},
+                           "env": self.run_env(job.env, job.ctrl, job.budget),
+                           "limits": job.budget.limits()} for job in jobs]}
+            wall = budget.wall_s + sum(job.budget.wall_s for job in jobs)
+            done = await self.request(message, wall + _ANSWER_GRACE_S)
+        finally:
+            self.release(ctrl)
+        answers = done.get("jobs") or []
+        log.debug("warm batch of %d in %s: %.3fs CPU", len(jobs), self.spec.workspace,
+                  done.get("cpu_s", 0))
+        results: list[WarmResult | None] = []
+        for index, job in enumerate(jobs):
+            answer = answers[index] if index < len(answers) else None
+            if not isinstance(answer, dict) or answer.get("refused"):
+                results.append(None)
+                continue
+            try:
+                results.append(self._result(answer, job.ctrl))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SandboxError(f"the warm pytest server's answer lacks {exc}") from None
+        return results
 
     def _result(self, done: Mapping[str, Any], ctrl: Path) -> WarmResult:
         return WarmResult(

@@ -346,19 +346,20 @@ class ResultValidator:
         planned = batch.planned
         open_mutants = sorted(batch.open_mutants)
 
-        async def one(number: int, index: int) -> None:
-            progress.stage(f"mutants {number}/{len(open_mutants)}")
+        runs: list[tuple[int, list[str], RunSpec]] = []
+        for index in open_mutants:
             selected = reaching(planned[index], contexts, passing)
-            if not selected:
-                return
-            files = tuple(sorted({n.split("::", 1)[0] for n in selected}))
-            spec = RunSpec(files=files, guarded=files, select=tuple(selected),
-                           python_path=self._python_path(task))
-            report = await runner(spec, planned[index].mutant)
+            if selected:
+                files = tuple(sorted({n.split("::", 1)[0] for n in selected}))
+                runs.append((index, selected, RunSpec(
+                    files=files, guarded=files, select=tuple(selected),
+                    python_path=self._python_path(task))))
+        if runs:
+            progress.stage(f"mutants {_span(len(runs))}")
+        reports = await _mutant_runs(runner, [(spec, planned[i].mutant) for i, _, spec in runs])
+        for (index, selected, _), report in zip(runs, reports, strict=True):
             for nodeid in kills(report, selected):
                 batch.kills.setdefault(nodeid, set()).add(index)
-
-        await _side_by_side(one(n, i) for n, i in enumerate(open_mutants, 1))
 
     def _mutant_runner(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
         async def run(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
@@ -459,21 +460,18 @@ class ResultValidator:
         planned = plan_mutants(text, task, sorted(batch.changed),
                                self.config.mutation_max_mutants)
         runner = self._mutant_runner(ws, task, batch)
-        killed: set[int] = set()
-
-        async def one(index: int, item: Planned) -> None:
-            progress.stage(f"existing tests on mutants {index + 1}/{len(planned)}")
+        runs: list[tuple[int, list[str], RunSpec]] = []
+        for index, item in enumerate(planned):
             selected = reaching(item, baseline.contexts, baseline.passed)
-            if not selected:
-                return
-            # one failing existing test is enough: stop there
-            spec = RunSpec(files=tuple(sorted({n.split("::", 1)[0] for n in selected})),
-                           select=tuple(selected), python_path=self._python_path(task),
-                           maxfail=1)
-            if kills(await runner(spec, item.mutant), selected):
-                killed.add(index)
-
-        await _side_by_side(one(i, item) for i, item in enumerate(planned))
+            if selected:  # one failing existing test is enough: stop there
+                runs.append((index, selected, RunSpec(
+                    files=tuple(sorted({n.split("::", 1)[0] for n in selected})),
+                    select=tuple(selected), python_path=self._python_path(task), maxfail=1)))
+        if runs:
+            progress.stage(f"existing tests on mutants {_span(len(runs))}")
+        reports = await _mutant_runs(runner, [(spec, planned[i].mutant) for i, _, spec in runs])
+        killed = {i for (i, selected, _), report in zip(runs, reports, strict=True)
+                  if kills(report, selected)}
         return _Baseline(baseline.passed, baseline.coverage, baseline.existing,
                          baseline.contexts, tuple(planned), frozenset(killed))
 
@@ -494,6 +492,27 @@ class ResultValidator:
             hurt = [n for n in broken if _outcome(check, n) != "passed"]
             if hurt:
                 batch.polluters[path] = hurt[0]
+
+
+def _span(count: int) -> str:
+    """The mutants a step runs together, as its stage names them: ``1/1``, ``1-4/4``."""
+    return f"1/{count}" if count == 1 else f"1-{count}/{count}"
+
+
+async def _mutant_runs(runner: MutantRunner, items: Sequence[tuple[RunSpec, Mutant]]
+                       ) -> list[RunReport]:
+    """The reports of one step's mutant runs: together when the runner can (a warm server
+    forks them after one collection, ``WarmMutants.many``), else side by side."""
+    many = getattr(runner, "many", None)
+    if many is not None and len(items) > 1:
+        return list(await many(items))
+    reports: list[RunReport | None] = [None] * len(items)
+
+    async def one(index: int) -> None:
+        reports[index] = await runner(*items[index])
+
+    await _side_by_side(one(i) for i in range(len(items)))
+    return [r for r in reports if r is not None]
 
 
 async def _side_by_side(runs: Iterable[Awaitable[None]]) -> None:
