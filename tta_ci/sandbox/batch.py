@@ -82,8 +82,7 @@ class _Jobs:
         """In the grandchild: become the job's run."""
         os.setpgid(0, 0)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        self.job = job
-        atexit._clear()  # the collector's; the job's own are registered from now on
+        self.job = job  # the handlers registered while collecting stay: a run's would
         child.limits(job.get("limits") or {})
         child.interpreter({**self.request, "env": job["env"]}, self.state,
                           self.state.pytest_main)
