@@ -4,14 +4,23 @@ with the verdict; a verdict forged inside the test process does not survive it."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tta_ci.core.types import TestVerdict, Verdict
 from tta_ci.sandbox.isolation import bwrap_works
-from tta_ci.validate.confirm import PlainProcess, PlainRun, confirmed, disagreement, plain_run
+from tta_ci.validate.confirm import (
+    PlainProcess,
+    PlainRun,
+    PlainServer,
+    confirmed,
+    disagreement,
+    plain_run,
+)
 
 SOURCE = "def f(x):\n    if x > 0:\n        return 1\n    return 0\n"
 TESTS = ("from hypothesis import given, strategies as st\n\nfrom calc import f\n\n\n"
@@ -144,3 +153,45 @@ def test_warnings_as_errors_do_not_fail_the_plugins_imported_while_waiting(
     assert run.problem is None
     assert run.outcomes["test_pos"] == "passed"
     assert run.outcomes["test_never_positive"] == "passed"
+
+
+GOOD = "from calc import double\n\n\ndef test_pos():\n    assert double(1) == 2\n"
+PLANT = ("from pathlib import Path\n\nfrom calc import double\n\n\n"
+         "def test_plants_a_conftest():\n"
+         "    Path('conftest.py').write_text('raise SystemExit(0)')\n"
+         "    assert double(2) == 4\n")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not bwrap_works(), reason="the shared plain interpreter needs bubblewrap")
+def test_one_plain_interpreter_re_checks_files_one_after_another(tmp_path: Path) -> None:
+    (tmp_path / "calc.py").write_text(CALC)
+    (tmp_path / "tests").mkdir()
+
+    @contextlib.asynccontextmanager
+    async def workspace() -> AsyncIterator[Path]:
+        yield tmp_path
+
+    server = PlainServer(workspace, environ=ENV, isolation="bwrap", timeout_s=60)
+
+    async def scenario() -> list[PlainRun]:
+        try:
+            server.begin()
+            runs = [await server.run(code, "tests/test_calc.py", "calc.py", names,
+                                     python_path=(".",))
+                    for code, names in ((PLANT, ["test_plants_a_conftest"]),
+                                        (LOUD, ["test_double"]), (GOOD, ["test_pos"]))]
+        finally:
+            await server.close()
+        return runs
+
+    planted, loud, calc = asyncio.run(scenario())
+    # the workspace is read-only in the sandbox: the test cannot leave a file for the next
+    assert planted.outcomes == {"test_plants_a_conftest": "failed"}
+    assert not (tmp_path / "conftest.py").exists() and not (tmp_path / "imported").exists()
+    # nor can a module level that writes `imported`: the file does not even import
+    assert disagreement(verdict("test_double", covered=(2,)), loud, {2}) == (
+        "test_double did not run")
+    assert calc.problem is None and calc.outcomes == {"test_pos": "passed"}
+    assert calc.lines["test_pos"] == {2}
+    assert sorted(p.name for p in (tmp_path / "tests").iterdir()) == []  # each file removed

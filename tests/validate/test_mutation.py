@@ -16,7 +16,9 @@ from tta_ci.core.config import Config, load_config
 from tta_ci.core.mutants import Mutant, mutants
 from tta_ci.core.types import Survivor, Task, Verdict
 from tta_ci.plan.single import task_for_lines
+from tta_ci.sandbox.isolation import isolation_level
 from tta_ci.validate import ResultValidator
+from tta_ci.validate import confirm as confirm_module
 from tta_ci.validate import validator as validator_module
 from tta_ci.validate.behaviour import NOTHING, PINNED
 from tta_ci.validate.mutation import (
@@ -298,6 +300,7 @@ def test_the_tasks_of_a_validator_share_one_workspace_and_leave_no_candidate_beh
         return place(ws, *args, **kwargs)
 
     monkeypatch.setattr(validator_module, "place_candidates", spy)
+    monkeypatch.setattr(confirm_module, "place_candidates", spy)  # gate 8's
 
     async def steps() -> tuple[bool, list[str]]:
         assert await validator.pinned(task) is None  # not pinned
@@ -312,8 +315,11 @@ def test_the_tasks_of_a_validator_share_one_workspace_and_leave_no_candidate_beh
 
     accepted, left = asyncio.run(steps())
     assert accepted
-    shared = seen[0]  # gates 3 to 7 of both calls ran there; gate 8 in fresh workspaces
-    assert seen.count(shared) == 2 and len(set(seen)) == 3
+    shared = seen[0]  # gates 3 to 7 of both calls ran there; gate 8 in fresh workspaces:
+    # under bubblewrap one for both (read-only to the plain runs), else one per file
+    fresh = 1 if isolation_level(validator.config) == "bwrap" else 2
+    assert seen.count(shared) == 2 and len(set(seen)) == 1 + fresh
+    assert not any(ws.exists() for ws in set(seen))  # all ended with the validator
     assert left == ["test_grade.py"]  # each call's candidate file was removed
     assert not shared.exists()
 

@@ -21,7 +21,8 @@ from tta_ci.core.scratch import scratch_root
 from tta_ci.core.types import Verdict
 from tta_ci.plan.single import task_for_lines
 from tta_ci.sandbox.isolation import bwrap_works
-from tta_ci.validate.confirm import PlainProcess
+from tta_ci.sandbox.warm import WarmSandbox
+from tta_ci.validate.confirm import PlainProcess, PlainServer
 from tta_ci.validate.standby import Standbys
 from tta_ci.validate.validator import ResultValidator
 
@@ -143,24 +144,48 @@ def _validate(git_repo: Path, commit: CommitFn, isolation: str, code: str) -> Ve
     return verdict
 
 
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Each plain server the validator starts (bubblewrap): its sandbox, the test files its
+    workspace held once it was running, and those it held at each re-check."""
+    seen: list[dict[str, Any]] = []
+    start, plain = PlainServer._start, WarmSandbox.plain
+
+    async def recorded_start(self: PlainServer) -> Any:
+        ws, box = await start(self)
+        seen.append({"box": box, "ws": ws, "at_start": _test_files(ws), "at_go": []})
+        return ws, box
+
+    async def recorded_plain(self: WarmSandbox, *args: Any, **kwargs: Any) -> Any:
+        record = next(s for s in seen if s["box"] is self)
+        record["at_go"].append(_test_files(record["ws"]))
+        return await plain(self, *args, **kwargs)
+
+    monkeypatch.setattr(PlainServer, "_start", recorded_start)
+    monkeypatch.setattr(WarmSandbox, "plain", recorded_plain)
+    yield seen
+
+
 @pytest.mark.skipif(not bwrap_works(), reason="bubblewrap cannot run here")
 @pytest.mark.parametrize(("code", "accepted"), [(GOOD, True), (BAD, False)],
                          ids=["accepted", "rejected"])
 def test_the_validator_starts_gate_8_early_and_leaves_nothing(
-        git_repo: Path, commit: CommitFn, started: list[dict[str, Any]], code: str,
-        accepted: bool) -> None:
+        git_repo: Path, commit: CommitFn, served: list[dict[str, Any]],
+        started: list[dict[str, Any]], code: str, accepted: bool) -> None:
     before = _leftovers()
     verdict = _validate(git_repo, commit, "auto", code)
     assert verdict.accepted is accepted, verdict.to_json()
-    assert len(started) == 1  # started while the other gates ran, whatever the verdict
-    (record,) = started
+    assert len(served) == 1 and started == []  # one server, started while the gates ran
+    (record,) = served
     assert record["at_start"] == ["tests/test_calc.py"]  # the project's own test only
     if accepted:  # the candidate was written only once the verdict was known
-        assert record["at_go"] == ["tests/test_calc.py", "tests/test_calc_tta1.py"]
+        assert record["at_go"] == [["tests/test_calc.py", "tests/test_calc_tta1.py"]]
         assert verdict.checks["recheck"].ok
     else:
-        assert "at_go" not in record
-    assert _gone(record["process"]) and not record["process"].ws.exists()
+        assert record["at_go"] == []
+    box = record["box"]
+    assert box._proc is not None and box._proc.returncode is not None  # ended
+    assert not record["ws"].exists()
     assert _leftovers() == before
 
 

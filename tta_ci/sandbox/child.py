@@ -41,7 +41,7 @@ import pytest
 from tta_ci.sandbox.swap import MutantSet
 
 __all__ = ["TIMING_FILE", "Phases", "ServerState", "configure_plugins", "cpu_limit", "interpreter",
-           "limits", "main", "quiet_rewrite_warning", "run", "standard_streams"]
+           "limits", "main", "plain", "quiet_rewrite_warning", "run", "standard_streams"]
 
 TIMING_FILE = "warm.json"  # in the run's control folder: phase times and the mutant switch
 _DEFAULT_SIGNALS = (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGALRM,
@@ -219,6 +219,23 @@ def run(request: Mapping[str, Any], state: ServerState) -> int:
     code = int(pytest.main(list(request["args"]), plugins=[phases]))
     atexit._run_exitfuncs()  # the run's own handlers, as at a fresh process's exit
     return code
+
+
+def plain(request: Mapping[str, Any], state: ServerState) -> int:
+    """``python -m coverage ARGS`` (gate 8's plain re-check, ``validate/confirm.py``), in a
+    server that loaded no tta-ci plugin: the same set-up as a run, then coverage's own
+    command line; its exit status."""
+    if state.plugins:
+        raise ValueError("a plain run needs a server without tta-ci's plugin")
+    atexit._clear()
+    standard_streams(request["ctrl"])
+    limits(request.get("limits") or {})
+    interpreter(request, state, "coverage")
+    import coverage.cmdline
+
+    code = coverage.cmdline.main(list(request["args"]))
+    atexit._run_exitfuncs()
+    return int(code or 0)
 
 
 def main(request: Mapping[str, Any], state: ServerState) -> int:

@@ -30,6 +30,9 @@ from descriptor R, answered on descriptor W:
     one grandchild per job with its mutant, environment and tests (``batch.py``); answered as
     a run, with ``"jobs"``: one answer per job that ran (``"refused"``: its mutant cannot be
     switched in after the collection; run it as a run).
+``{"op": "plain", "id", "args", "env", "cwd", "ctrl", "limits"}``
+    in a server started with no ``--plugin``: fork a child set up the same way that runs
+    ``python -m coverage ARGS`` (gate 8's plain re-check); answered as a run.
 ``{"op": "mutants", "id", "set", "module", "file", "original", "sources"}``
     compile the mutants once (``swap.py``); answer ``{"id", "event": "mutants", "plans"}``.
 
@@ -174,6 +177,11 @@ class PytestServer(ForkServer):
         if op == "run":
             limits = request.get("limits") or {}
             self.spawn(request.get("id"), lambda: child.run(request, self.state),
+                       wall_s=float(limits.get("wall_s") or 3600),
+                       info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
+        elif op == "plain":
+            limits = request.get("limits") or {}
+            self.spawn(request.get("id"), lambda: child.plain(request, self.state),
                        wall_s=float(limits.get("wall_s") or 3600),
                        info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
         elif op == "main":

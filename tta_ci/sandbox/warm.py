@@ -90,9 +90,13 @@ class WarmSandbox:
         return box
 
     async def __aenter__(self) -> WarmSandbox:
+        await self.ensure_started()
+        return self
+
+    async def ensure_started(self) -> None:
+        """Start the server unless it has been started."""
         if self._proc is None:
             await self._start()
-        return self
 
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
@@ -121,6 +125,7 @@ class WarmSandbox:
                 self._argv(), workdir=spec.workspace, environ=self.environ,
                 isolation=spec.isolation, writable=[self._root], extra_env=extra,
                 caches=self._caches, timeout_s=_SERVER_CPU_S, memory_mb=spec.memory_mb,
+                readonly_workdir=spec.readonly_workspace,
                 stdin=subprocess.DEVNULL, pass_fds=self._channel.server_fds))
             await self._channel.connect()
             self._tasks.append(asyncio.ensure_future(self._drain_stderr()))
@@ -219,6 +224,12 @@ class WarmSandbox:
         """``python -m MODULE ARGS`` (a module of ``WarmSpec.mains``) as a forked child, set up
         as a run is; its stdout and stderr as a run's."""
         return await self._fork({"op": "main", "module": module}, args, env, budget, ctrl)
+
+    async def plain(self, args: Sequence[str], *, env: Mapping[str, str],
+                    budget: Budget | None = None, ctrl: Path | None = None) -> WarmResult:
+        """``python -m coverage ARGS`` as a forked child of a server started with no plugin
+        (``WarmSpec.plugins`` empty), set up as a run is."""
+        return await self._fork({"op": "plain"}, args, env, budget, ctrl)
 
     async def _fork(self, op: Mapping[str, Any], args: Sequence[str], env: Mapping[str, str],
                     budget: Budget | None, ctrl: Path | None) -> WarmResult:

@@ -29,7 +29,8 @@ import os
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -40,9 +41,11 @@ from tta_ci.core.types import CheckResult, TestVerdict, Verdict
 from tta_ci.sandbox.caches import machine_caches
 from tta_ci.sandbox.commands import pytest_argv
 from tta_ci.sandbox.isolation import sandboxed_process
+from tta_ci.sandbox.warm import Budget, WarmSandbox, WarmSpec
+from tta_ci.validate.layout import place_candidates
 
-__all__ = ["MAX_REPORT_BYTES", "PlainProcess", "PlainRun", "disagreement", "plain_run",
-           "read_plain_run", "recheck_argv"]
+__all__ = ["MAX_REPORT_BYTES", "PlainProcess", "PlainRun", "PlainServer", "disagreement",
+           "plain_run", "read_plain_run", "recheck_argv"]
 
 MAX_REPORT_BYTES = 16 * 1024 * 1024
 REJECTED = "re-check disagrees"
@@ -282,6 +285,76 @@ class PlainProcess:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
         self._readers.clear()
+
+
+class PlainServer:
+    """Gate 8 for many files: one plain interpreter in a fresh workspace of its own (made by
+    ``open_workspace``; read-only in its sandbox: bubblewrap only), whose forked children each
+    re-check one file, one at a time. It is a warm server (``tta_ci.sandbox.warm``) started
+    with no tta-ci plugin and no project module: it imports pytest, coverage, the installed
+    pytest plugins and Hypothesis, as ``PlainProcess`` does, once. A child runs ``python -m
+    coverage run … -m pytest …`` as a fresh process would (``child.plain``) and is reaped, with
+    everything it started, before the next file is written. So no re-check sees another's
+    file or process, and none can leave one behind: the workspace cannot be written, the files
+    are the host's to place and remove, and the reports go to a control folder of the check's
+    own. Constructing does no I/O; ``begin`` starts it in the background, ``close`` ends it."""
+
+    def __init__(self, open_workspace: Callable[[], AbstractAsyncContextManager[Path]], *,
+                 environ: Mapping[str, str], isolation: str, timeout_s: float) -> None:
+        self._open = open_workspace
+        self.environ = environ
+        self.isolation = isolation
+        self.timeout_s = timeout_s
+        self.checked = 0  # files re-checked
+        self._stack = contextlib.AsyncExitStack()
+        self._started: asyncio.Future[tuple[Path, WarmSandbox]] | None = None
+        self._turn: asyncio.Lock | None = None
+
+    def begin(self) -> None:
+        """Start it in the background (``run`` waits for it)."""
+        if self._started is None:
+            self._turn = asyncio.Lock()
+            self._started = asyncio.ensure_future(self._start())
+
+    async def _start(self) -> tuple[Path, WarmSandbox]:
+        ws = await self._stack.enter_async_context(self._open())
+        spec = WarmSpec(workspace=ws, isolation=self.isolation, plugins=(),
+                        readonly_workspace=True)
+        box = await self._stack.enter_async_context(WarmSandbox(spec, self.environ))
+        return ws, box
+
+    async def run(self, code: str, test_file: str, target: str, names: Iterable[str], *,
+                  python_path: Iterable[str], import_mode: str | None = None) -> PlainRun:
+        """Write ``code`` as a test file beside ``test_file``, re-check it plainly, remove it."""
+        self.begin()
+        assert self._started is not None and self._turn is not None
+        ws, box = await asyncio.shield(self._started)
+        async with self._turn:
+            path = place_candidates(ws, test_file, {0: code})[0]
+            ctrl = box.new_ctrl()
+            try:
+                argv = recheck_argv(ctrl, path, ws / target, import_mode)
+                env = {**self.environ, "PYTHONPATH": os.pathsep.join(
+                    str(ws / p) for p in python_path)}
+                result = await box.plain(
+                    argv[argv.index("coverage") + 1:], env=env, ctrl=ctrl,
+                    budget=Budget(cpu_s=self.timeout_s, wall_s=self.timeout_s))
+                self.checked += 1
+                if result.timed_out or result.cpu_exceeded:
+                    return PlainRun({}, {}, {},
+                                    problem=f"it did not finish within {self.timeout_s:g}s")
+                return read_plain_run(ctrl, path, ws / target, names)
+            finally:
+                box.release(ctrl)
+                (ws / path).unlink(missing_ok=True)
+
+    async def close(self) -> None:
+        """End the interpreter and remove its workspace (one still starting finishes its
+        start first: cut midway, it could leave a process behind)."""
+        started, self._started = self._started, None
+        if started is not None:
+            await asyncio.wait([started])
+        await self._stack.aclose()
 
 
 async def _drain(stream: asyncio.StreamReader | None) -> None:

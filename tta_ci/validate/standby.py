@@ -1,4 +1,5 @@
-"""Gate 8's plain interpreters, started before they are needed.
+"""Gate 8's plain interpreters, one per file in a workspace of its own: the fallback's way
+(under bubblewrap, one ``confirm.PlainServer`` re-checks every file, one at a time).
 
 When a call of the validator begins, ``Standbys.begin`` makes a fresh workspace and starts in
 it, in its own fresh sandbox, a ``PlainProcess`` (``confirm.py``) that imports pytest and

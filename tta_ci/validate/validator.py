@@ -11,10 +11,12 @@ without the existing tests, each run in the reverse order of the one before); po
 pinned on a candidate only when an existing test breaks. Then each mutant the existing tests
 miss runs the passing candidate tests that reach it, and gate 7 keeps the functions that add
 something (``behaviour.py``). Last, every file still accepted — its pruned code, exactly what
-will be published — is re-checked from outside (gate 8, ``confirm.py``) in a fresh workspace
-and sandbox, by a plain interpreter started there as soon as a candidate passes the static gates
-(``standby.py``): it imports pytest and coverage while the other gates run, and gets the file
-and its go only once the verdict is known.
+will be published — is re-checked from outside (gate 8, ``confirm.py``) in a fresh workspace,
+by a plain interpreter started there as soon as a candidate passes the static gates: it imports
+pytest and coverage while the other gates run, and gets the file only once the verdict is known.
+Under bubblewrap that is one ``PlainServer`` (its workspace read-only in its sandbox, one fork
+per file, one file at a time) for every call of a ``shared`` validator, else for the call;
+under the fallback, a ``PlainProcess`` per file in a workspace of its own (``standby.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from tta_ci.core.types import CheckResult, Task, Verdict
 from tta_ci.sandbox.isolation import isolation_level
 from tta_ci.sandbox.workspace import async_workspace
 from tta_ci.validate.behaviour import PINNED
-from tta_ci.validate.confirm import PlainProcess, confirmed, disagreement
+from tta_ci.validate.confirm import PlainProcess, PlainServer, confirmed, disagreement
 from tta_ci.validate.gates import StaticReport, check_static
 from tta_ci.validate.imports import import_policy
 from tta_ci.validate.judge import Coverage, executable_lines, function_name, prune
@@ -108,6 +110,8 @@ class ResultValidator:
         self._pythonpath: tuple[str, ...] = ()  # the project's pytest ``pythonpath``
         self._import_mode: str | None = None  # and its ``--import-mode``
         self._shared = SharedWorkspace(repo, ref, self._end_servers)
+        self._plain: PlainServer | None = None  # gate 8's, of a shared validator
+        self._plain_loop: asyncio.AbstractEventLoop | None = None
 
     async def validate(self, task: Task, code: str,
                        evidence: Mapping[str, str] | None = None) -> Verdict:
@@ -120,6 +124,7 @@ class ResultValidator:
         start = time.monotonic()
         batch = self._batch(task)
         standbys = self._standbys(task, batch)
+        plain = self._plain_server(batch)
         progress.stage("preparing the sandbox")
         try:
             async with self._task_workspace() as ws:
@@ -131,10 +136,10 @@ class ResultValidator:
                     for i, (code, st) in enumerate(zip(codes, statics, strict=True))
                     if st.file_reason is None
                 }
-                if runnable and batch.isolation == "bwrap":
+                if runnable and plain is not None:
                     # gate 8's interpreter starts while gates 3-7 run: only where no sandbox
                     # sees another (the fallback's runs share a uid: one could reach it)
-                    standbys.begin()
+                    plain.begin()
                 try:
                     if runnable:
                         await self._run_candidates(ws, task, batch, runnable, statics,
@@ -143,14 +148,15 @@ class ResultValidator:
                     self._shared.remove(list(batch.paths.values()))
             verdicts = [build_verdict(i, code, st, batch, 0.0)
                         for i, (code, st) in enumerate(zip(codes, statics, strict=True))]
-            standbys.reserve(sum(v.accepted for v in verdicts))
+            if plain is None:
+                standbys.reserve(sum(v.accepted for v in verdicts))
             slots = asyncio.Semaphore(CONFIRMS_AT_ONCE)
 
             async def confirm(verdict: Verdict) -> Verdict:
                 if not verdict.accepted:
                     return verdict
                 async with slots:
-                    return await self._confirm(task, verdict, batch, standbys)
+                    return await self._confirm(task, verdict, batch, standbys, plain)
 
             try:
                 async with asyncio.TaskGroup() as group:  # one that fails ends the others
@@ -160,6 +166,8 @@ class ResultValidator:
             verdicts = [c.result() for c in confirming]
         finally:
             await standbys.close()  # the untaken ones end, their workspaces go
+            if plain is not None and plain is not self._plain:
+                await plain.close()  # the call's own
         spent = round(time.monotonic() - start, 3)
         return [redacted(v, batch.redact).model_copy(update={"duration_s": spent})
                 for v in verdicts]
@@ -190,14 +198,35 @@ class ResultValidator:
 
         return Standbys(self._workspace, make)
 
+    def _plain_server(self, batch: Batch) -> PlainServer | None:
+        """Gate 8's plain interpreter under bubblewrap (not started yet): a ``shared``
+        validator's one, made in this loop, else the call's own; None under the fallback."""
+        if batch.isolation != "bwrap":
+            return None
+        timeout = 2 * self.config.validation_timeout_s  # coverage traces collection too
+        if not self.shared:
+            return PlainServer(self._workspace, environ=self.environ, isolation="bwrap",
+                               timeout_s=timeout)
+        loop = asyncio.get_running_loop()
+        if self._plain is None or self._plain_loop is not loop:
+            self._plain = PlainServer(self._workspace, environ=self.environ,
+                                      isolation="bwrap", timeout_s=timeout)
+            self._plain_loop = loop
+        return self._plain
+
     async def _confirm(self, task: Task, verdict: Verdict, batch: Batch,
-                       standbys: Standbys) -> Verdict:
+                       standbys: Standbys, plain: PlainServer | None) -> Verdict:
         """Gate 8: the accepted (pruned) code, written into a fresh workspace only now, run
         plainly by the interpreter waiting there in its fresh sandbox."""
         progress.stage("re-checking from outside")
+        names = [n for n, v in verdict.tests.items() if v.status == "accepted"]
+        if plain is not None:
+            run = await plain.run(verdict.code or "", task.test_file, task.file, names,
+                                  python_path=self._python_path(task),
+                                  import_mode=self._import_mode)
+            return confirmed(verdict, disagreement(verdict, run, batch.changed))
         async with standbys.take() as standby:
             path = place_candidates(standby.ws, task.test_file, {0: verdict.code or ""})[0]
-            names = [n for n, v in verdict.tests.items() if v.status == "accepted"]
             run = await standby.process.run(path, task.file, names, self._import_mode)
         return confirmed(verdict, disagreement(verdict, run, batch.changed))
 
@@ -261,6 +290,9 @@ class ResultValidator:
         for run in runs:  # one whose callers were all cancelled may still be running
             run.cancel()
         await asyncio.gather(*runs, return_exceptions=True)
+        plain, self._plain = self._plain, None
+        if plain is not None and self._plain_loop is loop:
+            await plain.close()
         await self._shared.aclose()
         if self.warm is not None:
             await self.warm.close()
