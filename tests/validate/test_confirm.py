@@ -159,6 +159,9 @@ GOOD = "from calc import double\n\n\ndef test_pos():\n    assert double(1) == 2\
 PLANT = ("from pathlib import Path\n\nfrom calc import double\n\n\n"
          "def test_plants_a_conftest():\n"
          "    Path('conftest.py').write_text('raise SystemExit(0)')\n"
+         "    assert double(2) == 4\n\n\n"
+         "def test_plants_an_ini_above():\n"
+         "    Path('../pytest.ini').write_text('[pytest]\\npython_files = none\\n')\n"
          "    assert double(2) == 4\n")
 
 
@@ -179,7 +182,8 @@ def test_one_plain_interpreter_re_checks_files_one_after_another(tmp_path: Path)
             server.begin()
             runs = [await server.run(code, "tests/test_calc.py", "calc.py", names,
                                      python_path=(".",))
-                    for code, names in ((PLANT, ["test_plants_a_conftest"]),
+                    for code, names in ((PLANT, ["test_plants_a_conftest",
+                                                 "test_plants_an_ini_above"]),
                                         (LOUD, ["test_double"]), (GOOD, ["test_pos"]))]
         finally:
             await server.close()
@@ -187,8 +191,10 @@ def test_one_plain_interpreter_re_checks_files_one_after_another(tmp_path: Path)
 
     planted, loud, calc = asyncio.run(scenario())
     # the workspace is read-only in the sandbox: the test cannot leave a file for the next
-    assert planted.outcomes == {"test_plants_a_conftest": "failed"}
+    assert planted.outcomes == {"test_plants_a_conftest": "failed",
+                                "test_plants_an_ini_above": "failed"}
     assert not (tmp_path / "conftest.py").exists() and not (tmp_path / "imported").exists()
+    assert not (tmp_path.parent / "pytest.ini").exists()
     # nor can a module level that writes `imported`: the file does not even import
     assert disagreement(verdict("test_double", covered=(2,)), loud, {2}) == (
         "test_double did not run")

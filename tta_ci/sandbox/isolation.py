@@ -189,14 +189,15 @@ def sandbox_command(
     pass_fds: Sequence[int] = (),
     timeout_s: float = 600.0,
     memory_mb: int = 2048,
-    readonly_workdir: bool = False,
+    sealed: bool = False,
 ) -> SandboxCommand:
     """The command that runs ``argv`` in ``workdir`` under ``isolation``, with ``home`` (an
     empty folder of the caller's) as its private home and temp folder. ``extra_env`` adds
     variables the caller knows to hold no secret; ``share_net`` keeps the network; the shared
     ``caches`` are mounted read-only (bubblewrap only); ``pass_fds`` are descriptors the
     command inherits besides 0/1/2 (the fallback's reaper passes them on);
-    ``readonly_workdir``: ``workdir`` is bound read-only (bubblewrap only)."""
+    ``sealed``: nothing but ``home`` and ``writable`` can be written, ``workdir`` included
+    (bubblewrap only)."""
     env = sandbox_env(environ, home=home)
     if share_net:
         env.update({k: v for k, v in scrubbed_env(environ).items() if k in NET_ENV})
@@ -212,13 +213,13 @@ def sandbox_command(
         cmd = view.bwrap_argv(argv, bwrap=shutil.which("bwrap") or "bwrap", workdir=workdir,
                               home=home, writable=writable, readonly=readonly,
                               share_net=share_net, form=probe.form,
-                              readonly_workdir=readonly_workdir)
+                              sealed=sealed)
         return SandboxCommand(tuple(cmd), env, isolation,
                               fallback.limits(timeout_s, memory_mb, nproc=False))
     if isolation != "fallback":
         raise SandboxError(f"unknown isolation {isolation!r}; use 'bwrap' or 'fallback'")
-    if readonly_workdir:
-        raise SandboxError("a read-only workspace needs bubblewrap")
+    if sealed:
+        raise SandboxError("a sealed sandbox needs bubblewrap")
     if not share_net:
         site = home / ".tta-site"
         site.mkdir(exist_ok=True)

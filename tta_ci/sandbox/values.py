@@ -72,7 +72,7 @@ class WarmSpec:
     python: str = sys.executable
     memory_mb: int = 4096
     start_timeout_s: float = 120.0
-    readonly_workspace: bool = False  # bound read-only in its sandbox (bubblewrap only)
+    sealed: bool = False  # nothing but its control folders writable (bubblewrap only)
 
 
 @dataclass(frozen=True)

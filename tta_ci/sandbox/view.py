@@ -135,11 +135,12 @@ def _system(share_net: bool) -> list[str]:
 def bwrap_argv(argv: Sequence[str], *, bwrap: str, workdir: Path, home: Path,
                writable: Sequence[Path] = (), readonly: Sequence[Path] = (),
                share_net: bool = False, form: str = "userns",
-               readonly_workdir: bool = False) -> list[str]:
+               sealed: bool = False) -> list[str]:
     """The bubblewrap command line that runs ``argv`` in ``workdir`` with this view, plus the
     ``readonly`` folders the caller names (the trusted host's shared caches), bound read-only.
-    ``readonly_workdir``: the workspace too (gate 8's shared plain interpreter: what one
-    re-check runs cannot leave a file that another would read).
+    ``sealed``: the workspace too, and every other folder but ``home`` and ``writable`` (``/``
+    and ``/tmp`` remounted read-only): what one re-check of gate 8's shared plain interpreter
+    runs cannot leave a file that another would read (a ``pytest.ini`` above the workspace).
 
     The environment is the one bubblewrap itself is started with (already clean): nothing of
     it goes on the command line, where any process could read it.
@@ -155,11 +156,13 @@ def bwrap_argv(argv: Sequence[str], *, bwrap: str, workdir: Path, home: Path,
             cmd += ["--ro-bind", path, path]
     for seen in dict.fromkeys(str(p) for p in readonly):  # after the tmpfs too
         cmd += ["--ro-bind", seen, seen]
-    if readonly_workdir:
+    if sealed:
         cmd += ["--ro-bind", str(workdir), str(workdir)]
-    for path in dict.fromkeys(str(p) for p in (*(() if readonly_workdir else (workdir,)),
+    for path in dict.fromkeys(str(p) for p in (*(() if sealed else (workdir,)),
                                                home, *writable)):
         cmd += ["--bind", path, path]
+    if sealed:  # after the binds, which stay writable: their own mounts
+        cmd += ["--remount-ro", "/tmp", "--remount-ro", "/"]
     cmd += [*UNSHARE[form], *(["--share-net"] if share_net else []), "--die-with-parent",
             "--new-session", "--cap-drop", "ALL", "--chdir", str(workdir), "--", *argv]
     return cmd

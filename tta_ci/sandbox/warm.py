@@ -125,7 +125,7 @@ class WarmSandbox:
                 self._argv(), workdir=spec.workspace, environ=self.environ,
                 isolation=spec.isolation, writable=[self._root], extra_env=extra,
                 caches=self._caches, timeout_s=_SERVER_CPU_S, memory_mb=spec.memory_mb,
-                readonly_workdir=spec.readonly_workspace,
+                sealed=spec.sealed,
                 stdin=subprocess.DEVNULL, pass_fds=self._channel.server_fds))
             await self._channel.connect()
             self._tasks.append(asyncio.ensure_future(self._drain_stderr()))

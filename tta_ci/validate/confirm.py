@@ -318,8 +318,7 @@ class PlainServer:
 
     async def _start(self) -> tuple[Path, WarmSandbox]:
         ws = await self._stack.enter_async_context(self._open())
-        spec = WarmSpec(workspace=ws, isolation=self.isolation, plugins=(),
-                        readonly_workspace=True)
+        spec = WarmSpec(workspace=ws, isolation=self.isolation, plugins=(), sealed=True)
         box = await self._stack.enter_async_context(WarmSandbox(spec, self.environ))
         return ws, box
 
