@@ -7,7 +7,6 @@ with the offline generator in files mode. Outputs land in ``DIR/.tta-ci/out``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import tempfile
 import time
@@ -17,6 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
+from tta_ci.core import aio
 from tta_ci.core.errors import UsageError
 from tta_ci.core.progress import announce
 
@@ -105,7 +105,7 @@ def demo(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     config = load_config(root, offline_env)
     console = Progress()
     with console.live():
-        outcome = asyncio.run(
+        outcome = aio.run(
             run_pipeline(root, config, offline_env, base=base, head=head, on_progress=console)
         )
     out = output_dir(config, root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
+from tta_ci.core import aio
 from tta_ci.core.progress import announce
 
 __all__ = ["generate"]
@@ -13,7 +14,6 @@ __all__ = ["generate"]
 def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     where = f"{args.target_file}::{args.symbol}" if args.symbol else args.target_file
     announce(f"planning {where}")  # before the heavy imports
-    import asyncio
     import json
     import sys
     from pathlib import Path
@@ -39,8 +39,8 @@ def generate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     out = checked_output_dir(config, repo)
     console = Progress()
     with console.live():
-        outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan,
-                                           on_progress=console))
+        outcome = aio.run(run_pipeline(repo, config, environ, plan=plan,
+                                       on_progress=console))
     write_documents(outcome.document, out)
     publish(
         outcome.document,

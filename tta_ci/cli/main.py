@@ -15,6 +15,7 @@ import threading
 
 from tta_ci._version import __version__
 from tta_ci.cli.parser import Parser, add_commands
+from tta_ci.core import aio
 from tta_ci.core.errors import TtaError, UsageError
 
 TYPE_CHECKING = False  # not typing's: importing typing would slow the hook's no-op path
@@ -44,16 +45,6 @@ ALIASES = {"submit-task": "generate"}
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MODES = ("none", "files", "commit", "comment", "pr", "summary")
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process SIGTERM ended
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (CI cancellation, ``timeout``): unwinds like Ctrl-C, so that every workspace
-    and sandbox is removed on the way out."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup
-    raise Terminated
 
 
 def _add_repo(p: argparse.ArgumentParser) -> None:
@@ -272,7 +263,8 @@ def _redact(text: str, environ: Mapping[str, str]) -> str:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    previous = signal.signal(signal.SIGTERM, aio.on_sigterm) if in_main_thread else None
+    aio.reset()
     try:
         return _main(argv, environ)
     finally:
@@ -291,10 +283,10 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
     except TtaError as exc:
         print(f"tta-ci: error: {_redact(str(exc), environ)}", file=sys.stderr)
         return exc.exit_code
-    except Terminated:
-        print("tta-ci: terminated by SIGTERM; workspaces removed", file=sys.stderr)
-        return EXIT_TERMINATED
     except KeyboardInterrupt:
+        if aio.terminated():
+            print("tta-ci: terminated by SIGTERM; workspaces removed", file=sys.stderr)
+            return EXIT_TERMINATED
         print("tta-ci: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:

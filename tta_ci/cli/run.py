@@ -83,10 +83,10 @@ def show(doc: MetricsDocument, out: Path, as_json: bool) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     announce(planning_line(args, environ))
-    import asyncio
     from pathlib import Path
 
     from tta_ci.cli._common import config_from_args
+    from tta_ci.core import aio
     from tta_ci.github.event import read_event
     from tta_ci.publish.console import Progress, checked_output_dir
     from tta_ci.publish.modes import preflight
@@ -99,9 +99,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     out = checked_output_dir(config, repo)  # so does an output folder that cannot be written
     console = Progress()
     with console.live():
-        outcome = asyncio.run(run_pipeline(repo, config, environ, base=args.base,
-                                           head=args.head, shard=args.shard,
-                                           on_progress=console))
+        outcome = aio.run(run_pipeline(repo, config, environ, base=args.base,
+                                       head=args.head, shard=args.shard, on_progress=console))
     final = publish_finished(outcome.document, repo=repo, config=config, environ=environ,
                              event=event, out=out, as_json=args.json)
     return exit_code(final, config)

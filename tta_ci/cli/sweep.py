@@ -10,13 +10,13 @@ with the sweep's own publisher in ``pr`` mode.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from tta_ci.cli._common import config_from_args
 from tta_ci.cli.run import exit_code, publish_finished
+from tta_ci.core import aio
 from tta_ci.core.config import Config
 from tta_ci.core.report import MetricsDocument
 from tta_ci.publish.console import Progress, checked_output_dir
@@ -46,7 +46,7 @@ def sweep(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     preflight(mode, environ, event)
     config = config_from_args(args, environ, extra={"mode": mode})
     out = checked_output_dir(config, repo)  # before any work, as run checks it
-    doc = asyncio.run(_sweep(repo, config, environ))
+    doc = aio.run(_sweep(repo, config, environ))
     final = publish_finished(doc, repo=repo, config=config, environ=environ, event=event,
                              out=out, as_json=args.json,
                              publisher=SweepPublisher() if mode == "pr" else None)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from tta_ci.core import aio
 from tta_ci.core.errors import UsageError
 from tta_ci.core.lines import format_lines
 from tta_ci.core.progress import announce
@@ -72,7 +73,6 @@ def validate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     code = _read_candidate(args.candidate)
     path, lines = parse_target(args.target)
     announce(f"validating {args.candidate} against {args.target}")
-    import asyncio
     import json
 
     from tta_ci.cli._common import config_from_args
@@ -92,6 +92,6 @@ def validate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             await validator.aclose()
 
     with Progress().live():
-        verdict = asyncio.run(judged())
+        verdict = aio.run(judged())
     print(json.dumps(verdict.to_json(), indent=2) if args.json else render_verdict(verdict))
     return 0 if verdict.accepted else 1

@@ -8,7 +8,6 @@ in ``comment_permissions`` of the configuration read from the base branch.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
@@ -18,6 +17,7 @@ from typing import Any, TextIO
 from github.Repository import Repository
 
 from tta_ci.comment.parse import HELP, MAX_COMMANDS, Command, CommandError, parse_commands
+from tta_ci.core import aio
 from tta_ci.core.config import Config, load_config
 from tta_ci.core.errors import GitHubError, TtaError
 from tta_ci.core.scratch import scratch_dir
@@ -179,7 +179,7 @@ class _Run:
         config = base_config(self.repo, self.target.base_sha, self.environ, flags)
         gitcli.ensure_commit(self.repo, self.target.head_sha,
                              f"refs/pull/{self.target.number}/head", self.environ)
-        outcome: Any = asyncio.run(self.pipeline(
+        outcome: Any = aio.run(self.pipeline(
             self.repo, config, self.environ, base=self.target.base_sha,
             head=self.target.head_sha, targets=list(command.targets) or None,
             on_progress=_Checklist(self),

@@ -8,10 +8,10 @@ the staged content, and writes the accepted tests where ``tta_ci.hook.write`` ro
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tta_ci.core import aio
 from tta_ci.core.config import Config
 from tta_ci.core.types import PlanResult
 from tta_ci.engine import TaskResult
@@ -79,7 +79,7 @@ def generate(repo: Path, config: Config, files: Sequence[str],
         return 0
     # validate against exactly what is staged, whatever the working tree holds
     plan = plan.model_copy(update={"tasks": tasks, "head": index_snapshot(repo, environ)})
-    outcome = asyncio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=_on_result))
+    outcome = aio.run(run_pipeline(repo, config, environ, plan=plan, on_progress=_on_result))
     routing = route_tests(repo, accepted_tests(outcome.document), protected_paths(repo))
     written = write_routed(repo, routing)
     if records is not None:
@@ -112,8 +112,8 @@ def check(repo: Path, config: Config, files: Sequence[str], environ: Mapping[str
     if not any(is_public(t) for t in plan.tasks):
         _say("no changed public function to check")
         return 0
-    report = asyncio.run(check_tasks(repo, plan.tasks, config, environ,
-                                     ref=index_snapshot(repo, environ)))
+    report = aio.run(check_tasks(repo, plan.tasks, config, environ,
+                                 ref=index_snapshot(repo, environ)))
     for line in render_check(report):
         _say(line)
     return 1 if report.failed else 0

@@ -224,6 +224,10 @@ async def run_pipeline(
     if validator is None:
         validator = _validator_for(config, repo, environ, plan.head)
         owned.append(validator)
+    for stage in (generator, validator):  # their interpreters start meanwhile
+        prestart = getattr(stage, "prestart", None)
+        if prestart is not None and plan.tasks:
+            prestart(plan.tasks)
     try:
         results, metrics = await run_tasks(
             plan.tasks,

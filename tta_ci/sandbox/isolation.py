@@ -255,13 +255,20 @@ async def sandboxed_process(
     with scratch_dir("sbx-") as home:
         command = sandbox_command(argv, workdir=workdir, home=home, environ=environ,
                                   isolation=isolation, pass_fds=pass_fds, **options)
+        starting = asyncio.ensure_future(asyncio.create_subprocess_exec(
+            *command.argv, cwd=workdir, env=command.env, stdin=stdin,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=command.preexec, limit=_STREAM_LIMIT, pass_fds=tuple(pass_fds)))
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *command.argv, cwd=workdir, env=command.env, stdin=stdin,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                preexec_fn=command.preexec, limit=_STREAM_LIMIT, pass_fds=tuple(pass_fds))
+            proc = await asyncio.shield(starting)
         except OSError as exc:
             raise SandboxError(f"cannot start {command.argv[0]}: {exc}") from exc
+        except asyncio.CancelledError:
+            # cancelled while the process starts: asyncio's own clean-up of a half-made
+            # subprocess can wait for ever; let the start finish (milliseconds), then stop it
+            with contextlib.suppress(Exception):
+                await _stop(await starting, isolation)
+            raise
         try:
             yield proc
         finally:

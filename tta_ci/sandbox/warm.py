@@ -82,6 +82,7 @@ class WarmSandbox:
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._stderr = bytearray()
+        self._removing: list[asyncio.Future[None]] = []  # control folders being removed
 
     @classmethod
     async def start(cls, spec: WarmSpec, environ: Mapping[str, str]) -> WarmSandbox:
@@ -130,9 +131,9 @@ class WarmSandbox:
             await self._channel.connect()
             self._tasks.append(asyncio.ensure_future(self._drain_stderr()))
             self.ready = await self._first_answer()
-            log.debug("warm server in %s (seed %s, preload %s, mains %s): %.2fs CPU to start",
-                      spec.workspace, spec.hash_seed, spec.preload, spec.mains,
-                      self.ready.get("cpu_s", 0.0))
+            log.debug("warm server in %s (seed %s, preload %s, mains %s): %.2fs CPU to start "
+                      "(%s)", spec.workspace, spec.hash_seed, spec.preload, spec.mains,
+                      self.ready.get("cpu_s", 0.0), self.ready.get("timings"))
         except BaseException:
             await self.close()
             raise
@@ -297,9 +298,17 @@ class WarmSandbox:
             timing=done.get("timing") or {}, activation=done.get("activation"))
 
     def release(self, ctrl: Path) -> None:
-        """Remove a run's control folder once its files are read."""
-        if self._root is not None and ctrl.parent == self._root:
+        """Remove a run's control folder once its files are read: in a worker thread when a
+        loop runs (removing a folder a sandbox has seen takes milliseconds, which the loop
+        would wait for on every run), waited for by ``close``."""
+        if self._root is None or ctrl.parent != self._root:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
             shutil.rmtree(ctrl, ignore_errors=True)
+            return
+        self._removing.append(loop.run_in_executor(None, shutil.rmtree, ctrl, True))
 
     async def load_mutants(self, set_id: str, module: str, path: Path, original: str,
                            sources: Sequence[str]) -> list[dict[str, Any]]:
@@ -330,6 +339,8 @@ class WarmSandbox:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError, SandboxError):
                 await asyncio.wait_for(task, 2.0)
         self._tasks.clear()
+        removing, self._removing = self._removing, []
+        await asyncio.gather(*removing, return_exceptions=True)
         if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)
+            await asyncio.to_thread(shutil.rmtree, self._root, True)
             self._root = None

@@ -112,6 +112,7 @@ class ResultValidator:
         self._shared = SharedWorkspace(repo, ref, self._end_servers)
         self._plain: PlainServer | None = None  # gate 8's, of a shared validator
         self._plain_loop: asyncio.AbstractEventLoop | None = None
+        self._prestarting: asyncio.Future[None] | None = None
 
     async def validate(self, task: Task, code: str,
                        evidence: Mapping[str, str] | None = None) -> Verdict:
@@ -124,7 +125,7 @@ class ResultValidator:
         start = time.monotonic()
         batch = self._batch(task)
         standbys = self._standbys(task, batch)
-        plain = self._plain_server(batch)
+        plain = self._plain_server(batch.isolation)
         progress.stage("preparing the sandbox")
         try:
             async with self._task_workspace() as ws:
@@ -198,10 +199,30 @@ class ResultValidator:
 
         return Standbys(self._workspace, make)
 
-    def _plain_server(self, batch: Batch) -> PlainServer | None:
+    def prestart(self, tasks: Sequence[Task]) -> None:
+        """A ``shared`` validator about to judge ``tasks``: start, in the background, the
+        interpreters they will use (the shared workspace's warm servers, one per hash seed of
+        the runs, and gate 8's plain one), so that their start-up overlaps the generator's."""
+        if not self.shared or not tasks or self._prestarting is not None:
+            return
+        task = tasks[0]
+        plain = self._plain_server(isolation_level(self.config))
+
+        async def start() -> None:
+            ws = await self._shared.get()
+            self._read_settings(ws)
+            if self.warm is not None:
+                self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
+                                   task.file, range(self.config.runs))
+            if plain is not None:
+                plain.begin()
+
+        self._prestarting = asyncio.ensure_future(start())
+
+    def _plain_server(self, isolation: str) -> PlainServer | None:
         """Gate 8's plain interpreter under bubblewrap (not started yet): a ``shared``
         validator's one, made in this loop, else the call's own; None under the fallback."""
-        if batch.isolation != "bwrap":
+        if isolation != "bwrap":
             return None
         timeout = 2 * self.config.validation_timeout_s  # coverage traces collection too
         if not self.shared:
@@ -285,6 +306,10 @@ class ResultValidator:
     async def aclose(self) -> None:
         """End the shared workspace and every warm server."""
         loop = asyncio.get_running_loop()
+        prestarting, self._prestarting = self._prestarting, None
+        if prestarting is not None and prestarting.get_loop() is loop:
+            with contextlib.suppress(Exception):
+                await prestarting  # what it started is ended below
         runs = [r for r in self._cover_runs.values() if r.get_loop() is loop]
         self._cover_runs = {}
         for run in runs:  # one whose callers were all cancelled may still be running

@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,17 @@ class OfflineGenerator:
         self._files: ProjectFiles | None = None
         self._storage: Path | None = None
         self._servers: dict[str, asyncio.Future[Any]] = {}  # side → its WarmSandbox, or why not
+
+    def prestart(self, tasks: Sequence[Task]) -> None:
+        """About to be asked for ``tasks``: start, in the background, the warm interpreters
+        their probes and replays will use, so that their start-up overlaps the validator's."""
+        wanted = [t for t in tasks if offline_skip_reason(t) is None]
+        if not self._config.warm or not wanted:
+            return
+        sides = ["head", *(["base"] if any(t.base_source is not None for t in wanted) else [])]
+        for side in sides:
+            if self._refs[side] and side not in self._servers:
+                self._servers[side] = asyncio.ensure_future(self._start_server(side))
 
     async def generate(self, request: GenerationRequest) -> Candidate:
         task = request.task

@@ -17,6 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+# imported here, not in main: a warm server that serves this module imports them once
+from tta_ci.generators.offline.guard import install_audit
+from tta_ci.generators.offline.model import Probe, Replay
+from tta_ci.generators.offline.probe import probe
+from tta_ci.generators.offline.replay import replay
+
 __all__ = ["main"]
 
 
@@ -33,17 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.dont_write_bytecode = True
     data = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     deadline = time.monotonic() + float(data.get("budget_s", 60.0))
-    from tta_ci.generators.offline.guard import install_audit
-    from tta_ci.generators.offline.model import Probe, Replay
-
     install_audit()
     if "tests" in data:
-        from tta_ci.generators.offline.replay import replay
-
         _answer(replay(Replay(**data), deadline))
     else:
-        from tta_ci.generators.offline.probe import probe
-
         _answer(probe(Probe(**data), deadline))
     # the answer is the last line: no exit handler or thread of the code under test adds one
     os._exit(0)
