@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import shutil
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -130,7 +132,14 @@ class ResultValidator:
         try:
             async with self._task_workspace() as ws:
                 self._read_settings(ws)
-                policy = import_policy(ws, roots=self._python_path(task), target=task.file)
+                if self.warm is not None and codes:  # a server per hash seed, meanwhile
+                    self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(
+                        task)), task.file, range(self.config.runs))
+                _prefetch_pruning()
+                # in a thread: it reads every installed distribution's metadata, while the
+                # loop starts the servers
+                policy = await asyncio.to_thread(import_policy, ws, roots=self._python_path(
+                    task), target=task.file)
                 statics = [check_static(code, policy=policy) for code in codes]
                 runnable = {
                     i: prune(code, [n for n, r in st.functions.items() if r is None])
@@ -139,8 +148,12 @@ class ResultValidator:
                 }
                 if runnable and plain is not None:
                     # gate 8's interpreter starts while gates 3-7 run: only where no sandbox
-                    # sees another (the fallback's runs share a uid: one could reach it)
-                    plain.begin()
+                    # sees another (the fallback's runs share a uid: one could reach it);
+                    # a call's own once the first run is done, a shared one now
+                    if plain is self._plain:
+                        plain.begin()
+                    else:
+                        batch.after_first_run = plain.begin
                 try:
                     if runnable:
                         await self._run_candidates(ws, task, batch, runnable, statics,
@@ -180,11 +193,19 @@ class ResultValidator:
         if self.warm is not None:  # a server per hash seed of the runs, meanwhile
             self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
                                task.file, range(self.config.runs))
-        baseline = await self._prepare(ws, task, batch)
-        batch.paths = self._place(ws, task, runnable)
-        batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
-                          if i < len(evidence)}
-        await self._run_batch(ws, task, batch, baseline)
+        # the existing tests' coverage and mutant runs go on while the candidates' first run
+        # does: it needs neither (the runs with the existing tests wait for them)
+        existing = self._existing(ws, task, batch)
+        preparing = asyncio.ensure_future(self._prepare(ws, task, batch, existing))
+        try:
+            batch.paths = self._place(ws, task, runnable)
+            batch.evidence = {batch.paths[i]: dict(evidence[i]) for i in runnable
+                              if i < len(evidence)}
+            await self._run_batch(ws, task, batch, existing, preparing)
+        finally:
+            if not preparing.done():
+                preparing.cancel()
+                await asyncio.gather(preparing, return_exceptions=True)
         names = {batch.paths[i]: [n for n, r in statics[i].functions.items() if r is None]
                  for i in runnable}
         await self._candidate_kills(ws, task, batch, names)
@@ -350,15 +371,22 @@ class ResultValidator:
                                  if not p.startswith("/") and ".." not in p.split("/"))
         self._import_mode = rules.import_mode
 
-    async def _prepare(self, ws: Path, task: Task, batch: Batch) -> _Baseline:
-        """The existing tests' coverage and mutant kills (once per target), into ``batch``."""
+    def _existing(self, ws: Path, task: Task, batch: Batch) -> list[str]:
+        """The project's settings, the target's changed executable lines (into ``batch``),
+        and the existing tests of the target."""
         self._read_settings(ws)
         batch.source_lines = _source_lines(ws / task.file)
         executable = executable_lines("\n".join(batch.source_lines))
         batch.changed = {n for n in batch.changed if n in executable} or batch.changed
         found = [t for t in existing_tests(ws, self.config.test_dirs)
                  if t not in self._shared.placed]  # other tasks' candidates are no tests
-        existing = relevant_tests(ws, found, task.test_file, task.module)
+        return relevant_tests(ws, found, task.test_file, task.module)
+
+    async def _prepare(self, ws: Path, task: Task, batch: Batch,
+                       existing: list[str] | None = None) -> _Baseline:
+        """The existing tests' coverage and mutant kills (once per target), into ``batch``."""
+        if existing is None:
+            existing = self._existing(ws, task, batch)
         baseline = await self._baseline(ws, task, existing, batch)
         batch.baseline = baseline.coverage
         if baseline.planned is not None:
@@ -366,10 +394,11 @@ class ResultValidator:
             batch.killed_by_existing = set(baseline.killed)
         return baseline
 
-    async def _run_batch(self, ws: Path, task: Task, batch: Batch, baseline: _Baseline
-                         ) -> None:
-        existing = list(baseline.existing)
+    async def _run_batch(self, ws: Path, task: Task, batch: Batch, existing: list[str],
+                         preparing: Awaitable[_Baseline]) -> None:
+        """The candidates' runs; from the second on, with the existing tests' baseline."""
         candidates = list(batch.paths.values())
+        baseline: _Baseline | None = None
         for run in range(self.config.runs):
             together = self.config.runs == 1 or run % 2 == 1
             alive = [f for f in candidates if f not in batch.dead]
@@ -380,11 +409,19 @@ class ResultValidator:
                            guarded=tuple(alive), seed=run // 2, reverse=run % 2 == 1, run=run,
                            cover=task.file if run == 0 else None,
                            python_path=self._python_path(task))
+            if run > 0 and baseline is None:
+                baseline = await preparing
             report = await self._run(ws, spec, batch.isolation, target=task.file)
             batch.reports.append(report)
             batch.dead.update(report.dead_files)
+            if run == 0 and batch.after_first_run is not None:
+                batch.after_first_run()
             if together and existing:
+                if baseline is None:
+                    baseline = await preparing
                 await self._find_polluters(ws, spec, report, baseline.passed, batch)
+        if baseline is None:
+            await preparing
 
     async def _candidate_kills(self, ws: Path, task: Task, batch: Batch,
                                names: Mapping[str, list[str]]) -> None:
@@ -549,6 +586,19 @@ class ResultValidator:
             hurt = [n for n in broken if _outcome(check, n) != "passed"]
             if hurt:
                 batch.polluters[path] = hurt[0]
+
+
+_PREFETCHED: list[threading.Thread] = []
+
+
+def _prefetch_pruning() -> None:
+    """Import the pruning edit (``libcst``, a tenth of a second or two) in a thread, once per
+    process: a verdict that drops a test needs it right after the last run."""
+    if not _PREFETCHED:
+        thread = threading.Thread(target=importlib.import_module,
+                                  args=("tta_ci.validate.prune",), daemon=True)
+        _PREFETCHED.append(thread)
+        thread.start()
 
 
 def _span(count: int) -> str:

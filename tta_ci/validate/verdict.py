@@ -48,6 +48,9 @@ class Batch:
     planned: list[Planned] | None = None  # None: mutation testing is off
     killed_by_existing: set[int] = field(default_factory=set)  # indexes into ``planned``
     kills: dict[str, set[int]] = field(default_factory=dict)  # candidate node id → mutants
+    # called once the candidates' first run is done (gate 8's interpreter starts then, off
+    # the CPU that the first runs' servers start on)
+    after_first_run: Callable[[], None] | None = None
 
     @property
     def open_mutants(self) -> set[int]:
