@@ -202,3 +202,20 @@ def test_a_new_file_gets_one_sorted_import_block() -> None:
     assert text.startswith("# header\nimport re\n\nimport pytest\n\n"
                            "from shop.pricing import Cart, shipping_cost\n\n\ndef test_a():")
     assert text.count("import pytest") == 1
+
+
+def test_accepted_tests_come_in_the_order_of_their_code_whatever_finished_first() -> None:
+    from tta_ci.core.report import MetricsDocument, TaskRecord
+    from tta_ci.publish.files import accepted_tests
+
+    def record(symbol: str, file: str, line: int, status: str = "accepted") -> TaskRecord:
+        return TaskRecord(id=f"{file}::{symbol}", file=file, symbol=symbol, status=status,
+                          changed_lines=[line], test_file="tests/test_x.py",
+                          code=f"def test_{symbol}():\n    pass\n")
+
+    finished = [record("late", "b.py", 3), record("g", "a.py", 40), record("f", "a.py", 12),
+                record("gone", "a.py", 1, "rejected")]
+    docs = [MetricsDocument(tool_version="0.1.0", started_at="2026-01-01T00:00:00+00:00",
+                            tasks=order) for order in (finished, finished[::-1])]
+    targets = [[t.target for t in accepted_tests(doc)] for doc in docs]
+    assert targets[0] == targets[1] == ["a.py::f", "a.py::g", "b.py::late"]

@@ -64,8 +64,11 @@ class AcceptedTest(BaseModel):
 
 
 def accepted_records(doc: MetricsDocument) -> list[TaskRecord]:
-    """The tasks of a run whose validated code can be written."""
-    return [t for t in doc.tasks if t.status == "accepted" and t.code and t.test_file]
+    """The tasks of a run whose validated code can be written, in the order of their code
+    (file, first changed line): the same files on every run, however the tasks' runs
+    interleaved."""
+    found = [t for t in doc.tasks if t.status == "accepted" and t.code and t.test_file]
+    return sorted(found, key=lambda t: (t.file, min(t.changed_lines, default=0), t.id))
 
 
 def accepted_tests(doc: MetricsDocument) -> list[AcceptedTest]:
