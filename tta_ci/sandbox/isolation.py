@@ -67,6 +67,7 @@ _STREAM_LIMIT = 16 * 1024 * 1024  # longest line a long-lived process's pipe may
 _READ_CHUNK = 65536
 _DRAIN_GRACE_S = 2.0
 _STOP_GRACE_S = 2.0
+_KILLED_WAIT_S = 30.0  # a killed process that is still not reaped: never wait for ever
 FIX_HINT = ("on Ubuntu 24.04 allow it with `sudo sysctl -w "
             "kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile that lets "
             "bwrap create user namespaces (the tta-ci Action does this itself)")
@@ -239,7 +240,13 @@ async def _stop(proc: asyncio.subprocess.Process, isolation: str) -> None:
             await asyncio.wait_for(proc.wait(), timeout=_STOP_GRACE_S)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    await proc.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        proc.kill()  # itself too: should it lead no process group, the above missed it
+    try:
+        await asyncio.wait_for(proc.wait(), timeout=_KILLED_WAIT_S)
+    except TimeoutError:
+        raise SandboxError(f"process {proc.pid} ({proc.returncode}) did not end after "
+                           f"SIGKILL within {_KILLED_WAIT_S:g}s") from None
 
 
 @contextlib.asynccontextmanager

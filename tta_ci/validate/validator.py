@@ -132,9 +132,6 @@ class ResultValidator:
         try:
             async with self._task_workspace() as ws:
                 self._read_settings(ws)
-                if self.warm is not None and codes:  # a server per hash seed, meanwhile
-                    self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(
-                        task)), task.file, range(self.config.runs))
                 _prefetch_pruning()
                 # in a thread: it reads every installed distribution's metadata, while the
                 # loop starts the servers
@@ -146,6 +143,9 @@ class ResultValidator:
                     for i, (code, st) in enumerate(zip(codes, statics, strict=True))
                     if st.file_reason is None
                 }
+                if runnable and self.warm is not None:  # a server per hash seed, meanwhile
+                    self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(
+                        task)), task.file, range(self.config.runs))
                 if runnable and plain is not None:
                     # gate 8's interpreter starts while gates 3-7 run: only where no sandbox
                     # sees another (the fallback's runs share a uid: one could reach it);
