@@ -86,3 +86,14 @@ def test_a_task_the_backend_would_not_try_is_named(
         "(an event loop is not set up)",
         "tta-ci: nothing to test in the staged change",
     ]
+
+
+def test_a_result_from_the_cache_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    from tta_ci.engine import TaskResult
+    from tta_ci.hook.run import _on_result
+
+    for cached in (True, False):
+        _on_result(TaskResult(task_id="calc.py::add", status="completed", outcome="accepted",
+                              cached=cached), 1, 1)
+    assert capsys.readouterr().out.splitlines() == [
+        "tta-ci: ✔ accepted calc.py::add (cached)", "tta-ci: ✔ accepted calc.py::add"]

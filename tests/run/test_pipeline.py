@@ -222,3 +222,19 @@ def test_many_skips_are_named_up_to_a_limit() -> None:
     assert notes.lines == ["planned 0 tasks, 4 skipped (aaaaaaa..bbbbbbb)",
                            "skipped a.py::g: over max_tasks (1)", "skipped f0.txt: not python",
                            "… 2 more skipped: see summary.md"]
+
+
+def test_interpreters_are_started_early_only_for_tasks_the_cache_cannot_answer(
+        tmp_path: Path) -> None:
+    from tta_ci.core.types import Verdict
+    from tta_ci.engine.cache import CacheEntry, ResultCache, cache_key
+    from tta_ci.run.pipeline import _uncached
+
+    cached, fresh = task("a.py", "f"), task("a.py", "g")
+    cache = ResultCache(tmp_path / "cache")
+    key = cache_key(cached, "offline", None, cache.version)
+    cache.put(CacheEntry(key=key, task_id=cached.id, task_hash=cached.hash, generator="offline",
+                         outcome="rejected", reason="failed",
+                         verdict=Verdict(accepted=False, reason="failed")))
+    assert _uncached([cached, fresh], cache, "offline", None) == [fresh]
+    assert _uncached([cached, fresh], None, "offline", None) == [cached, fresh]

@@ -50,7 +50,8 @@ def _plan(repo: Path, config: Config, files: Sequence[str], environ: Mapping[str
 def _on_result(result: TaskResult, done: int, total: int) -> None:
     label = result.task.id if result.task else result.task_id
     tail = "" if result.outcome == "accepted" or not result.reason else f": {result.reason}"
-    _say(f"{ICONS[result.outcome]} {result.outcome} {label}{tail}")
+    cached = " (cached)" if result.cached else ""
+    _say(f"{ICONS[result.outcome]} {result.outcome} {label}{cached}{tail}")
 
 
 def _records_path(repo: Path, config: Config) -> Path | None:

@@ -15,7 +15,7 @@ from tta_ci.core.config import Config
 from tta_ci.core.report import MetricsDocument
 from tta_ci.core.types import PlanResult, Precheck, Skip, Task
 from tta_ci.engine import Engine, MetricsCollector, TaskResult, Validator
-from tta_ci.engine.cache import ResultCache
+from tta_ci.engine.cache import ResultCache, cache_key
 from tta_ci.engine.records import skipped_record
 from tta_ci.generators import Generator, choose_backend, make_generator, precheck_for
 
@@ -122,6 +122,15 @@ def _cache(repo: Path, config: Config) -> ResultCache | None:
     return ResultCache(root if root.is_absolute() else repo / root)
 
 
+def _uncached(tasks: Sequence[Task], cache: ResultCache | None, generator: str,
+              model: str | None) -> list[Task]:
+    """The tasks the cache holds no result for: the ones whose interpreters to start early
+    (a cached one needs at most a re-run of its test, which starts its own)."""
+    if cache is None:
+        return list(tasks)
+    return [t for t in tasks if cache.get(cache_key(t, generator, model, cache.version)) is None]
+
+
 def _isolation(config: Config) -> str:
     from tta_ci.sandbox.isolation import isolation_level
 
@@ -224,10 +233,12 @@ async def run_pipeline(
     if validator is None:
         validator = _validator_for(config, repo, environ, plan.head)
         owned.append(validator)
+    cache = _cache(repo, config)
+    fresh = _uncached(plan.tasks, cache, generator.name, config.model)
     for stage in (generator, validator):  # their interpreters start meanwhile
         prestart = getattr(stage, "prestart", None)
-        if prestart is not None and plan.tasks:
-            prestart(plan.tasks)
+        if prestart is not None and fresh:
+            prestart(fresh)
     try:
         results, metrics = await run_tasks(
             plan.tasks,
@@ -236,7 +247,7 @@ async def run_pipeline(
             validator=validator,
             metrics=metrics,
             on_progress=on_progress,
-            cache=_cache(repo, config),
+            cache=cache,
             recheck=getattr(validator, "recheck", None),
         )
     finally:
