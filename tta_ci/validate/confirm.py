@@ -2,22 +2,26 @@
 
 What the validator measured came from inside the test process (tta-ci's plugin), where a
 hostile test could have wrapped the reporter. So every accepted file — exactly the pruned code
-that will be published — runs once more in a fresh workspace and a fresh sandbox, under plain
-``python -m coverage run --branch -m pytest`` with no tta-ci plugin loaded. tta-ci then reads
+that will be published — runs once more in a workspace where no candidate ran, under plain
+``python -m coverage run --branch -m pytest`` with no tta-ci plugin loaded: under bubblewrap a
+child of one ``PlainServer`` per run (a sealed sandbox, one file at a time), else a fresh
+``PlainProcess`` in a fresh workspace of its own. tta-ci then reads
 the JUnit XML report and the coverage data file from outside: every accepted test must be
 there and pass, every accepted test must run a changed line or branch, and every changed line
 the verdict claims covered must have run. Any disagreement rejects the file, with the reason.
 
-The plain interpreter (``PlainProcess``) can start before the verdict is known: it imports
+The plain interpreter (either kind) can start before the verdict is known: it imports
 pytest, coverage, the installed pytest plugins (``pytest11`` entry points, as pytest would
 first thing) and Hypothesis (whose plugin imports it at the end of every session) — installed
-packages only: no tta-ci module, no project or candidate code — and waits for one line on
-stdin, the arguments of ``coverage``; then it does exactly what ``python -m coverage run
---rcfile=… -m pytest …`` does, with stdin at ``/dev/null``. An empty line (or the end of stdin)
-ends it unused. Its start-up so overlaps the other gates, and Hypothesis is not imported under
-coverage's tracer at the end (about 0.2 s of CPU per re-check); only the run itself is left for
-the end. Modules imported before pytest cannot be assertion-rewritten, and pytest's warning
-that says so is ignored (``-W``), so that a project's ``filterwarnings = error`` still runs.
+packages only: no tta-ci plugin, no project or candidate code — and waits: a
+``PlainProcess`` for one line on stdin, the arguments of ``coverage``, a ``PlainServer`` for a
+request per file, each run by a child it forks. Then that process does exactly what ``python
+-m coverage run --rcfile=… -m pytest …`` does, with stdin at ``/dev/null``. An empty line (or
+the end of stdin) ends a ``PlainProcess`` unused. Its start-up so overlaps the other gates,
+and Hypothesis is not imported under coverage's tracer at the end (about 0.2 s of CPU per
+re-check); only the run itself is left for the end. Modules imported before pytest cannot be
+assertion-rewritten, and pytest's warning that says so is ignored (``-W``), so that a
+project's ``filterwarnings = error`` still runs.
 """
 
 from __future__ import annotations
