@@ -174,33 +174,28 @@ class PytestServer(ForkServer):
 
     def handle(self, request: dict[str, Any]) -> None:
         op = request.get("op")
-        if op == "run":
-            limits = request.get("limits") or {}
-            self.spawn(request.get("id"), lambda: child.run(request, self.state),
-                       wall_s=float(limits.get("wall_s") or 3600),
-                       info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
-        elif op == "plain":
-            limits = request.get("limits") or {}
-            self.spawn(request.get("id"), lambda: child.plain(request, self.state),
-                       wall_s=float(limits.get("wall_s") or 3600),
-                       info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
-        elif op == "main":
-            limits = request.get("limits") or {}
-            self.spawn(request.get("id"), lambda: child.main(request, self.state),
-                       wall_s=float(limits.get("wall_s") or 3600),
-                       info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s")})
-        elif op == "batch":
-            limits = request.get("limits") or {}
-            wall = sum(float((j.get("limits") or {}).get("wall_s") or 3600)
-                       for j in request.get("jobs") or ())
-            self.spawn(request.get("id"), lambda: batch.run(request, self.state),
-                       wall_s=float(limits.get("wall_s") or 3600) + wall,
-                       info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s"),
-                             "batch": True})
+        jobs: dict[str, Callable[[dict[str, Any], child.ServerState], int]] = {
+            "run": child.run, "plain": child.plain, "main": child.main, "batch": batch.run}
+        if op in jobs:
+            self._fork(request, jobs[op])
         elif op == "mutants":
             self._mutants(request)
         else:
             super().handle(request)
+
+    def _fork(self, request: dict[str, Any],
+              job: Callable[[dict[str, Any], child.ServerState], int]) -> None:
+        """A child for ``job``, killed at the request's wall-clock limit (a batch's: its own
+        plus each of its jobs')."""
+        limits = request.get("limits") or {}
+        wall = float(limits.get("wall_s") or 3600)
+        is_batch = request.get("op") == "batch"
+        if is_batch:
+            wall += sum(float((j.get("limits") or {}).get("wall_s") or 3600)
+                        for j in request.get("jobs") or ())
+        self.spawn(request.get("id"), lambda: job(request, self.state), wall_s=wall,
+                   info={"ctrl": request["ctrl"], "cpu_s": limits.get("cpu_s"),
+                         "batch": is_batch})
 
     def _mutants(self, request: dict[str, Any]) -> None:
         start = time.monotonic()

@@ -190,9 +190,6 @@ class ResultValidator:
                               runnable: dict[int, str], statics: Sequence[StaticReport],
                               evidence: Sequence[Mapping[str, str]]) -> None:
         """Gates 3 to 7 for the candidates that passed the static gates, into ``batch``."""
-        if self.warm is not None:  # a server per hash seed of the runs, meanwhile
-            self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
-                               task.file, range(self.config.runs))
         # the existing tests' coverage and mutant runs go on while the candidates' first run
         # does: it needs neither (the runs with the existing tests wait for them)
         existing = self._existing(ws, task, batch)

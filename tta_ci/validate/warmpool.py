@@ -198,7 +198,7 @@ class WarmPool:
         self.config = config
         self._boxes: dict[tuple[Path, int], WarmSandbox] = {}
         self._cold: set[Path] = set()  # workspaces where the warm path gave up
-        self._loaded: dict[tuple[Path, int], set[str]] = {}  # mutant sets compiled, per server
+        # per server: the mutant sets compiled there, and what switching each mutant in does
         self._plans: dict[tuple[Path, int], dict[str, list[dict[str, object]]]] = {}
         self._starting: dict[tuple[Path, int], asyncio.Future[WarmSandbox | str]] = {}
         self.fallbacks: list[str] = []  # why, each time the warm path gave up
@@ -346,13 +346,7 @@ class WarmPool:
 
     async def _load(self, box: WarmSandbox, ws: Path, target: str, module: str,
                     mutant: Mutant) -> MutantRef:
-        set_id = hashlib.sha256(mutant.source.encode("utf-8")).hexdigest()[:16]
-        loaded = self._loaded.setdefault((ws, box.spec.hash_seed), set())
-        if set_id not in loaded:
-            path = ws / target
-            original = path.read_text(encoding="utf-8", errors="replace")
-            await box.load_mutants(set_id, module, path, original, [mutant.source])
-            loaded.add(set_id)
+        set_id, _ = await self._load_all(box, ws, target, module, [mutant])
         return MutantRef(set_id, 0)
 
     async def _load_all(self, box: WarmSandbox, ws: Path, target: str, module: str,
@@ -370,7 +364,6 @@ class WarmPool:
             plans = await box.load_mutants(set_id, module, path, original,
                                            [m.source for m in found])
             self._plans.setdefault(key, {})[set_id] = plans
-            self._loaded.setdefault(key, set()).add(set_id)
         return set_id, self._plans[key][set_id]
 
     async def _give_up(self, ws: Path, why: str) -> None:
@@ -388,7 +381,6 @@ class WarmPool:
                 if isinstance(box, WarmSandbox):
                     await box.close()
         for key in [k for k in self._boxes if k[0] == ws]:
-            self._loaded.pop(key, None)
             self._plans.pop(key, None)
             await self._boxes.pop(key).close()
 
