@@ -50,3 +50,36 @@ def test_remove_root_takes_everything(tmp_path: Path) -> None:
     scratch.remove_root()
     assert not root.exists()
     assert scratch.scratch_root() != root  # a new one, on the next use
+
+
+def test_roots_go_to_memory_when_it_has_room(tmp_path: Path, monkeypatch) -> None:
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(scratch, "MEMORY", memory)
+    monkeypatch.setattr(scratch, "MEMORY_FREE_BYTES", 1)
+    assert scratch.scratch_parent() == memory
+    monkeypatch.setattr(scratch, "MEMORY_FREE_BYTES", 1 << 62)  # more than any disk has
+    assert scratch.scratch_parent() != memory
+    monkeypatch.setattr(scratch, "MEMORY_FREE_BYTES", 1)
+    monkeypatch.setattr(scratch, "MEMORY", tmp_path / "missing")
+    assert scratch.scratch_parent() != tmp_path / "missing"
+
+
+def test_tmpdir_is_the_users_choice(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(scratch.tempfile, "tempdir", None)  # read the variable again
+    monkeypatch.setattr(scratch, "MEMORY_FREE_BYTES", 1)
+    assert scratch.scratch_parent() == tmp_path
+
+
+def test_the_sweep_looks_in_memory_too(tmp_path: Path, monkeypatch) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    memory = tmp_path / "shm"
+    gone = memory / "tta-ci-gone"
+    gone.mkdir(parents=True)
+    (gone / scratch.OWNER_FILE).write_text(f"{dead} 1\n")
+    monkeypatch.setattr(scratch, "MEMORY", memory)
+    assert gone in scratch.sweep_stale()
+    assert not gone.exists()

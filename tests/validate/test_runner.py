@@ -19,6 +19,7 @@ from tta_ci.validate.runner import (
     _culprit,
     _environ,
     _events,
+    hash_seed,
     run_pytest,
 )
 
@@ -68,12 +69,12 @@ def test_culprit_is_the_running_test_or_the_collecting_file() -> None:
 
 def test_environment_of_a_run(tmp_path: Path) -> None:
     spec = RunSpec(files=("t.py",), guarded=("t.py", "u.py"), seed=7, reverse=True, run=2,
-                   cover="pkg/m.py", python_path=(".", "src"))
+                   hash_seed=2, cover="pkg/m.py", python_path=(".", "src"))
     env = _environ({"PATH": "/bin"}, spec, tmp_path, tmp_path / "ctrl", 5.0, "cpu")
     assert env["PATH"] == "/bin"
     assert env["PYTHONPATH"] == f"{tmp_path / '.'}{os.pathsep}{tmp_path / 'src'}"
     assert (env["PYTHONHASHSEED"], env["TTA_SANDBOX_SEED"], env["TTA_SANDBOX_REVERSE"],
-            env["TTA_SANDBOX_RUN"]) == ("1", "7", "1", "2")
+            env["TTA_SANDBOX_RUN"]) == ("2", "7", "1", "2")
     assert env["TTA_SANDBOX_COVER"] == str(tmp_path / "pkg/m.py")
     assert env["TTA_SANDBOX_GUARDED"] == f"{tmp_path / 't.py'}{os.pathsep}{tmp_path / 'u.py'}"
     assert env["TTA_SANDBOX_TEST_TIMEOUT"] == "5.0"
@@ -81,9 +82,10 @@ def test_environment_of_a_run(tmp_path: Path) -> None:
     assert env["TTA_SANDBOX_REPORT"] == str(tmp_path / "ctrl" / "events.jsonl")
 
 
-def test_the_runs_alternate_two_hash_seeds() -> None:
-    seeds = [RunSpec(files=(), run=run).hash_seed for run in range(5)]
-    assert seeds == [1, 2, 1, 2, 1]
+def test_the_runs_alone_alternate_two_hash_seeds() -> None:
+    assert [hash_seed(run, 7) for run in range(7)] == [1, 1, 2, 1, 1, 1, 2]
+    assert [hash_seed(run, 2) for run in range(2)] == [1, 2]  # the second run takes the other
+    assert hash_seed(0, 1) == 1
 
 
 def _run(ws: Path, files: tuple[str, ...], **spec: object) -> RunReport:

@@ -74,3 +74,26 @@ def test_the_projects_pytest_settings_hold_in_the_sandbox(git_repo: Path,
 
 
 CALC = "def double(x):\n    return x * 2\n\n\ndef half(x):\n    return x / 2\n"
+
+
+def test_the_second_hash_seed_runs_in_gate_8s_interpreter(project: tuple[Path, str]) -> None:
+    """Under bubblewrap the candidates' run under the second hash seed is a fork of gate 8's
+    plain interpreter (sealed, its own workspace): the workspace's warm server is the only
+    other one, and a test whose outcome depends on the seed is still caught."""
+    repo, _ = project
+    config = load_config(repo, {}, {"runs": 3})  # the corpus project's own is 2
+    task = task_for_lines(repo, config, "pkg/calc.py", list(range(14, 28)))
+    validator = ResultValidator(config, repo, environ=environ(), shared=True)
+    flaky = next(p for p in CANDIDATES if p.stem == "flaky_random").read_text()
+
+    async def judge() -> tuple[Verdict, int, list[int]]:
+        try:
+            verdict = await validator.validate(task, flaky)
+            assert validator._plain is not None and validator.warm is not None
+            return verdict, validator._plain.lent, sorted(s for _, s in validator.warm._boxes)
+        finally:
+            await validator.aclose()
+
+    verdict, lent, seeds = asyncio.run(judge())
+    assert not verdict.accepted and verdict.reason.startswith("flaky"), verdict.to_json()
+    assert lent == 1 and seeds == [1], verdict.to_json()

@@ -149,9 +149,9 @@ def test_tasks_that_ask_at_once_get_one_server(tmp_path: Path,
     spec = RunSpec(files=())
 
     async def ask() -> list[Any]:
-        pool.prestart(tmp_path, spec, "m.py", range(3))  # seeds 1 and 2, in the background
-        return await asyncio.gather(*(pool._box(tmp_path, spec.model_copy(update={"run": r}),
-                                                "m.py", "m") for r in (0, 0, 1, 2, 0)))
+        pool.prestart(tmp_path, spec, "m.py", (1, 2, 1))  # in the background
+        return await asyncio.gather(*(pool._box(tmp_path, spec.model_copy(
+            update={"hash_seed": s}), "m.py", "m") for s in (1, 1, 2, 1, 1)))
 
     boxes = asyncio.run(ask())
     assert sorted(started) == [1, 2]

@@ -2,7 +2,7 @@
 
 What the validator measured came from inside the test process (tta-ci's plugin), where a
 hostile test could have wrapped the reporter. So every accepted file — exactly the pruned code
-that will be published — runs once more in a workspace where no candidate ran, under plain
+that will be published — runs once more in a workspace no candidate could write, under plain
 ``python -m coverage run --branch -m pytest`` with no tta-ci plugin loaded: under bubblewrap a
 child of one ``PlainServer`` per run (a sealed sandbox, one file at a time), else a fresh
 ``PlainProcess`` in a fresh workspace of its own. tta-ci then reads
@@ -33,7 +33,7 @@ import os
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -47,6 +47,7 @@ from tta_ci.sandbox.commands import pytest_argv
 from tta_ci.sandbox.isolation import sandboxed_process
 from tta_ci.sandbox.warm import Budget, WarmSandbox, WarmSpec
 from tta_ci.validate.layout import place_candidates
+from tta_ci.validate.warmpool import WarmLauncher
 
 __all__ = ["MAX_REPORT_BYTES", "PlainProcess", "PlainRun", "PlainServer", "disagreement",
            "plain_run", "read_plain_run", "recheck_argv"]
@@ -298,18 +299,24 @@ class PlainServer:
     with no tta-ci plugin and no project module: it imports pytest, coverage, the installed
     pytest plugins and Hypothesis, as ``PlainProcess`` does, once. A child runs ``python -m
     coverage run … -m pytest …`` as a fresh process would (``child.plain``) and is reaped, with
-    everything it started, before the next file is written. So no re-check sees another's
+    everything it started, before the next file is written. Between re-checks it also serves,
+    in the same turn order, the validator's runs of candidates under its hash seed
+    (``borrowed``): tta-ci's pytest, whose plugin each such child imports itself; the server
+    itself, non-dumpable, keeps nothing of a child. So no re-check sees another's
     file or process, and none can leave one behind: the workspace cannot be written, the files
     are the host's to place and remove, and the reports go to a control folder of the check's
     own. Constructing does no I/O; ``begin`` starts it in the background, ``close`` ends it."""
 
     def __init__(self, open_workspace: Callable[[], AbstractAsyncContextManager[Path]], *,
-                 environ: Mapping[str, str], isolation: str, timeout_s: float) -> None:
+                 environ: Mapping[str, str], isolation: str, timeout_s: float,
+                 hash_seed: int = 1) -> None:
         self._open = open_workspace
         self.environ = environ
         self.isolation = isolation
         self.timeout_s = timeout_s
+        self.hash_seed = hash_seed
         self.checked = 0  # files re-checked
+        self.lent = 0  # runs of tta-ci's pytest it served (``borrowed``)
         self._stack = contextlib.AsyncExitStack()
         self._started: asyncio.Future[tuple[Path, WarmSandbox]] | None = None
         self._turn: asyncio.Lock | None = None
@@ -322,7 +329,8 @@ class PlainServer:
 
     async def _start(self) -> tuple[Path, WarmSandbox]:
         ws = await self._stack.enter_async_context(self._open())
-        spec = WarmSpec(workspace=ws, isolation=self.isolation, plugins=(), sealed=True)
+        spec = WarmSpec(workspace=ws, isolation=self.isolation, plugins=(), sealed=True,
+                        hash_seed=self.hash_seed)
         box = await self._stack.enter_async_context(WarmSandbox(spec, self.environ))
         return ws, box
 
@@ -350,6 +358,41 @@ class PlainServer:
             finally:
                 box.release(ctrl)
                 (ws / path).unlink(missing_ok=True)
+
+    @contextlib.asynccontextmanager
+    async def borrowed(self, files: Mapping[str, str]
+                       ) -> AsyncIterator[tuple[Path, WarmLauncher]]:
+        """For one run of tta-ci's own pytest (its plugin loaded by each child itself, before
+        any candidate, as pytest loads ``-p`` plugins): the workspace with ``files``
+        (workspace-relative path → text) written into it, and a launcher whose processes
+        fork from this interpreter. In turn with the re-checks, as they are with each other;
+        the files, and the folders made for them, go afterwards. The validator runs its
+        candidates' runs under this interpreter's hash seed here (``runner.hash_seed``)."""
+        self.begin()
+        assert self._started is not None and self._turn is not None
+        ws, box = await asyncio.shield(self._started)
+        async with self._turn:
+            written: list[Path] = []
+            made: list[Path] = []
+            try:
+                for rel, text in files.items():
+                    path = ws / rel
+                    if not path.resolve().is_relative_to(ws.resolve()):
+                        raise ValueError(f"{rel}: not inside the workspace")
+                    missing = [p for p in path.parents if p.is_relative_to(ws)
+                               and not p.exists()]
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    made += missing  # deepest first
+                    path.write_text(text, encoding="utf-8")
+                    written.append(path)
+                self.lent += 1
+                yield ws, WarmLauncher(box)
+            finally:
+                for path in written:
+                    path.unlink(missing_ok=True)
+                for folder in made:
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
 
     async def close(self) -> None:
         """End the interpreter and remove its workspace (one still starting finishes its

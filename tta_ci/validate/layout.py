@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -22,18 +23,22 @@ def existing_tests(ws: Path, test_dirs: Sequence[str]) -> list[str]:
     ``test.py``/``tests.py``."""
     rules = read_pytest_rules(str(ws))
     found: set[str] = set()
-    for path in ws.rglob("*.py"):
-        rel = path.relative_to(ws)
-        posix = rel.as_posix()
-        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
-            continue
-        if rules.testpaths and posix not in ROOT_TEST_FILES and not any(
-                posix.startswith(p + "/") for p in rules.testpaths):
-            continue
-        in_test_dir = bool(rel.parts) and rel.parts[0] in (*test_dirs, *rules.test_dirs())
-        collected = is_test_module(path.name) or rules.collects(posix)
-        if collected or posix in ROOT_TEST_FILES or (in_test_dir and path.name.startswith("test")):
-            found.add(posix)
+    for root, dirs, files in os.walk(ws):  # not ``rglob``: it enters every data folder
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+        rel_root = PurePosixPath(Path(root).relative_to(ws).as_posix())
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            rel = rel_root / name
+            posix = rel.as_posix()
+            if rules.testpaths and posix not in ROOT_TEST_FILES and not any(
+                    posix.startswith(p + "/") for p in rules.testpaths):
+                continue
+            in_test_dir = len(rel.parts) > 1 and rel.parts[0] in (*test_dirs,
+                                                                   *rules.test_dirs())
+            collected = is_test_module(name) or rules.collects(posix)
+            if collected or posix in ROOT_TEST_FILES or (in_test_dir and name.startswith("test")):
+                found.add(posix)
     return sorted(found)
 
 

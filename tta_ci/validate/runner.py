@@ -25,7 +25,8 @@ from tta_ci.sandbox.commands import PLUGIN, pytest_argv
 from tta_ci.sandbox.isolation import SandboxResult, run_sandboxed
 from tta_ci.sandbox.view import readable_paths
 
-__all__ = ["ColdLauncher", "Launcher", "RunReport", "RunSpec", "TestRecord", "run_pytest"]
+__all__ = ["ColdLauncher", "Launcher", "RunReport", "RunSpec", "TestRecord", "hash_seed",
+           "run_pytest"]
 
 MAX_RESTARTS = 20
 MAX_EVENT_BYTES = 64 * 1024 * 1024
@@ -59,13 +60,19 @@ class RunSpec(BaseModel):
     import_mode: str | None = None  # the project's ``--import-mode``
     maxfail: int = 0  # stop after that many failures (0: never)
 
-    @property
-    def hash_seed(self) -> int:
-        """The run's ``PYTHONHASHSEED``: two alternate, so the runs with the existing tests
-        (odd, reversed) never share the seed of the runs alone (even; those differ in their
-        order seed instead). A warm interpreter's seed is fixed when it starts, so each
-        seed is one server per workspace."""
-        return self.run % 2 + 1
+    hash_seed: int = 1  # the run's ``PYTHONHASHSEED`` (``hash_seed``)
+
+
+def hash_seed(run: int, runs: int) -> int:
+    """The ``PYTHONHASHSEED`` of run ``run`` of ``runs``. With three or more, the runs alone
+    (even) alternate two seeds, 1 then 2, and the runs with the existing tests (odd) keep the
+    first: the second seed is only ever asked of the candidates alone, which gate 8's
+    interpreter can run (``ResultValidator``), so the existing tests need no second
+    interpreter. With two runs, the second (with the existing tests) takes the second seed.
+    A warm interpreter's seed is fixed when it starts: each seed is one server."""
+    if runs == 2:
+        return run + 1
+    return 2 if run % 4 == 2 else 1
 
 
 class RunReport(BaseModel):

@@ -15,7 +15,9 @@ will be published — is re-checked from outside (gate 8, ``confirm.py``) in a f
 by a plain interpreter started there as soon as a candidate passes the static gates: it imports
 pytest and coverage while the other gates run, and gets the file only once the verdict is known.
 Under bubblewrap that is one ``PlainServer`` (its workspace read-only in its sandbox, one fork
-per file, one file at a time) for every call of a ``shared`` validator, else for the call;
+per file, one file at a time) for every call of a ``shared`` validator, else for the call,
+started under the second hash seed: the candidates' runs alone under that seed are forks of it
+too (``_run_aside``), so the task's workspace needs one warm server, not one per seed;
 under the fallback, a ``PlainProcess`` per file in a workspace of its own (``standby.py``).
 """
 
@@ -56,7 +58,7 @@ from tta_ci.validate.mutation import (
     score,
     swap_runner,
 )
-from tta_ci.validate.runner import Launcher, RunReport, RunSpec, run_pytest
+from tta_ci.validate.runner import Launcher, RunReport, RunSpec, hash_seed, run_pytest
 from tta_ci.validate.shared import SharedWorkspace
 from tta_ci.validate.standby import Standbys
 from tta_ci.validate.verdict import Batch, build_verdict, functional, redacted
@@ -132,28 +134,28 @@ class ResultValidator:
         try:
             async with self._task_workspace() as ws:
                 self._read_settings(ws)
-                _prefetch_pruning()
-                # in a thread: it reads every installed distribution's metadata, while the
-                # loop starts the servers
-                policy = await asyncio.to_thread(import_policy, ws, roots=self._python_path(
-                    task), target=task.file)
+                policy = import_policy(ws, roots=self._python_path(task), target=task.file)
                 statics = [check_static(code, policy=policy) for code in codes]
                 runnable = {
                     i: prune(code, [n for n, r in st.functions.items() if r is None])
                     for i, (code, st) in enumerate(zip(codes, statics, strict=True))
                     if st.file_reason is None
                 }
-                if runnable and self.warm is not None:  # a server per hash seed, meanwhile
-                    self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(
-                        task)), task.file, range(self.config.runs))
                 if runnable and plain is not None:
                     # gate 8's interpreter starts while gates 3-7 run: only where no sandbox
-                    # sees another (the fallback's runs share a uid: one could reach it);
-                    # a call's own once the first run is done, a shared one now
-                    if plain is self._plain:
+                    # sees another (the fallback's runs share a uid: one could reach it). It
+                    # runs the candidates alone under the second hash seed too: then it
+                    # starts now, else (a call's own) once the first run is done
+                    batch.aside = plain if self._aside_seeds() else None
+                    if plain is self._plain or batch.aside is not None:
                         plain.begin()
                     else:
                         batch.after_first_run = plain.begin
+                if runnable and self.warm is not None:  # a server per hash seed, meanwhile
+                    self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(
+                        task)), task.file, self._warm_seeds(plain is not None))
+                if runnable:  # after the servers: it would slow their start
+                    _prefetch_pruning()
                 try:
                     if runnable:
                         await self._run_candidates(ws, task, batch, runnable, statics,
@@ -192,7 +194,8 @@ class ResultValidator:
         """Gates 3 to 7 for the candidates that passed the static gates, into ``batch``."""
         # the existing tests' coverage and mutant runs go on while the candidates' first run
         # does: it needs neither (the runs with the existing tests wait for them)
-        existing = self._existing(ws, task, batch)
+        # in a thread: it reads the test files, while the loop starts the servers
+        existing = await asyncio.to_thread(self._existing, ws, task, batch)
         preparing = asyncio.ensure_future(self._prepare(ws, task, batch, existing))
         try:
             batch.paths = self._place(ws, task, runnable)
@@ -229,13 +232,26 @@ class ResultValidator:
         async def start() -> None:
             ws = await self._shared.get()
             self._read_settings(ws)
-            if self.warm is not None:
-                self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
-                                   task.file, range(self.config.runs))
             if plain is not None:
                 plain.begin()
+            if self.warm is not None:
+                self.warm.prestart(ws, RunSpec(files=(), python_path=self._python_path(task)),
+                                   task.file, self._warm_seeds(plain is not None))
 
         self._prestarting = asyncio.ensure_future(start())
+
+    def _aside_seeds(self) -> set[int]:
+        """The hash seeds of the runs of candidates alone that gate 8's interpreter runs
+        (``runner.hash_seed``): every one but the first seed's."""
+        runs = self.config.runs
+        return {hash_seed(r, runs) for r in range(runs) if not _together(r, runs)} - {1}
+
+    def _warm_seeds(self, aside: bool) -> list[int]:
+        """The hash seeds the warm servers of a workspace serve: the first, and every other
+        one that gate 8's interpreter does not (``aside``: there is one)."""
+        runs = self.config.runs
+        seeds = {1, *(hash_seed(r, runs) for r in range(runs))}
+        return sorted(seeds - (self._aside_seeds() if aside else set()))
 
     def _plain_server(self, isolation: str) -> PlainServer | None:
         """Gate 8's plain interpreter under bubblewrap (not started yet): a ``shared``
@@ -243,13 +259,14 @@ class ResultValidator:
         if isolation != "bwrap":
             return None
         timeout = 2 * self.config.validation_timeout_s  # coverage traces collection too
+        seed = min(self._aside_seeds(), default=1)
         if not self.shared:
             return PlainServer(self._workspace, environ=self.environ, isolation="bwrap",
-                               timeout_s=timeout)
+                               timeout_s=timeout, hash_seed=seed)
         loop = asyncio.get_running_loop()
         if self._plain is None or self._plain_loop is not loop:
             self._plain = PlainServer(self._workspace, environ=self.environ,
-                                      isolation="bwrap", timeout_s=timeout)
+                                      isolation="bwrap", timeout_s=timeout, hash_seed=seed)
             self._plain_loop = loop
         return self._plain
 
@@ -383,7 +400,7 @@ class ResultValidator:
                        existing: list[str] | None = None) -> _Baseline:
         """The existing tests' coverage and mutant kills (once per target), into ``batch``."""
         if existing is None:
-            existing = self._existing(ws, task, batch)
+            existing = await asyncio.to_thread(self._existing, ws, task, batch)
         baseline = await self._baseline(ws, task, existing, batch)
         batch.baseline = baseline.coverage
         if baseline.planned is not None:
@@ -396,19 +413,24 @@ class ResultValidator:
         """The candidates' runs; from the second on, with the existing tests' baseline."""
         candidates = list(batch.paths.values())
         baseline: _Baseline | None = None
-        for run in range(self.config.runs):
-            together = self.config.runs == 1 or run % 2 == 1
+        runs = self.config.runs
+        for run in range(runs):
+            together = _together(run, runs)
             alive = [f for f in candidates if f not in batch.dead]
             if not alive:
                 break
-            progress.stage(f"validating {run + 1}/{self.config.runs}")
+            progress.stage(f"validating {run + 1}/{runs}")
             spec = RunSpec(files=tuple(alive + (existing if together else [])),
                            guarded=tuple(alive), seed=run // 2, reverse=run % 2 == 1, run=run,
+                           hash_seed=hash_seed(run, runs),
                            cover=task.file if run == 0 else None,
                            python_path=self._python_path(task))
             if run > 0 and baseline is None:
                 baseline = await preparing
-            report = await self._run(ws, spec, batch.isolation, target=task.file)
+            if batch.aside is not None and spec.hash_seed in self._aside_seeds():
+                report = await self._run_aside(ws, batch.aside, spec, batch.isolation)
+            else:
+                report = await self._run(ws, spec, batch.isolation, target=task.file)
             batch.reports.append(report)
             batch.dead.update(report.dead_files)
             if run == 0 and batch.after_first_run is not None:
@@ -506,6 +528,14 @@ class ResultValidator:
                                 timeout_s=timeout, test_timeout_s=per_test,
                                 test_clock=self.config.test_clock, launcher=launcher)
 
+    async def _run_aside(self, ws: Path, plain: PlainServer, spec: RunSpec,
+                         isolation: str) -> RunReport:
+        """A run of candidates alone in gate 8's interpreter, under its hash seed: their files
+        copied from ``ws`` into its workspace for the run."""
+        files = {f: (ws / f).read_text(encoding="utf-8") for f in spec.files}
+        async with plain.borrowed(files) as (aside, launcher):
+            return await self._run(aside, spec, isolation, launcher=launcher)
+
     async def _baseline(self, ws: Path, task: Task, existing: list[str],
                         batch: Batch) -> _Baseline:
         key = (self.ref or "", task.file, task.import_root, *map(str, task.changed_lines),
@@ -548,8 +578,8 @@ class ResultValidator:
     async def _existing_kills(self, ws: Path, task: Task, batch: Batch,
                               baseline: _Baseline) -> _Baseline:
         text = _source_text(ws / task.file)
-        planned = plan_mutants(text, task, sorted(batch.changed),
-                               self.config.mutation_max_mutants)
+        planned = await asyncio.to_thread(plan_mutants, text, task, sorted(batch.changed),
+                                          self.config.mutation_max_mutants)
         runner = self._mutant_runner(ws, task, batch)
         runs: list[tuple[int, list[str], RunSpec]] = []
         for index, item in enumerate(planned):
@@ -583,6 +613,11 @@ class ResultValidator:
             hurt = [n for n in broken if _outcome(check, n) != "passed"]
             if hurt:
                 batch.polluters[path] = hurt[0]
+
+
+def _together(run: int, runs: int) -> bool:
+    """Whether run ``run`` of ``runs`` has the existing tests with the candidates."""
+    return runs == 1 or run % 2 == 1
 
 
 _PREFETCHED: list[threading.Thread] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tta_ci.core.types import CheckResult, MutationScore, PossibleBug, Task, TestVerdict, Verdict
 from tta_ci.validate.behaviour import NOTHING, contribution, select
@@ -19,6 +20,9 @@ from tta_ci.validate.judge import (
 )
 from tta_ci.validate.mutation import Planned, score, survivors_feedback
 from tta_ci.validate.runner import RunReport
+
+if TYPE_CHECKING:
+    from tta_ci.validate.confirm import PlainServer
 
 __all__ = ["Batch", "build_verdict", "functional", "redacted"]
 
@@ -51,6 +55,8 @@ class Batch:
     # called once the candidates' first run is done (gate 8's interpreter starts then, off
     # the CPU that the first runs' servers start on)
     after_first_run: Callable[[], None] | None = None
+    # gate 8's interpreter, which also runs the candidates alone under the second hash seed
+    aside: PlainServer | None = None
 
     @property
     def open_mutants(self) -> set[int]:

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -43,8 +43,8 @@ log = logging.getLogger(__name__)
 
 def _batch_key(spec: RunSpec) -> tuple[object, ...]:
     """What the runs of one batch share: all of the spec but its selection."""
-    return (spec.files, spec.guarded, spec.seed, spec.reverse, spec.run, spec.cover,
-            spec.python_path, spec.import_mode, spec.maxfail)
+    return (spec.files, spec.guarded, spec.seed, spec.reverse, spec.run, spec.hash_seed,
+            spec.cover, spec.python_path, spec.import_mode, spec.maxfail)
 
 
 def module_name(target: str, roots: tuple[str, ...]) -> str | None:
@@ -288,15 +288,15 @@ class WarmPool:
         self.warm_runs += len(items)
         return reports
 
-    def prestart(self, ws: Path, spec: RunSpec, target: str, runs: range) -> None:
-        """Start, in the background, the servers that the runs ``runs`` of ``spec`` will use
-        (one per hash seed), together: on two cores the second is up when the first is."""
+    def prestart(self, ws: Path, spec: RunSpec, target: str, seeds: Iterable[int]) -> None:
+        """Start, in the background, the servers of ``ws`` for ``spec`` under each hash seed
+        of ``seeds``, together: on two cores the second is up when the first is."""
         module = module_name(target, spec.python_path)
         if module is None or ws in self._cold:
             return
-        for run in runs:
-            later = spec.model_copy(update={"run": run})
-            key = (ws, later.hash_seed)
+        for seed in dict.fromkeys(seeds):
+            later = spec.model_copy(update={"hash_seed": seed})
+            key = (ws, seed)
             if key not in self._boxes and key not in self._starting:
                 self._starting[key] = asyncio.ensure_future(
                     self._start(ws, later, target, module))
