@@ -334,13 +334,19 @@ class PlainServer:
         box = await self._stack.enter_async_context(WarmSandbox(spec, self.environ))
         return ws, box
 
-    async def run(self, code: str, test_file: str, target: str, names: Iterable[str], *,
-                  python_path: Iterable[str], import_mode: str | None = None) -> PlainRun:
-        """Write ``code`` as a test file beside ``test_file``, re-check it plainly, remove it."""
+    @contextlib.asynccontextmanager
+    async def _in_turn(self) -> AsyncIterator[tuple[Path, WarmSandbox]]:
+        """The started interpreter and its workspace, for one check at a time."""
         self.begin()
         assert self._started is not None and self._turn is not None
         ws, box = await asyncio.shield(self._started)
         async with self._turn:
+            yield ws, box
+
+    async def run(self, code: str, test_file: str, target: str, names: Iterable[str], *,
+                  python_path: Iterable[str], import_mode: str | None = None) -> PlainRun:
+        """Write ``code`` as a test file beside ``test_file``, re-check it plainly, remove it."""
+        async with self._in_turn() as (ws, box):
             path = place_candidates(ws, test_file, {0: code})[0]
             ctrl = box.new_ctrl()
             try:
@@ -368,10 +374,7 @@ class PlainServer:
         fork from this interpreter. In turn with the re-checks, as they are with each other;
         the files, and the folders made for them, go afterwards. The validator runs its
         candidates' runs under this interpreter's hash seed here (``runner.hash_seed``)."""
-        self.begin()
-        assert self._started is not None and self._turn is not None
-        ws, box = await asyncio.shield(self._started)
-        async with self._turn:
+        async with self._in_turn() as (ws, box):
             written: list[Path] = []
             made: list[Path] = []
             try:
