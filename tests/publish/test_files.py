@@ -106,10 +106,14 @@ def test_header_names_targets_lines_generator_and_cost() -> None:
                      covered_lines=(3, 4, 5, 9), generator="openrouter",
                      model="openai/gpt-4.1-mini", cost_usd=0.00123),
         AcceptedTest(test_file="tests/t.py", code="", task_id="shop/p.py::g"),
+        AcceptedTest(test_file="tests/t.py", code="", target="shop/p.py::h", killed=2,
+                     missed=3),
     ])
-    assert "# target: shop/p.py::f (changed lines covered: 3-5, 9)" in header
+    assert "# target: shop/p.py::f (newly covered changed lines: 3-5, 9)" in header
     assert "#   generator: openrouter, model openai/gpt-4.1-mini; cost: $0.0012" in header
-    assert "# target: shop/p.py::g (changed lines covered: none recorded)" in header
+    assert "# target: shop/p.py::g\n" in header
+    assert ("# target: shop/p.py::h (kill 2 of the 3 mutants of the change the existing"
+            "\n#     tests miss)") in header
     assert all(line.startswith("#") for line in header.splitlines())
 
 

@@ -47,3 +47,51 @@ def test_existing_tests_follow_the_projects_pytest_settings(tmp_path: Path) -> N
         "pkg/mod.py": "",
     })
     assert existing_tests(tmp_path, ("tests",)) == ["test.py", "testing/check_mod.py"]
+
+
+def test_tests_that_reach_the_target_through_the_projects_own_imports_count(
+        tmp_path: Path) -> None:
+    """As in tomli: the tests do ``from . import tomllib``, ``tests/__init__.py`` imports the
+    package, and the package's ``__init__`` imports the changed module."""
+    write(tmp_path, {
+        "src/pkg/__init__.py": "from ._parser import loads\n",
+        "src/pkg/_parser.py": "def loads(s):\n    return s\n",
+        "src/pkg/other.py": "",
+        "tests/__init__.py": "import pkg as lib\n",
+        "tests/test_misc.py": "from . import lib\n\ndef test_x():\n    lib.loads('')\n",
+        "tests/test_escape.py": "from . import lib\n\ndef test_y():\n    lib.parse_escape\n",
+        "unrelated/__init__.py": "",
+        "unrelated/test_alone.py": "import pkg.other\n",
+        "unrelated/test_helpers.py": "from helpers import thing\n",
+        "unrelated/helpers.py": "import json\n",
+    })
+    tests = existing_tests(tmp_path, ("tests", "unrelated"))
+    chosen = relevant_tests(tmp_path, tests, "tests/test__parser.py", "pkg._parser",
+                            import_root="src", symbol="parse_escape")
+    # the one naming the changed symbol first, then the nearest: ``import pkg.other`` runs
+    # ``pkg/__init__``, which imports ``_parser`` (two steps; ``tests/__init__`` makes three)
+    assert chosen == ["tests/test_escape.py", "unrelated/test_alone.py", "tests/test_misc.py"]
+
+
+def test_a_conftest_that_imports_the_target_makes_the_tests_under_it_count(
+        tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app/core.py": "",
+        "app/__init__.py": "",
+        "tests/api/conftest.py": "from app import core\n",
+        "tests/api/test_views.py": "def test_v():\n    pass\n",
+        "tests/test_plain.py": "def test_p():\n    pass\n",
+    })
+    tests = existing_tests(tmp_path, ("tests",))
+    assert relevant_tests(tmp_path, tests, "tests/test_core.py", "app.core") == [
+        "tests/api/test_views.py"]
+
+
+def test_direct_importers_come_before_the_ones_through_other_modules(tmp_path: Path) -> None:
+    files = {f"tests/test_{i:02d}.py": "import pkg\n" for i in range(25)}
+    files["tests/test_zz.py"] = "import pkg.mod\n"
+    write(tmp_path, {"pkg/__init__.py": "from . import mod\n", "pkg/mod.py": "", **files})
+    chosen = relevant_tests(tmp_path, existing_tests(tmp_path, ("tests",)), "tests/test_mod.py",
+                            "pkg.mod")
+    assert len(chosen) == MAX_RELEVANT_TESTS and chosen[0] == "tests/test_zz.py"
+    assert chosen[1:] == [f"tests/test_{i:02d}.py" for i in range(MAX_RELEVANT_TESTS - 1)]

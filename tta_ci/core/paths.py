@@ -242,7 +242,7 @@ def imported_modules(text: str) -> set[str]:
         for part in re.split(r"[,\n]", listed):
             name = part.split("#")[0].split(" as ")[0].strip()
             if name and name != "*":
-                names.add(f"{base}.{name}")
+                names.add(f"{base}{name}" if base.endswith(".") else f"{base}.{name}")
     return names
 
 

@@ -106,7 +106,8 @@ class _Mutation:
 
     async def survivors(self, task: Task, gap: Gap) -> int | None:
         target = self.ws / task.file
-        relevant = relevant_tests(self.ws, self.tests, task.test_file, task.module)
+        relevant = relevant_tests(self.ws, self.tests, task.test_file, task.module,
+                                  import_root=task.import_root, symbol=task.symbol)
         executed = [n for n in gap.lines if n not in gap.uncovered_lines]
         inside = target.resolve().is_relative_to(self.ws.resolve())
         if target.is_symlink() or not inside or not relevant or not executed:

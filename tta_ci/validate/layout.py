@@ -43,27 +43,167 @@ def existing_tests(ws: Path, test_dirs: Sequence[str]) -> list[str]:
 
 
 def _imports_module(text: str, module: str) -> bool:
-    return any(n == module or n.startswith(f"{module}.") for n in imported_modules(text))
+    return any(_names(n, module) for n in imported_modules(text))
 
 
-def relevant_tests(ws: Path, tests: Sequence[str], test_file: str, module: str) -> list[str]:
-    """The existing tests that matter for one target: its test file, then the test files that
-    import its module (at most ``MAX_RELEVANT_TESTS``). Running a whole suite for every
-    target would not scale to real projects.
+def _names(name: str, module: str) -> bool:
+    return name == module or name.startswith(f"{module}.")
+
+
+def _absolute(name: str, package: str) -> str | None:
+    """``name`` as written in ``from name import …`` inside ``package``, made absolute
+    (``..x`` in ``a.b`` is ``a.x``); ``None`` when it climbs above the top package."""
+    if not name.startswith("."):
+        return name
+    rest = name.lstrip(".")
+    up = len(name) - len(rest) - 1
+    parts = package.split(".") if package else []
+    if up > len(parts) or not parts:
+        return None
+    base = parts[:len(parts) - up]
+    return ".".join([*base, rest] if rest else base) or None
+
+
+class _ImportGraph:
+    """The project's own imports, read from its files: which test files end up importing the
+    target, directly or through other project modules, package ``__init__`` files and
+    ``conftest.py`` files included. Each file is read once; the walk is linear in the files
+    the tests can reach."""
+
+    def __init__(self, ws: Path, import_root: str, tests: Sequence[str]) -> None:
+        self.ws = ws
+        roots = [import_root, ""]
+        roots += [_basedir(ws, rel) for rel in tests]
+        self.roots = [ws / r if r else ws for r in dict.fromkeys(roots)]
+        self._files: dict[str, Path | None] = {}
+
+    def file_of(self, module: str) -> Path | None:
+        if module not in self._files:
+            parts = module.split(".")
+            found = None
+            for root in self.roots:
+                for path in (root.joinpath(*parts).with_suffix(".py"),
+                             root.joinpath(*parts, "__init__.py")):
+                    if path.is_file():
+                        found = path
+                        break
+                if found:
+                    break
+            self._files[module] = found
+        return self._files[module]
+
+    def imports(self, path: Path, package: str) -> set[str]:
+        """The absolute dotted names a file imports, with every parent package (importing
+        ``a.b.c`` runs ``a`` and ``a.b`` first)."""
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return set()
+        names: set[str] = set()
+        for raw in imported_modules(text):
+            name = _absolute(raw, package)
+            if not name:
+                continue
+            parts = name.split(".")
+            names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return names
+
+    def reaching(self, tests: Sequence[str], module: str) -> dict[str, int]:
+        """Test file → how many import steps it is from ``module``, for the tests that
+        import it at all."""
+        edges: dict[str, set[str]] = {}  # node → the nodes it imports
+        hits: set[str] = set()  # nodes that name the target
+        todo: list[str] = []
+        for rel in tests:
+            edges[rel] = self._test_deps(rel)
+            todo.extend(edges[rel])
+        while todo:
+            name = todo.pop()
+            if name in edges:
+                continue
+            edges[name] = set()
+            if _names(name, module):
+                hits.add(name)
+            path = self.file_of(name)
+            if path is None:
+                continue
+            package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+            edges[name] = self.imports(path, package)
+            todo.extend(edges[name])
+        back: dict[str, list[str]] = {}
+        for node, deps in edges.items():
+            for dep in deps:
+                back.setdefault(dep, []).append(node)
+        steps = dict.fromkeys(hits, 0)
+        frontier = list(hits)
+        while frontier:
+            nxt = []
+            for node in frontier:
+                for parent in back.get(node, ()):
+                    if parent not in steps:
+                        steps[parent] = steps[node] + 1
+                        nxt.append(parent)
+            frontier = nxt
+        return {rel: steps[rel] for rel in tests if rel in steps}
+
+    def _test_deps(self, rel: str) -> set[str]:
+        """What importing a test file runs: its own imports, its package's ``__init__``
+        chain and the ``conftest.py`` files above it (as pytest's default import mode does)."""
+        base = _basedir(self.ws, rel)
+        path = PurePosixPath(rel)
+        inner = path.relative_to(base) if base else path
+        package = ".".join(inner.parent.parts)
+        deps = self.imports(self.ws / rel, package)
+        if package:
+            parts = package.split(".")
+            deps.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        for folder in [path.parent, *path.parent.parents]:
+            conftest = (folder / "conftest.py").as_posix()
+            if conftest != rel and (self.ws / conftest).is_file():
+                deps.update(self._test_deps(conftest))
+        return deps
+
+
+def _basedir(ws: Path, rel: str) -> str:
+    """The folder pytest puts on ``sys.path`` for a test file: the first one above it that is
+    not a package (``""`` for the workspace)."""
+    folder = PurePosixPath(rel).parent
+    while folder.parts and (ws / folder / "__init__.py").is_file():
+        folder = folder.parent
+    return folder.as_posix() if folder.parts else ""
+
+
+def relevant_tests(ws: Path, tests: Sequence[str], test_file: str, module: str, *,
+                   import_root: str = "", symbol: str = "") -> list[str]:
+    """The existing tests that matter for one target, at most ``MAX_RELEVANT_TESTS``: its
+    test file, then the test files that import its module by name, then the ones that import
+    it through the project's own modules (``from . import pkg`` in a test package whose
+    ``__init__`` imports the target, a package ``__init__`` that imports its submodules, a
+    ``conftest.py``), nearest first. Within each group, files that name the changed symbol
+    come first. Running a whole suite for every target would not scale to real projects.
     """
     chosen = [test_file] if test_file in tests else []
+    if not module:
+        return chosen
+    word = symbol.rpartition(".")[2]
+    texts: dict[str, str] = {}
     for rel in tests:
-        if len(chosen) >= MAX_RELEVANT_TESTS:
-            break
-        if rel in chosen or not module:
-            continue
         try:
-            text = (ws / rel).read_text(encoding="utf-8", errors="replace")
+            texts[rel] = (ws / rel).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if _imports_module(text, module):
-            chosen.append(rel)
-    return chosen
+
+    def named(rel: str) -> bool:
+        return bool(word) and word.isidentifier() and word in texts.get(rel, "")
+
+    direct = [rel for rel in tests
+              if rel not in chosen and rel in texts and _imports_module(texts[rel], module)]
+    chosen += sorted(direct, key=lambda rel: not named(rel))
+    if len(chosen) < MAX_RELEVANT_TESTS:
+        rest = [rel for rel in tests if rel not in chosen and rel in texts]
+        steps = _ImportGraph(ws, import_root, rest).reaching(rest, module)
+        chosen += sorted(steps, key=lambda rel: (not named(rel), steps[rel]))
+    return chosen[:MAX_RELEVANT_TESTS]
 
 
 def _free_name(ws: Path, test_file: str, index: int) -> str:

@@ -394,7 +394,8 @@ class ResultValidator:
         batch.changed = {n for n in batch.changed if n in executable} or batch.changed
         found = [t for t in existing_tests(ws, self.config.test_dirs)
                  if t not in self._shared.placed]  # other tasks' candidates are no tests
-        return relevant_tests(ws, found, task.test_file, task.module)
+        return relevant_tests(ws, found, task.test_file, task.module,
+                              import_root=task.import_root, symbol=task.symbol)
 
     async def _prepare(self, ws: Path, task: Task, batch: Batch,
                        existing: list[str] | None = None) -> _Baseline:

@@ -198,3 +198,53 @@ def test_nothing_to_offer_says_why() -> None:
     observations = Observations(ProbeAnswer(notes=("cannot import m: ImportError: x",)), None)
     with pytest.raises(SkipTask, match="no offline strategy: cannot import m: ImportError: x"):
         make_candidate(task, observations, Style())
+
+
+ESCAPES_BASE = '''\
+REPLACEMENTS = {"\\\\n": "\\n", "\\\\t": "\\t"}
+
+
+def parse_escape(src, pos):
+    escape = src[pos:pos + 2]
+    pos += 2
+    try:
+        return pos, REPLACEMENTS[escape]
+    except KeyError:
+        raise ValueError("unknown escape") from None
+'''
+
+ESCAPES_HEAD = ESCAPES_BASE.replace('''    pos += 2
+''', '''    pos += 2
+    if escape == "\\\\x":
+        return pos + 2, chr(int(src[pos:pos + 2], 16))
+''')
+
+
+@pytest.mark.slow
+def test_a_function_no_test_calls_gets_the_changed_strings_as_its_input(tmp_path: Path) -> None:
+    """Nothing calls ``parse_escape`` yet: the made-up calls become seeds, so the changed
+    comparison's ``"\\x"`` reaches the text it parses, and the tests pin the new escape."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    tests = {"tests/test_other.py": "def test_nothing():\n    assert True\n"}
+    _commit(repo, {"esc/__init__.py": "", "esc/parse.py": ESCAPES_BASE, **tests}, "base")
+    _commit(repo, {"esc/parse.py": ESCAPES_HEAD}, "change")
+    environ = {"PATH": os.environ.get("PATH", os.defpath)}
+    config = load_config(repo, environ)
+    plan = plan_change(repo, config, environ, base="HEAD~1", head="HEAD")
+    [task] = plan.tasks
+    generator = make_generator("offline", config, environ, repo=repo, ref=plan.head,
+                               base=plan.base)
+
+    async def run() -> Candidate:
+        try:
+            return await generator.generate(GenerationRequest(task))
+        finally:
+            await generator.aclose()
+
+    candidate = asyncio.run(run())
+    assert re.search(r'parse_escape\("\\\\x[0-9A-Fa-f]{2}', candidate.code), candidate.code
+    assert set(_pytest(repo, {"parse_escape": candidate}).values()) == {"PASSED"}
+    _git(repo, "checkout", "-q", "HEAD~1", "--", "esc/parse.py")
+    assert "FAILED" in _pytest(repo, {"parse_escape": candidate}).values()

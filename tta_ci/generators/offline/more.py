@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tta_ci.generators.offline.guard import OverBudget, guarded
-from tta_ci.generators.offline.inputs import argument_text, draw, edge_values, resolved_hints
+from tta_ci.generators.offline.inputs import (
+    POOL,
+    argument_text,
+    draw,
+    edge_values,
+    resolved_hints,
+)
 from tta_ci.generators.offline.model import Boundary, Call, Observed, Param, Probe
 from tta_ci.generators.offline.source import DUNDER_FORMS
 from tta_ci.generators.offline.values import literal
@@ -109,9 +115,23 @@ def _edge_calls(runner: Runner, edges: Edges, seeds: list[Call]) -> Iterator[Cal
                         yield from _replaced(call, params, name, value, "boundary", edge.bound)
         for name, seed in values.items():
             if isinstance(seed, str):
-                for text in runner.request.strings:
-                    for value in (text, seed + text, text + seed):
-                        yield from _replaced(call, params, name, value, "string")
+                yield from _string_calls(call, params, name, seed, values, runner.request.strings)
+
+
+def _string_calls(call: Call, params: tuple[Param, ...], name: str, seed: str,
+                  values: dict[str, Any], strings: tuple[str, ...]) -> Iterator[Call]:
+    """A changed line's string as the argument, before or after the seed's text; and, where
+    the call also passes a non-zero ``int`` (``parse(src, pos)``), that string at position
+    0 with some text after it (``"\\x"`` + ``"abc"``: what follows an escape)."""
+    zeros = tuple((n, 0) for n, v in values.items()
+                  if n != name and type(v) is int and v != 0)
+    for text in strings:
+        for value in (text, seed + text, text + seed):
+            yield from _replaced(call, params, name, value, "string")
+        if zeros:
+            tails = dict.fromkeys([seed, *(p for p in POOL if isinstance(p, str))])
+            for tail in tails:
+                yield from _replaced(call, params, name, text + tail, "string", zeros)
 
 
 def _traced(call: Call, runs: list[Edge], boundary: Boundary) -> Iterator[Call]:
@@ -254,11 +274,18 @@ def _more(runner: Runner, edges: Edges) -> Iterator[Call]:
         for text, imports in hinted:
             yield Call(origin="hint", expr=f"{ref.ref}({text})", func=ref.ref,
                        imports=tuple(dict.fromkeys([*ref.imports, *imports])))
-        return
-    known: list[_Receiver] = [(r, c.imports, c.setup, c.free)
-                              for r, c in _receivers(runner, seeds)]
-    if runner.request.subclass:
-        known += [s for r in known if (s := _subclassed(subject, r)) is not None]
-    built: list[_Receiver] = [(e, i, (), ()) for e, i in _constructed(runner)]
-    extra = [t for t, _ in hinted]
-    yield from _calls_on(runner, known + built, _argument_sets(runner, seeds, extra))
+    else:
+        known: list[_Receiver] = [(r, c.imports, c.setup, c.free)
+                                  for r, c in _receivers(runner, seeds)]
+        if runner.request.subclass:
+            known += [s for r in known if (s := _subclassed(subject, r)) is not None]
+        built: list[_Receiver] = [(e, i, (), ()) for e, i in _constructed(runner)]
+        extra = [t for t, _ in hinted]
+        yield from _calls_on(runner, known + built, _argument_sets(runner, seeds, extra))
+    # A function no test or doctest calls has only made-up calls: they become seeds in turn,
+    # so the changed lines' strings and edges reach it too (the ``"\\x"`` of a changed
+    # ``if escape == "\\x":`` put into the text it parses).
+    known_ids = {id(c) for c in seeds}
+    made = [c for b in list(runner.observed) if id(c := runner.sources[b]) not in known_ids]
+    made.sort(key=lambda c: len(c.expr))  # the plainest first: they read best in a test
+    yield from _edges(runner, edges, made)
