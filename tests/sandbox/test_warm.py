@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -272,6 +273,34 @@ async def test_a_batch_forks_each_mutant_after_one_collection(shop: Path) -> Non
     assert outcomes(runs[0]) == {"test_shop.py::test_small": "failed"}
     assert outcomes(runs[4]) == dict.fromkeys(wanted[4], "passed")
     assert runs[2] == [] and alone.returncode == 1
+
+
+async def test_a_batch_runs_two_jobs_side_by_side_each_with_its_own_backstop(
+        shop: Path) -> None:
+    """Three jobs that sleep 1.5 s each and one that sleeps for ever (wall backstop 2 s): two
+    in flight at a time, the batch takes less than its jobs' times added up, and only the
+    sleeper is stopped."""
+    napping = SHOP.replace("    return round(total, 2)",
+                           "    __import__('time').sleep(1.5)\n    return round(total, 2)")
+    sleeping = SHOP.replace("    return round(total, 2)",
+                            "    __import__('time').sleep(1000)\n    return round(total, 2)")
+    async with warm(shop, preload=("shop",), cover="shop.py") as box:
+        await box.load_mutants("shop", "shop", shop / "shop.py", SHOP, [napping, sleeping])
+        jobs = []
+        for k, wall in ((0, 60), (1, 2), (0, 60), (0, 60)):
+            ctrl = box.new_ctrl()
+            env = {**plugin_env(shop, ctrl), "TTA_SANDBOX_SELECT": "test_shop.py::test_small",
+                   "TTA_SANDBOX_TEST_TIMEOUT": "0"}
+            jobs.append(BatchJob(ctrl, env, Budget(cpu_s=5, wall_s=wall), MutantRef("shop", k)))
+        started = time.monotonic()
+        results = await box.run_batch(pytest_args(["test_shop.py"], plugin=PLUGIN), jobs,
+                                      budget=Budget(cpu_s=30, wall_s=60))
+        took = time.monotonic() - started
+    assert all(r is not None for r in results)
+    assert [r.timed_out for r in results if r is not None] == [False, True, False, False]
+    assert [r.returncode for r in results if r is not None] == [0, -9, 0, 0]
+    walls = sum(r.wall_s for r in results if r is not None)  # 6.5 s at least
+    assert took < walls - 1.5, (took, walls)  # one at a time, it could not be shorter
 
 
 async def test_a_looping_run_is_stopped_by_its_cpu_budget(tmp_path: Path) -> None:

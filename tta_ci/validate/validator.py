@@ -192,8 +192,8 @@ class ResultValidator:
                               runnable: dict[int, str], statics: Sequence[StaticReport],
                               evidence: Sequence[Mapping[str, str]]) -> None:
         """Gates 3 to 7 for the candidates that passed the static gates, into ``batch``."""
-        # the existing tests' coverage and mutant runs go on while the candidates' first run
-        # does: it needs neither (the runs with the existing tests wait for them)
+        # the existing tests' coverage and mutant runs go on while the candidates' runs do:
+        # they need neither (only their pollution checks wait for the baseline)
         # in a thread: it reads the test files, while the loop starts the servers
         existing = await asyncio.to_thread(self._existing, ws, task, batch)
         preparing = asyncio.ensure_future(self._prepare(ws, task, batch, existing))
@@ -411,9 +411,14 @@ class ResultValidator:
 
     async def _run_batch(self, ws: Path, task: Task, batch: Batch, existing: list[str],
                          preparing: Awaitable[_Baseline]) -> None:
-        """The candidates' runs; from the second on, with the existing tests' baseline."""
+        """The candidates' runs, while the existing tests' baseline is made; the pollution
+        checks of the runs with the existing tests once it is there. Where a mutant is
+        written over the target in ``ws`` (a caller's own mutant runner, or no shared
+        workspace), the runs from the second on wait for the baseline instead."""
         candidates = list(batch.paths.values())
         baseline: _Baseline | None = None
+        aside = self._mutants_aside()
+        checks: list[tuple[RunSpec, RunReport]] = []
         runs = self.config.runs
         for run in range(runs):
             together = _together(run, runs)
@@ -426,7 +431,7 @@ class ResultValidator:
                            hash_seed=hash_seed(run, runs),
                            cover=task.file if run == 0 else None,
                            python_path=self._python_path(task))
-            if run > 0 and baseline is None:
+            if run > 0 and baseline is None and not aside:
                 baseline = await preparing
             if batch.aside is not None and spec.hash_seed in self._aside_seeds():
                 report = await self._run_aside(ws, batch.aside, spec, batch.isolation)
@@ -437,11 +442,11 @@ class ResultValidator:
             if run == 0 and batch.after_first_run is not None:
                 batch.after_first_run()
             if together and existing:
-                if baseline is None:
-                    baseline = await preparing
-                await self._find_polluters(ws, spec, report, baseline.passed, batch)
+                checks.append((spec, report))
         if baseline is None:
-            await preparing
+            baseline = await preparing
+        for spec, report in checks:
+            await self._find_polluters(ws, spec, report, baseline.passed, batch)
 
     async def _candidate_kills(self, ws: Path, task: Task, batch: Batch,
                                names: Mapping[str, list[str]]) -> None:
@@ -479,12 +484,17 @@ class ResultValidator:
         async def run(spec: RunSpec, launcher: Launcher | None = None) -> RunReport:
             return await self._run(ws, spec, batch.isolation, mutant=True, launcher=launcher)
 
-        if not (self.shared and self._own_runner):
+        if not self._mutants_aside():
             return self.mutant_runner(ws, task.file, run)
-        # the other tasks' runs read the shared workspace's files: a mutant written over one
-        # is written in a copy of its own
+        # the candidates' runs (and the other tasks', in a shared workspace) read the files
+        # of ``ws`` meanwhile: a mutant written over one is written in a copy of its own
         cold = self._private_swap(ws, task, batch)
         return cold if self.warm is None else self.warm.factory(ws, task.file, run, cold)
+
+    def _mutants_aside(self) -> bool:
+        """Whether no mutant is ever written over the target in the task's workspace: then
+        the candidates' runs go on while the existing tests run on the mutants."""
+        return self._own_runner and (self.shared or self.warm is not None)
 
     def _private_swap(self, ws: Path, task: Task, batch: Batch) -> MutantRunner:
         """``swap_runner`` in a fresh workspace per mutant, with the run's test files copied
